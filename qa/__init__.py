@@ -1,0 +1,21 @@
+"""report-qa: semantic search and question answering over Chinese policy reports.
+
+    import qa
+    engine = qa.open(corpus="corpus", index="index")
+    hits = engine.search("北三县交通有哪些项目", k=5)
+    answer = engine.ask("北三县交通有哪些项目")
+"""
+from .chunking import SplitterSettings
+from .embedding import Embedder, load_embedder, resolve_model
+from .engine import Engine, open
+from .errors import CorpusError, IndexFileError, InputError, ModelError, QAError
+from .query import Query, prepare_query
+from .search import SearchParams
+from .types import Answer, Chunk, Citation, Document, Hit, Span
+
+__all__ = [
+    "open", "Engine", "Hit", "Span", "Answer", "Citation", "Document", "Chunk",
+    "QAError", "InputError", "CorpusError", "IndexFileError", "ModelError",
+    "Embedder", "load_embedder", "resolve_model", "SearchParams", "SplitterSettings",
+    "Query", "prepare_query",
+]

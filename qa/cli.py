@@ -1,0 +1,116 @@
+"""Command line: ``python -m qa index|search|ask|eval``. It only translates library errors into messages."""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from dataclasses import asdict
+
+from .errors import QAError
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m qa", description="Search and question answering over policy reports.")
+    p.add_argument("--corpus", default=os.environ.get("QA_CORPUS", "corpus"), help="corpus folder (default: corpus)")
+    p.add_argument("--index", default=os.environ.get("QA_INDEX", "index"), help="index folder (default: index)")
+    p.add_argument("--model", default=None, help="embedding model: m3e-small (default), a folder or a HF id")
+    p.add_argument("--no-rebuild", action="store_true", help="fail instead of rebuilding a stale index")
+    p.add_argument("-v", "--verbose", action="store_true")
+    sub = p.add_subparsers(dest="command", required=True)
+    sub.add_parser("index", help="build the index (or check it is up to date)").add_argument(
+        "--force", action="store_true", help="rebuild even when up to date")
+    s = sub.add_parser("search", help="print the passages that answer a query")
+    s.add_argument("query")
+    s.add_argument("-k", type=int, default=5)
+    s.add_argument("--json", action="store_true", help="one JSON object per hit")
+    a = sub.add_parser("ask", help="print a short answer with citations")
+    a.add_argument("question")
+    a.add_argument("-k", type=int, default=5)
+    a.add_argument("--json", action="store_true")
+    e = sub.add_parser("eval", help="evaluate retrieval on a JSONL question file")
+    e.add_argument("file")
+    e.add_argument("--ablation", action="store_true", help="print the ablation table of retrieval levers")
+    e.add_argument("--misses", action="store_true", help="list the ids of questions missed in the top 5")
+    return p
+
+
+def hit_json(hit) -> dict:
+    d = asdict(hit)
+    d["section"] = list(hit.section)
+    d["paragraph"] = list(hit.paragraph)
+    d["highlights"] = [{"start": s.start, "end": s.end, "kind": s.kind, "text": hit.text[s.start:s.end]}
+                       for s in hit.highlights]
+    return d
+
+
+def _marked(hit) -> str:
+    """The passage with its answering sentences in 【】 (plain terminal output)."""
+    text, out, pos = hit.text, [], 0
+    for s in sorted(hit.sentences, key=lambda s: s.start):
+        out += [text[pos:s.start], "【", text[s.start:s.end], "】"]
+        pos = s.end
+    return "".join(out + [text[pos:]])
+
+
+def main(argv=None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s: %(message)s")
+    try:
+        return _run(args)
+    except QAError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _run(args) -> int:
+    from . import engine as engine_mod
+    from .query import prepare_query
+
+    if args.command == "index":
+        eng = engine_mod.open(args.corpus, args.index, args.model, rebuild=not args.no_rebuild,
+                              force=args.force)
+        m = eng.data.manifest
+        print(f"index ok: {m['n_chunks']} passages, {m['n_sentences']} sentences, model {m['model']} "
+              f"({m['dim']}-d), {len(eng.documents)} document(s), in {args.index}")
+        return 0
+    eng = engine_mod.open(args.corpus, args.index, args.model, rebuild=not args.no_rebuild)
+    if args.command == "search":
+        q = prepare_query(args.query)
+        if q.notice:
+            print(f"note: {q.notice}", file=sys.stderr)
+        hits = eng.search(args.query, k=args.k)
+        for i, h in enumerate(hits, 1):
+            if args.json:
+                print(json.dumps(hit_json(h), ensure_ascii=False))
+            else:
+                print(f"[{i}] {h.score:.4f}  {h.doc_id}:{h.start}-{h.end}  {' › '.join(h.section)}")
+                print(f"    {_marked(h)}\n")
+        return 0
+    if args.command == "ask":
+        ans = eng.ask(args.question, k=args.k)
+        if args.json:
+            print(json.dumps({"question": ans.question, "text": ans.text, "covered": ans.covered,
+                              "kind": ans.kind, "citations": [asdict(c) for c in ans.citations]},
+                             ensure_ascii=False))
+        else:
+            print(ans.text)
+        return 0
+    if args.command == "eval":
+        from .evaluate import compare, format_table, load_questions, standard_variants
+        questions = load_questions(args.file)
+        if args.ablation:
+            from .ablation import ablation_reports
+            reports = ablation_reports(args.corpus, args.model, questions)
+        else:
+            reports = compare(eng, questions, standard_variants(eng.params))
+        print(f"{args.file}: {len(questions)} questions")
+        print(format_table(reports))
+        if args.misses:
+            for r in reports:
+                print(f"{r.name}: missed {', '.join(r.misses) or 'none'}")
+        return 0
+    return 1  # pragma: no cover

@@ -1,0 +1,158 @@
+"""The Engine: corpus, index, lexical and dense retrieval, highlights and answers behind one object."""
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import threading
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from .chunking import SplitterSettings
+from .corpus import load_corpus
+from .embedding import Embedder, load_embedder
+from .errors import IndexFileError, QAError
+from .highlight import highlight, shared_terms
+from .index import (IndexData, build_index, load_index, manifest_for, read_manifest, save_index,
+                    stale_reason)
+from .lexical import BM25, mine_terms, tokenizer_for
+from .query import Query, check_k, prepare_query
+from .search import Ranked, SearchParams, dense_scores, rank, time_intent
+from .structure import period
+from .types import Answer, Document, Hit
+
+log = logging.getLogger(__name__)
+
+
+def _progress_bar(done: int, total: int) -> None:
+    if sys.stderr.isatty() or os.environ.get("QA_PROGRESS") == "1":
+        width = 30
+        filled = width * done // max(total, 1)
+        print(f"\rembedding {'█' * filled}{'░' * (width - filled)} {done}/{total}", end="",
+              file=sys.stderr, flush=True)
+        if done >= total:
+            print(file=sys.stderr)
+
+
+class Engine:
+    """Search and answer over one corpus. Build with :func:`open`; safe to share between threads."""
+
+    def __init__(self, docs: Sequence[Document], data: IndexData, embedder: Embedder,
+                 params: SearchParams = SearchParams()):
+        self._docs = {d.id: d for d in docs}
+        self.data = data
+        self.embedder = embedder
+        self.params = params
+        self._lock = threading.Lock()
+        chunks = data.chunks
+        self.tokenizer = tokenizer_for(tuple(mine_terms(d.text for d in docs)))
+        self._chunk_tokens = [self.tokenizer.words(f"{c.context} {c.text}") for c in chunks]
+        self.bm25 = BM25(self._chunk_tokens)
+        self._sentence_chunk = np.array([s[0] for s in data.sentences], dtype=np.int64)
+        self._sentence_tokens = [frozenset(self.tokenizer.words(self._docs[chunks[i].doc_id].text[s:e]))
+                                 for i, s, e in data.sentences]
+        self._chunk_sentences: list[list[int]] = [[] for _ in chunks]
+        for j, (i, _s, _e) in enumerate(data.sentences):
+            self._chunk_sentences[i].append(j)
+        self._periods = [period(c.section) for c in chunks]
+
+    # ------------------------------------------------------------------ public API
+    @property
+    def documents(self) -> list[Document]:
+        return list(self._docs.values())
+
+    def document(self, doc_id: str) -> Document:
+        try:
+            return self._docs[doc_id]
+        except KeyError:
+            raise QAError(f"no document {doc_id!r} (have: {', '.join(self._docs)})") from None
+
+    def warm_up(self) -> "Engine":
+        """Load the embedding model now rather than on the first query."""
+        self.embedder.embed_query("预热")
+        return self
+
+    def search(self, query: str, k: int = 5, *, params: SearchParams | None = None) -> list[Hit]:
+        """The ``k`` passages that best answer ``query``, best first, with highlights."""
+        k = check_k(k)
+        q = prepare_query(query)
+        return self._search(q, k, params or self.params)
+
+    def ask(self, question: str, k: int = 5) -> Answer:
+        """A short answer composed from the best passages, with numbered citations."""
+        from .answer import compose
+
+        hits = self.search(question, k=k)
+        return compose(prepare_query(question).text, hits)
+
+    # ------------------------------------------------------------------ internals
+    def scores(self, q: Query, params: SearchParams) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Dense, BM25 and match scores per passage, and similarity per sentence."""
+        tokens = self.tokenizer.words(q.text)
+        with self._lock:  # one encoder call at a time: torch on 2 cores gains nothing from more
+            qv = self.embedder.embed_query(q.text)
+        passage_sim = self.data.passage_vectors @ qv
+        sentence_sim = self.data.sentence_vectors @ qv
+        dense = dense_scores(passage_sim, sentence_sim, self._sentence_chunk, params.sentence_weight)
+        return dense, self.bm25.scores(tokens), self.bm25.match(tokens), sentence_sim
+
+    def _search(self, q: Query, k: int, params: SearchParams) -> list[Hit]:
+        dense, bm25, match, sentence_sim = self.scores(q, params)
+        ranked = rank(dense, bm25, match, self._periods, params, time_intent(q.text), k=k)
+        tokens = self.tokenizer.words(q.text)
+        return [self._hit(r, sentence_sim, tokens, q.text) for r in ranked]
+
+    def _sentence_relevance(self, j: int, sim: float, tokens: Sequence[str]) -> float:
+        toks = set(tokens)
+        if not toks:
+            return sim
+        idf = self.bm25.idf
+        top = max(idf.values(), default=1.0)
+        total = sum(idf.get(t, top) for t in toks)
+        have = sum(idf.get(t, top) for t in toks if t in self._sentence_tokens[j])
+        return sim + 0.5 * have / total
+
+    def _hit(self, r: Ranked, sentence_sim: np.ndarray, tokens: Sequence[str], query: str) -> Hit:
+        c = self.data.chunks[r.index]
+        sents = self._chunk_sentences[r.index]
+        spans = [(self.data.sentences[j][1] - c.start, self.data.sentences[j][2] - c.start) for j in sents]
+        rel = [self._sentence_relevance(j, float(sentence_sim[j]), tokens) for j in sents]
+        return Hit(text=c.text, score=r.score, doc_id=c.doc_id, section=c.section, start=c.start,
+                   end=c.end, highlights=highlight(c.text, spans, rel, shared_terms(query, c.text, tokens) + list(tokens)), paragraph=c.paragraph,
+                   scores={"dense": r.dense, "bm25": r.bm25, "match": r.match})
+
+
+def open(corpus: str | os.PathLike = "corpus", index: str | os.PathLike = "index",  # noqa: A001
+         model: str | None = None, *, rebuild: bool = True, embedder: Embedder | None = None,
+         settings: SplitterSettings = SplitterSettings(), params: SearchParams = SearchParams(),
+         progress: bool = True, force: bool = False) -> Engine:
+    """Open the engine over ``corpus``, loading the index in ``index`` or (re)building it when it is
+    missing, stale (corpus, model or settings changed) or damaged. With ``rebuild=False`` a missing,
+    stale or damaged index raises IndexFileError instead; ``force=True`` always rebuilds."""
+    docs, fingerprints = load_corpus(corpus)
+    embedder = embedder or load_embedder(model)
+    expected = manifest_for(fingerprints, embedder, settings)
+    try:
+        reason = stale_reason(read_manifest(index), expected)
+        reason = "rebuild forced" if force else reason
+        data = load_index(index) if reason is None else None
+    except IndexFileError as exc:
+        reason, data = str(exc), None
+    if data is None:
+        if not rebuild:
+            raise IndexFileError(f"index in {index} cannot be used ({reason}); "
+                                 "run `python -m qa index` to rebuild it")
+        log.info("building index in %s (%s)", index, reason)
+        data = build_index(docs, fingerprints, embedder, settings,
+                           progress=_progress_bar if progress else None)
+        try:
+            save_index(data, index)
+        except OSError as exc:  # e.g. a read-only folder: serve from memory
+            log.warning("cannot save the index to %s (%s); using it from memory", index, exc)
+    return Engine(docs, data, embedder, params)
+
+
+def index_path_default() -> Path:
+    return Path(os.environ.get("QA_INDEX", "index"))

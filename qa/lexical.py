@@ -1,0 +1,97 @@
+"""Chinese tokens (jieba, with a user dictionary mined from the corpus) and BM25 (bm25s).
+
+bm25s is used rather than rank-bm25: it precomputes the BM25 weights into a sparse matrix, so a
+query costs one sparse row sum (well under a millisecond here), and depends only on numpy.
+"""
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from functools import lru_cache
+from typing import Iterable, Sequence
+
+import numpy as np
+
+STOPWORDS = frozenset(
+    "的 了 和 与 及 以及 或 是 在 有 对 把 被 将 为 从 向 于 等 这 那 其 之 也 都 还 就 又 并 而 "
+    "个 些 一 上 中 下 年 月 日 去年 今年 明年 "
+    "哪 哪些 哪个 哪几 哪几个 哪家 哪里 什么 多少 几 几个 如何 怎么 怎样 怎么样 为什么 为何 是否 吗 呢 啊 吧 "
+    "请问 一下 报告 通州 通州区 情况 方面 进展 the a an of to in and or is are was were what which "
+    "how why did does do for on by with about".split()
+)
+_QUOTED = re.compile(r"[“\"「『]([^”\"」』，。；、！？\s]{2,10})[”\"」』]")
+_TOKEN_OK = re.compile(r"[\w\u4e00-\u9fff]")
+
+
+def normalize(text: str) -> str:
+    """Full-width → half-width, lower case (NFKC keeps CJK ideographs as they are)."""
+    return unicodedata.normalize("NFKC", text).lower()
+
+
+def mine_terms(texts: Iterable[str]) -> list[str]:
+    """Candidate dictionary words from the corpus itself: the short names it puts in quotation
+    marks (“绿色自贸”, “千里潞道”), which jieba's general dictionary tends to cut apart."""
+    terms: set[str] = set()
+    for text in texts:
+        terms.update(m.group(1) for m in _QUOTED.finditer(text))
+    return sorted(normalize(t) for t in terms)
+
+
+class Tokenizer:
+    """A jieba tokenizer of its own (no global state), extended with ``user_words``."""
+
+    def __init__(self, user_words: Sequence[str] = ()):
+        import jieba
+
+        jieba.setLogLevel(logging.WARNING)
+        self._jieba = jieba.Tokenizer()
+        self._jieba.initialize()
+        for word in user_words:
+            self._jieba.add_word(word, freq=20000)
+        self.user_words = tuple(user_words)
+
+    def words(self, text: str) -> list[str]:
+        """Search-mode tokens (words and their sub-words), stop words and punctuation removed."""
+        return [t for t in self._jieba.lcut_for_search(normalize(text))
+                if t.strip() and t not in STOPWORDS and _TOKEN_OK.search(t)]
+
+
+@lru_cache(maxsize=4)
+def tokenizer_for(user_words: tuple[str, ...]) -> Tokenizer:
+    return Tokenizer(user_words)
+
+
+class BM25:
+    """BM25 (Lucene variant, k1=1.2, b=0.75) over pre-tokenized documents."""
+
+    def __init__(self, docs_tokens: Sequence[Sequence[str]], k1: float = 1.2, b: float = 0.75):
+        import bm25s
+
+        logging.getLogger("bm25s").setLevel(logging.WARNING)  # it sets itself to DEBUG on import
+        self._bm25 = bm25s.BM25(k1=k1, b=b, method="lucene")
+        self._bm25.index([list(t) or [""] for t in docs_tokens], show_progress=False)
+        self.n_docs = len(docs_tokens)
+        df: dict[str, int] = {}
+        for toks in docs_tokens:
+            for t in set(toks):
+                df[t] = df.get(t, 0) + 1
+        self.idf = {t: float(np.log(1 + (self.n_docs - n + 0.5) / (n + 0.5))) for t, n in df.items()}
+        self.doc_sets = [frozenset(t) for t in docs_tokens]
+
+    def scores(self, query_tokens: Sequence[str]) -> np.ndarray:
+        known = [t for t in query_tokens if t in self.idf]
+        if not known:
+            return np.zeros(self.n_docs, dtype=np.float32)
+        return np.asarray(self._bm25.get_scores(known), dtype=np.float32)
+
+    def match(self, query_tokens: Sequence[str]) -> np.ndarray:
+        """IDF-weighted fraction of the query's tokens present in each document (0..1).
+        Unknown tokens weigh as much as the rarest known one."""
+        toks = list(dict.fromkeys(query_tokens))
+        if not toks:
+            return np.zeros(self.n_docs, dtype=np.float32)
+        top = max(self.idf.values(), default=1.0)
+        weights = np.array([self.idf.get(t, top) for t in toks], dtype=np.float32)
+        present = np.array([[t in s for t in toks] for s in self.doc_sets], dtype=np.float32)
+        return present @ weights / weights.sum()

@@ -1,0 +1,98 @@
+"""Rank passages for a query: dense (passage and sentence vectors) and BM25 fused.
+
+The heart is ``rank``, a pure function over score arrays; the engine supplies the arrays.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from .structure import period
+
+FUSIONS = ("rrf", "weighted", "dense", "bm25")
+
+_DONE_CUES = re.compile(r"去年|上一年|2023|完成了|完成得|取得|进展|成效|成绩|做了|建成了|办过|有哪些成果|怎么样了|到哪")
+_PLAN_CUES = re.compile(r"今年|明年|2024|计划|打算|将要|准备|目标|安排|要做|未来|下一步|将")
+
+
+@dataclass(frozen=True)
+class SearchParams:
+    """Retrieval settings; defaults chosen on the dev set, checked on our own questions."""
+
+    fusion: str = "rrf"
+    rrf_k: float = 60.0
+    dense_weight: float = 0.5       # weighted fusion: share of the dense score
+    sentence_weight: float = 0.5    # dense score = mix of passage and best-sentence similarity
+    intent_boost: float = 0.15      # relative boost for passages of the period the query asks about
+    use_intent: bool = True
+
+    def __post_init__(self):
+        if self.fusion not in FUSIONS:
+            raise ValueError(f"fusion must be one of {FUSIONS}, not {self.fusion!r}")
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """A ranked passage: its index among the chunks and its component scores."""
+
+    index: int
+    score: float
+    dense: float
+    bm25: float
+    match: float
+
+
+def time_intent(query: str) -> str | None:
+    """"done" when the query asks about results, "plan" for plans, None for both or neither."""
+    done, plan = bool(_DONE_CUES.search(query)), bool(_PLAN_CUES.search(query))
+    if done == plan:
+        return None
+    return "done" if done else "plan"
+
+
+def rrf(*rankings: np.ndarray, k: float = 60.0, weights=None) -> np.ndarray:
+    """Reciprocal rank fusion of score arrays (higher is better): sum of w / (k + rank)."""
+    n = len(rankings[0])
+    weights = weights or [1.0] * len(rankings)
+    fused = np.zeros(n, dtype=np.float64)
+    for scores, w in zip(rankings, weights):
+        order = np.argsort(-scores, kind="stable")
+        ranks = np.empty(n, dtype=np.float64)
+        ranks[order] = np.arange(1, n + 1)
+        fused += w / (k + ranks)
+    return fused
+
+
+def minmax(scores: np.ndarray) -> np.ndarray:
+    lo, hi = float(scores.min()), float(scores.max())
+    return (scores - lo) / (hi - lo) if hi > lo else np.zeros_like(scores, dtype=np.float64)
+
+
+def dense_scores(passage_sim: np.ndarray, sentence_sim: np.ndarray, sentence_chunk: np.ndarray,
+                 sentence_weight: float) -> np.ndarray:
+    """Per passage: (1-w)·passage similarity + w·its best sentence's similarity."""
+    best = np.full(len(passage_sim), -1.0, dtype=np.float64)
+    if len(sentence_sim):
+        np.maximum.at(best, sentence_chunk, sentence_sim)
+    best = np.where(best < -0.5, passage_sim, best)
+    return (1 - sentence_weight) * passage_sim + sentence_weight * best
+
+
+def rank(dense: np.ndarray, bm25: np.ndarray, match: np.ndarray, periods: list[str | None],
+         params: SearchParams, intent: str | None = None, k: int = 5) -> list[Ranked]:
+    """Fuse the dense and BM25 scores of every passage and return the best ``k``."""
+    if params.fusion == "dense":
+        fused = dense.astype(np.float64)
+    elif params.fusion == "bm25":
+        fused = bm25.astype(np.float64) + 1e-6 * dense  # dense breaks BM25's ties
+    elif params.fusion == "weighted":
+        fused = params.dense_weight * minmax(dense) + (1 - params.dense_weight) * minmax(bm25)
+    else:
+        fused = rrf(dense, bm25, k=params.rrf_k, weights=[params.dense_weight * 2, (1 - params.dense_weight) * 2])
+    if params.use_intent and intent:
+        boost = np.array([1 + params.intent_boost if p == intent else 1.0 for p in periods])
+        fused = fused * boost
+    order = np.argsort(-fused, kind="stable")[:k]
+    return [Ranked(int(i), float(fused[i]), float(dense[i]), float(bm25[i]), float(match[i])) for i in order]

@@ -1,0 +1,302 @@
+"""compose() on hand-made hits over a small synthetic report."""
+import re
+
+import pytest
+
+from qa.answer import compose, list_items, period, question_kind, support
+from qa.types import Hit, Span
+
+DONE = ("一、2023年计划执行情况",)
+PLAN = ("三、实现2024年计划的主要措施",)
+
+REPORT = """一、2023年计划执行情况
+道路网络更加完善。全年新建学校3所，城市道路总长度达607公里，公路里程达2485公里。
+文体活动丰富多彩。成功举办城市副中心马拉松、运河半程马拉松、水上嘉年华等潮流赛事，“通通来运动”品牌愈发响亮。
+安全基石持续筑牢，城市安全风险综合监测预警平台一期投入运行。
+三、实现2024年计划的主要措施
+加快打造文体设施，实现区体育场升级改造，梨园美术馆、工人文化宫等竣工，推进一批体育特色公园建设。
+梨园美术馆、工人文化宫等竣工，实现区体育场升级改造；新建城市运动中心。
+持续完善城市公共安全风险综合监测预警平台功能，加大征拆拔钉力度，为项目落地实施创造先决条件。
+新建学校覆盖率达到60%。
+新建学校3所。
+一是走好创新发展之路；二是走好绿色发展之路；三是走好协同发展之路。
+"""
+
+
+def make_hit(passage, section, sentences=(), *, match=0.8, dense=0.7, terms=()):
+    """A Hit on REPORT for ``passage``, highlighting the given sentences (substrings of it)."""
+    start = REPORT.index(passage)
+    spans = [Span(passage.index(s), passage.index(s) + len(s), "sentence") for s in sentences]
+    spans += [Span(passage.index(t), passage.index(t) + len(t), "term") for t in terms]
+    return Hit(text=passage, score=0.5, doc_id="report", section=section, start=start,
+               end=start + len(passage), highlights=tuple(spans),
+               paragraph=(start, start + len(passage)), scores={"match": match, "dense": dense})
+
+
+def line_of(passage):
+    return next(line for line in REPORT.splitlines() if passage in line)
+
+
+def markers(text):
+    return [int(n) for n in re.findall(r"(?<!\\)\[(\d+)\]", text)]
+
+
+def first_seen(numbers):
+    return list(dict.fromkeys(numbers))
+
+
+def assert_citations_consistent(answer):
+    """Markers are numbered 1..n in order of first use and each matches its Citation."""
+    cited = first_seen(markers(answer.text))
+    assert cited == list(range(1, len(answer.citations) + 1))
+    hits_by_offset = {(h.start, h.end): h for h in answer.hits}
+    for c in answer.citations:
+        hit = hits_by_offset[(c.start, c.end)]
+        assert REPORT[c.start:c.end] == c.text == hit.text
+        assert c.section == hit.section
+
+
+# ---------------------------------------------------------------- classification
+
+
+@pytest.mark.parametrize("question, kind", [
+    ("2024年通州打算建成哪些文化体育场馆类项目？", "list"),
+    ("北三县交通有哪些项目", "list"),
+    ("要求走好哪几条路？", "list"),
+    ("推出了哪两张特色招牌？", "list"),
+    ("What are the main projects for 2024?", "list"),
+    ("城市道路总长度有多少公里？", "figure"),
+    ("有几个项目和几家银行达成合作？", "figure"),
+    ("贡献率是百分之几？", "figure"),
+    ("How many schools were built?", "figure"),
+    ("通州为什么要推进征地拆迁？", "fact"),
+    ("Which typhoon did Tongzhou hold off?", "fact"),
+    ("监测预警平台进展如何？", "fact"),
+])
+def test_question_kind(question, kind):
+    assert question_kind(question) == kind
+
+
+@pytest.mark.parametrize("section, label", [
+    (("一、2023年国民经济和社会发展计划执行情况", "（一）城乡建设"), "2023年进展"),
+    (("三、实现2024年国民经济和社会发展计划的主要措施",), "2024年安排"),
+    (("二、2024年国民经济和社会发展主要目标",), "2024年安排"),
+    (("第一部分 工作回顾", "2022年主要工作完成情况"), "2022年进展"),  # year only in a deeper heading
+    (("2023 Results",), "2023年进展"),
+    (("Plan for 2025",), "2025年安排"),
+    (("附件",), None),
+    (("2024年",), None),  # a year but neither results nor plans
+    (("工作计划",), None),  # plans but no year
+    ((), None),
+])
+def test_period(section, label):
+    assert period(section) == label
+
+
+def test_support_is_the_larger_score_and_falls_back_to_fused_score():
+    hit = make_hit(line_of("道路网络"), DONE, match=0.2, dense=0.6)
+    assert support(hit) == 0.6
+    bare = Hit(text="x", score=0.42, doc_id="d", section=(), start=0, end=1)
+    assert support(bare) == 0.42
+
+
+# ---------------------------------------------------------------- lists
+
+
+def test_list_items_split_clauses_but_keep_noun_series():
+    items = list_items("加快打造文体设施，实现区体育场升级改造，梨园美术馆、工人文化宫等竣工。")
+    assert items == ["加快打造文体设施", "实现区体育场升级改造", "梨园美术馆、工人文化宫等竣工"]
+
+
+def test_list_items_split_clause_series_and_strip_ordinals():
+    assert list_items("一是走好创新发展之路；二是走好绿色发展之路；三是走好协同发展之路。") == [
+        "走好创新发展之路", "走好绿色发展之路", "走好协同发展之路"]
+    assert list_items("完成天然气安全型配件更换近17.5万户、320家企业安全生产标准化创建完成") == [
+        "完成天然气安全型配件更换近17.5万户", "320家企业安全生产标准化创建完成"]
+
+
+def test_list_items_keep_lead_in_with_its_clause():
+    assert list_items("按照目标导向原则，建立重点项目清单。") == ["按照目标导向原则，建立重点项目清单"]
+
+
+def test_list_answer_drops_near_duplicates_and_cites_each_item():
+    first = line_of("加快打造文体设施")
+    second = line_of("新建城市运动中心")
+    hits = [make_hit(first, PLAN, [first]), make_hit(second, PLAN, [second])]
+    answer = compose("2024年打算建成哪些文体设施？", hits)
+    assert answer.kind == "list" and answer.covered
+    lines = answer.text.splitlines()
+    assert [ln.split(". ", 1)[0] for ln in lines] == ["1", "2", "3", "4", "5"]
+    assert lines[1] == "2. 实现区体育场升级改造 [1]"
+    assert lines[2] == "3. 梨园美术馆、工人文化宫等竣工 [1]"
+    assert lines[4] == "5. 新建城市运动中心 [2]"
+    assert answer.text.count("梨园美术馆") == 1  # the second passage repeats it
+    assert answer.text.count("区体育场") == 1
+    assert_citations_consistent(answer)
+
+
+def test_list_answer_labels_periods_when_mixed():
+    done = line_of("文体活动丰富多彩")
+    plan = line_of("加快打造文体设施")
+    hits = [make_hit(plan, PLAN, [plan]), make_hit(done, DONE, [done.split("。")[1] + "。"])]
+    answer = compose("有哪些文体项目？", hits)
+    text = answer.text
+    assert text.index("**2023年进展**") < text.index("马拉松") < text.index("**2024年安排**") \
+        < text.index("梨园美术馆")
+    # The 2023 passage is cited first in the text, so it is [1] though ranked second.
+    assert answer.citations[0].start == hits[1].start
+    assert_citations_consistent(answer)
+
+
+# ---------------------------------------------------------------- figures
+
+
+def test_figure_answer_quotes_the_clause_with_the_asked_unit():
+    passage = line_of("道路网络")
+    hit = make_hit(passage, DONE, [passage.split("。")[1] + "。"])
+    answer = compose("城市道路总长度有多少公里？", [hit])
+    assert answer.kind == "figure"
+    assert "**607公里**" in answer.text
+    assert answer.text.endswith("[1]")
+    assert_citations_consistent(answer)
+
+
+def test_figure_answer_prefers_the_sentence_holding_the_asked_unit():
+    roads = line_of("道路网络")
+    games = line_of("文体活动丰富多彩")
+    hits = [make_hit(games, DONE, [games]), make_hit(roads, DONE, [roads.split("。")[1] + "。"])]
+    answer = compose("新建学校多少所？", hits)
+    assert answer.kind == "figure"
+    assert answer.text.startswith("全年新建学校**3所**")
+    assert "马拉松" not in answer.text
+
+
+def test_figure_answer_prefers_the_asked_unit_over_more_shared_words():
+    share, count = line_of("覆盖率达到60%"), line_of("新建学校3所。")
+    hits = [make_hit(share, DONE, [share]), make_hit(count, DONE, [count])]
+    answer = compose("新建学校覆盖多少所？", hits)
+    assert answer.text == "新建学校**3所**。 [1]"
+    assert answer.citations[0].start == hits[1].start
+
+
+def test_figure_question_without_a_figure_falls_back_to_sentences():
+    passage = line_of("安全基石")
+    answer = compose("监测预警平台有多少个？", [make_hit(passage, DONE, [passage])])
+    assert answer.kind == "fact"
+    assert "监测预警平台一期投入运行" in answer.text and "[1]" in answer.text
+
+
+# ---------------------------------------------------------------- facts and periods
+
+
+def test_fact_answer_labels_results_and_plans():
+    done = line_of("安全基石")
+    plan = line_of("持续完善城市公共安全")
+    plan_sentence = "持续完善城市公共安全风险综合监测预警平台功能，"
+    hits = [make_hit(plan, PLAN, [plan_sentence]), make_hit(done, DONE, [done], match=0.6)]
+    answer = compose("监测预警平台2023年进展如何？2024年怎么安排？", hits)
+    assert answer.kind == "fact"
+    text = answer.text
+    assert text.index("**2023年进展**") < text.index("一期投入运行。 [1]") \
+        < text.index("**2024年安排**") < text.index("预警平台功能 [2]")
+    assert_citations_consistent(answer)
+
+
+def test_single_period_has_no_labels():
+    plan = line_of("持续完善城市公共安全")
+    why = "加大征拆拔钉力度，为项目落地实施创造先决条件。"
+    answer = compose("为什么要加大征拆拔钉力度？", [make_hit(plan, PLAN, [why])])
+    assert answer.text == why + " [1]"
+    assert "安排" not in answer.text
+
+
+def test_fact_answer_has_at_most_three_sentences_without_repeats():
+    roads = line_of("道路网络")
+    games = line_of("文体活动丰富多彩")
+    safety = line_of("安全基石")
+    hits = [make_hit(roads, DONE, roads.split("。")[:2]),
+            make_hit(roads, DONE, roads.split("。")[:2]),  # the same passage twice
+            make_hit(games, DONE, games.split("。")[:2]),
+            make_hit(safety, DONE, [safety])]
+    answer = compose("道路网络怎么样？", hits)
+    paragraphs = answer.text.split("\n\n")
+    assert len(paragraphs) == 3
+    assert len(set(paragraphs)) == 3
+    assert "安全基石" not in answer.text  # fourth hit: beyond the passages a fact answer reads
+    assert_citations_consistent(answer)
+
+
+def test_weaker_hits_do_not_pad_a_fact_answer():
+    roads = line_of("道路网络")
+    games = line_of("文体活动丰富多彩")
+    hits = [make_hit(roads, DONE, ["道路网络更加完善。"], match=0.9),
+            make_hit(games, DONE, [games], match=0.55, dense=0.5)]
+    answer = compose("道路网络怎么样？", hits)
+    assert answer.text == "道路网络更加完善。 [1]"
+
+
+def test_hit_without_highlights_uses_its_sentence_closest_to_the_question():
+    roads = line_of("道路网络")
+    answer = compose("道路网络完善吗？", [make_hit(roads, DONE)])
+    assert answer.text == "道路网络更加完善。 [1]"
+
+
+# ---------------------------------------------------------------- not covered
+
+
+def test_low_support_is_not_covered_and_lists_closest_passages():
+    roads = line_of("道路网络")
+    games = line_of("文体活动丰富多彩")
+    hits = [make_hit(roads, DONE, [roads], match=0.1, dense=0.3),
+            make_hit(games, DONE, [games], match=0.05, dense=0.2)]
+    answer = compose("通州的房价是多少？", hits, min_score=0.5)
+    assert not answer.covered and answer.kind == "not_covered"
+    assert "报告中似乎没有涉及" in answer.text
+    assert "最接近的段落 (closest matches)" in answer.text
+    assert answer.hits == tuple(hits)
+    assert [c.start for c in answer.citations] == [hits[0].start, hits[1].start]
+    assert "**607公里**" not in answer.text  # not presented as an answer
+    assert_citations_consistent(answer)
+
+
+def test_min_score_is_the_coverage_threshold():
+    roads = line_of("道路网络")
+    hit = make_hit(roads, DONE, [roads], match=0.1, dense=0.4)
+    assert not compose("道路网络怎么样？", [hit], min_score=0.45).covered
+    assert compose("道路网络怎么样？", [hit], min_score=0.35).covered
+
+
+def test_dense_similarity_alone_can_cover_an_english_question():
+    safety = line_of("安全基石")
+    hit = make_hit(safety, DONE, [safety], match=0.0, dense=0.9)
+    answer = compose("How far had the monitoring platform got?", [hit], min_score=0.5)
+    assert answer.covered and "[1]" in answer.text
+
+
+def test_no_hits_is_not_covered():
+    answer = compose("通州明天天气怎么样？", [])
+    assert not answer.covered and answer.kind == "not_covered"
+    assert answer.citations == () and answer.hits == ()
+    assert "最接近的段落" not in answer.text
+
+
+# ---------------------------------------------------------------- markup
+
+
+def test_html_in_the_question_does_not_change_the_answer():
+    passage = line_of("加快打造文体设施")
+    hits = [make_hit(passage, PLAN, [passage])]
+    plain = compose("有哪些文体设施？", hits)
+    html = compose("<b onmouseover=alert(1)>有哪些文体设施？</b>", hits)
+    assert html.question == "<b onmouseover=alert(1)>有哪些文体设施？</b>"
+    assert html.text == plain.text and html.kind == "list"
+    assert "<b" not in html.text
+
+
+def test_markdown_in_passages_is_escaped():
+    text = "基金规模达*10亿元*[3]，增长_快_。"
+    hit = Hit(text=text, score=1.0, doc_id="d", section=DONE, start=0, end=len(text),
+              highlights=(Span(0, len(text)),), scores={"match": 0.9})
+    answer = compose("基金规模怎么样？", [hit])
+    assert answer.text == r"基金规模达\*10亿元\*\[3\]，增长\_快\_。 [1]"
+    assert markers(answer.text) == [1]

@@ -1,0 +1,122 @@
+"""app.py as a server: its named endpoints /search and /ask, called with gradio_client."""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parents[1]
+ARTIFACTS = ROOT / "tests" / "artifacts"
+START_TIMEOUT = float(os.environ.get("QA_APP_START_TIMEOUT", "600"))  # first run builds the index
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_app(log_name: str):
+    """Start ``python app.py --port FREE``; return (process, url) once it serves."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    log = open(ARTIFACTS / log_name, "w", encoding="utf-8")
+    env = dict(os.environ, GRADIO_ANALYTICS_ENABLED="False", PYTHONUNBUFFERED="1")
+    proc = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "--port", str(port)],
+                            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env)
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            log.close()
+            pytest.fail(f"app.py exited with {proc.returncode}:\n{(ARTIFACTS / log_name).read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(url + "/", timeout=2) as resp:
+                if resp.status == 200:
+                    return proc, url, log
+        except OSError:
+            time.sleep(0.5)
+    stop_app(proc, log)
+    pytest.fail(f"app.py did not serve within {START_TIMEOUT:.0f}s; see {ARTIFACTS / log_name}")
+
+
+def stop_app(proc, log) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+    log.close()
+
+
+@pytest.fixture(scope="module")
+def app_url():
+    proc, url, log = start_app("app-api.log")
+    yield url
+    stop_app(proc, log)
+
+
+@pytest.fixture(scope="module")
+def client(app_url):
+    from gradio_client import Client
+
+    return Client(app_url, verbose=False)
+
+
+def test_api_lists_search_and_ask(client):
+    named = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
+    assert "/search" in named and "/ask" in named
+
+
+def test_search_returns_hits_as_json(client):
+    hits = client.predict("北三县交通有哪些项目", api_name="/search")
+    assert isinstance(hits, list) and 1 <= len(hits) <= 5
+    for h in hits:
+        assert {"text", "score", "doc_id", "section", "start", "end", "highlights"} <= set(h)
+        assert isinstance(h["text"], str) and isinstance(h["score"], float)
+        assert isinstance(h["section"], list) and h["end"] - h["start"] == len(h["text"])
+        for s in h["highlights"]:
+            assert 0 <= s["start"] < s["end"] <= len(h["text"]) and s["kind"] in ("sentence", "term")
+    assert any("厂通路" in h["text"] or "22号线" in h["text"] for h in hits)
+
+
+def test_search_k(client):
+    assert len(client.predict("北三县交通有哪些项目", 2, api_name="/search")) == 2
+
+
+def test_ask_returns_answer_with_citations(client):
+    ans = client.predict("北三县交通有哪些项目", api_name="/ask")
+    assert {"text", "covered", "citations", "hits"} <= set(ans)
+    assert ans["covered"] is True and ans["hits"] and ans["citations"]
+    for c in ans["citations"]:
+        assert f"[{c['n']}]" in ans["text"]
+        assert {"n", "doc_id", "section", "start", "end", "text"} <= set(c)
+
+
+def test_ask_target_question(client):
+    ans = client.predict("2024年地区生产总值增长目标是多少", api_name="/ask")
+    assert ans["covered"] is True
+    assert any("5%" in c["text"] for c in ans["citations"])
+
+
+@pytest.mark.parametrize("bad", ["", "   \n ", "？！……"])
+def test_bad_queries_are_clean_errors(client, bad):
+    from gradio_client.exceptions import AppError
+
+    with pytest.raises(AppError) as info:
+        client.predict(bad, api_name="/search")
+    assert str(info.value).strip()  # the engine's message, not a bare "Error"
+
+
+def test_huge_query_is_cut_not_fatal(client):
+    hits = client.predict("北三县交通有哪些项目" + "啊" * 5000, api_name="/search")
+    assert isinstance(hits, list) and len(hits) <= 5

@@ -1,0 +1,45 @@
+import math
+
+import numpy as np
+import pytest
+
+from qa.lexical import BM25, Tokenizer, mine_terms, normalize
+
+
+@pytest.fixture(scope="module")
+def tok():
+    return Tokenizer(["千里潞道"])
+
+
+def test_tokenizer_drops_stopwords_and_punctuation(tok):
+    words = tok.words("北三县交通有哪些项目？")
+    assert "北三县" in words and "交通" in words and "项目" in words
+    assert "有" not in words and "？" not in words and "哪些" not in words
+
+
+def test_user_words_are_kept_whole(tok):
+    assert "千里潞道" in tok.words("打造“千里潞道”特色品牌")
+
+
+def test_normalize_full_width():
+    assert normalize("ＧＤＰ１２３") == "gdp123"
+
+
+def test_mine_terms_takes_quoted_names():
+    terms = mine_terms(["打造“绿色自贸”“创意自贸”两大品牌，“二十年之问”，“这是一句很长很长很长的话”"])
+    assert {"绿色自贸", "创意自贸", "二十年之问"} <= set(terms)
+    assert not any("很长" in t for t in terms)
+
+
+def test_bm25_on_three_documents():
+    docs = [["通州", "道路"], ["道路", "桥梁", "桥梁"], ["学校"]]
+    bm = BM25(docs)
+    s = bm.scores(["桥梁"])
+    assert s[1] > 0 and s[0] == 0 and s[2] == 0
+    # idf = ln(1 + (N - n + .5)/(n + .5)) with N=3
+    assert bm.idf["桥梁"] == pytest.approx(math.log(1 + 2.5 / 1.5))
+    assert bm.idf["道路"] == pytest.approx(math.log(1 + 1.5 / 2.5))
+    assert bm.scores(["不存在"]).tolist() == [0, 0, 0]
+    m = bm.match(["道路", "桥梁"])
+    w_road, w_bridge = bm.idf["道路"], bm.idf["桥梁"]
+    assert m == pytest.approx(np.array([w_road, w_road + w_bridge, 0]) / (w_road + w_bridge))

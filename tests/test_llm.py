@@ -1,0 +1,251 @@
+"""qa.llm against a fake OpenAI-compatible server on 127.0.0.1 (no network, no real model)."""
+import json
+import socket
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from qa.errors import InputError, QAError
+from qa.llm import (CitationFilter, LLMConfig, LLMError, build_messages, check_citations,
+                    llm_answer, llm_config_from_env, stream_answer)
+from qa.types import Hit
+
+PIECES = ["通州", "2024年将实现区体育场升级改造[", "1]，", "并建设美术馆[", "9]", "和文化宫【2】。",
+          "另见[1, 9]。"]
+EXPECTED = "通州2024年将实现区体育场升级改造[1]，并建设美术馆和文化宫[2]。另见[1]。"
+
+HITS = [
+    Hit(text="实现区体育场升级改造。", score=0.9, doc_id="r", section=("三、2024年主要措施",),
+        start=10, end=21),
+    Hit(text="梨园美术馆、工人文化宫等竣工。", score=0.8, doc_id="r", section=(), start=30, end=45),
+]
+
+
+def chunk(content=None, **delta):
+    if content is not None:
+        delta["content"] = content
+    return {"id": "x", "object": "chat.completion.chunk", "choices": [{"index": 0, "delta": delta}]}
+
+
+class FakeLLM(BaseHTTPRequestHandler):
+    """Routes by the path's first part: /v1 streams PIECES, the others each misbehave one way."""
+
+    def log_message(self, *args):
+        pass
+
+    def send_event(self, payload):
+        data = payload if isinstance(payload, str) else json.dumps(payload, ensure_ascii=False)
+        self.wfile.write(f"data: {data}\n\n".encode("utf-8"))
+        self.wfile.flush()
+
+    def do_POST(self):
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        self.server.requests.append({"path": self.path, "headers": dict(self.headers), "body": body})
+        try:
+            getattr(self, "route_" + self.path.strip("/").split("/")[0])()
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+
+    def start_stream(self):
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.end_headers()
+
+    def route_v1(self):
+        self.start_stream()
+        self.send_event(chunk(role="assistant"))
+        self.wfile.write(b": keep-alive comment\n\n")
+        self.send_event(chunk(PIECES[0]))
+        # Hold the rest until the client has read the first piece: proves the answer streams.
+        self.server.first_piece_read = self.server.release.wait(5)
+        for piece in PIECES[1:]:
+            self.send_event(chunk(piece))
+        self.send_event({"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})
+        self.send_event("[DONE]")
+
+    def route_broken(self):
+        message = b'{"error": {"message": "model not loaded"}}'
+        self.send_response(500)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(message)))
+        self.end_headers()
+        self.wfile.write(message)
+
+    def route_slow(self):
+        time.sleep(1.0)
+        self.start_stream()
+        self.send_event("[DONE]")
+
+    def route_stall(self):
+        self.start_stream()
+        self.send_event(chunk("开始"))
+        time.sleep(1.0)
+
+    def route_trickle(self):
+        self.start_stream()
+        for _ in range(40):
+            self.send_event(chunk("字"))
+            time.sleep(0.05)
+        self.send_event("[DONE]")
+
+    def route_garbage(self):
+        self.start_stream()
+        self.send_event("this is not json")
+
+    def route_error(self):
+        self.start_stream()
+        self.send_event({"error": {"message": "context length exceeded"}})
+
+
+@pytest.fixture()
+def server():
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), FakeLLM)
+    httpd.daemon_threads = True
+    httpd.requests = []
+    httpd.release = threading.Event()
+    httpd.first_piece_read = None
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield httpd
+    httpd.release.set()
+    httpd.shutdown()
+    httpd.server_close()
+    thread.join(5)
+
+
+def config_for(httpd, prefix="v1", **kw):
+    host, port = httpd.server_address[:2]
+    return LLMConfig(base_url=f"http://{host}:{port}/{prefix}", model="fake-model", **kw)
+
+
+def test_streams_pieces_and_drops_invalid_citations(server):
+    stream = stream_answer("2024年有哪些文体设施？", HITS, config_for(server, api_key="k-123"))
+    first = next(stream)
+    assert first == "通州"
+    assert server.first_piece_read is None  # the server is still holding the rest back
+    server.release.set()
+    rest = list(stream)
+    assert server.first_piece_read is True
+    assert len(rest) > 1
+    assert first + "".join(rest) == EXPECTED
+
+    request = server.requests[0]
+    assert request["path"] == "/v1/chat/completions"
+    assert request["headers"]["Authorization"] == "Bearer k-123"
+    body = request["body"]
+    assert body["model"] == "fake-model" and body["stream"] is True
+    user = body["messages"][-1]["content"]
+    assert "[1]（三、2024年主要措施）\n实现区体育场升级改造。" in user
+    assert "[2]\n梨园美术馆" in user and "[3]" not in user
+    assert user.endswith("问题：2024年有哪些文体设施？")
+
+
+def test_llm_answer_cites_only_the_passages_used(server):
+    server.release.set()
+    answer = llm_answer("有哪些文体设施？", HITS, config_for(server))
+    assert answer.text == EXPECTED
+    assert [(c.n, c.start) for c in answer.citations] == [(1, 10), (2, 30)]
+    assert answer.hits == tuple(HITS) and answer.covered
+
+
+def test_http_error_is_an_llm_error(server):
+    with pytest.raises(LLMError, match=r"HTTP 500.*model not loaded"):
+        list(stream_answer("问题", HITS, config_for(server, "broken")))
+
+
+def test_connection_refused_is_an_llm_error():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    config = LLMConfig(base_url=f"http://127.0.0.1:{port}/v1", model="m", timeout=2)
+    with pytest.raises(QAError, match="cannot reach the LLM server") as info:
+        list(stream_answer("问题", HITS, config))
+    assert isinstance(info.value, LLMError)
+
+
+def test_no_answer_in_time_is_an_llm_error(server):
+    with pytest.raises(LLMError, match=r"did not answer within 0.3 s"):
+        list(stream_answer("问题", HITS, config_for(server, "slow", timeout=0.3)))
+
+
+def test_a_stalled_stream_is_an_llm_error(server):
+    pieces = []
+    with pytest.raises(LLMError, match="stopped sending"):
+        for piece in stream_answer("问题", HITS, config_for(server, "stall", timeout=0.3)):
+            pieces.append(piece)
+    assert pieces == ["开始"]
+
+
+def test_total_timeout_is_enforced(server):
+    config = config_for(server, "trickle", timeout=5, total_timeout=0.3)  # a piece every 0.05 s
+    pieces = []
+    started = time.monotonic()
+    with pytest.raises(LLMError, match="longer than 0.3 s"):
+        for piece in stream_answer("问题", HITS, config):
+            pieces.append(piece)
+    assert time.monotonic() - started < 1.5
+    assert 0 < len(pieces) < 40
+
+
+@pytest.mark.parametrize("prefix, message", [("garbage", "not JSON"),
+                                             ("error", "context length exceeded")])
+def test_unreadable_or_error_events_are_llm_errors(server, prefix, message):
+    with pytest.raises(LLMError, match=message):
+        list(stream_answer("问题", HITS, config_for(server, prefix)))
+
+
+def test_no_passages_is_an_input_error():
+    with pytest.raises(InputError):
+        list(stream_answer("问题", [], LLMConfig(base_url="http://127.0.0.1:9/v1", model="m")))
+
+
+# ---------------------------------------------------------------- pure parts
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("见[1]和[2]。", "见[1]和[2]。"),
+    ("见[9]。", "见。"),
+    ("见[0][3]。", "见[3]。"),
+    ("见[1, 9]和【2】。", "见[1]和[2]。"),
+    ("见[2，2]。", "见[2]。"),
+    ("数组a[i]与[注]不是引用。", "数组a[i]与[注]不是引用。"),
+])
+def test_check_citations(text, expected):
+    assert check_citations(text, 3) == expected
+
+
+@pytest.mark.parametrize("text", [EXPECTED, "".join(PIECES), "末尾[", "[12", "年份[2023年]", "[[1]]"])
+def test_citation_filter_on_any_split_matches_whole_text(text):
+    for size in (1, 2, 3, 7):
+        f = CitationFilter(3)
+        out = "".join(f.feed(text[i:i + size]) for i in range(0, len(text), size)) + f.flush()
+        assert out == check_citations(text, 3), size
+
+
+def test_config_from_env():
+    assert llm_config_from_env({}) is None
+    assert llm_config_from_env({"QA_LLM_BASE_URL": "http://127.0.0.1:8000/v1"}) is None
+    config = llm_config_from_env({"QA_LLM_BASE_URL": "http://127.0.0.1:8000/v1/",
+                                  "QA_LLM_MODEL": "qwen", "QA_LLM_TIMEOUT": "5",
+                                  "QA_LLM_TOTAL_TIMEOUT": "60"})
+    assert config.url == "http://127.0.0.1:8000/v1/chat/completions"
+    assert (config.model, config.timeout, config.total_timeout, config.api_key) == ("qwen", 5, 60, None)
+
+
+@pytest.mark.parametrize("env, name", [
+    ({"QA_LLM_BASE_URL": "127.0.0.1:8000", "QA_LLM_MODEL": "m"}, "QA_LLM_BASE_URL"),
+    ({"QA_LLM_BASE_URL": "http://h/v1", "QA_LLM_MODEL": "m", "QA_LLM_TIMEOUT": "soon"}, "QA_LLM_TIMEOUT"),
+    ({"QA_LLM_BASE_URL": "http://h/v1", "QA_LLM_MODEL": "m", "QA_LLM_TOTAL_TIMEOUT": "0"},
+     "QA_LLM_TOTAL_TIMEOUT"),
+])
+def test_bad_config_names_the_variable(env, name):
+    with pytest.raises(InputError, match=name):
+        llm_config_from_env(env)
+
+
+def test_messages_number_passages_from_one():
+    messages = build_messages("问题？", HITS)
+    assert messages[0]["role"] == "system" and "[1]" in messages[0]["content"]
+    assert messages[1]["content"].index("[1]") < messages[1]["content"].index("[2]")

@@ -1,0 +1,57 @@
+import numpy as np
+import pytest
+
+from qa.search import SearchParams, dense_scores, minmax, rank, rrf, time_intent
+
+
+def test_rrf_exact_values():
+    a = np.array([3.0, 2.0, 1.0])
+    b = np.array([1.0, 2.0, 3.0])
+    fused = rrf(a, b, k=60)
+    assert fused == pytest.approx([1 / 61 + 1 / 63, 2 / 62, 1 / 63 + 1 / 61])
+    assert rrf(a, k=0)[0] == pytest.approx(1.0)
+
+
+def test_minmax_and_constant():
+    assert minmax(np.array([2.0, 4.0, 3.0])).tolist() == [0.0, 1.0, 0.5]
+    assert minmax(np.array([1.0, 1.0])).tolist() == [0.0, 0.0]
+
+
+def test_dense_scores_mix_passage_and_best_sentence():
+    passage = np.array([0.2, 0.5])
+    sentences = np.array([0.9, 0.1, 0.4])
+    owner = np.array([0, 0, 1])
+    assert dense_scores(passage, sentences, owner, 0.5).tolist() == pytest.approx([0.55, 0.45])
+    assert dense_scores(passage, sentences, owner, 0.0).tolist() == pytest.approx([0.2, 0.5])
+
+
+def test_time_intent():
+    assert time_intent("2024年计划建成哪些场馆") == "plan"
+    assert time_intent("去年完成了哪些道路") == "done"
+    assert time_intent("2023年进展如何？2024年怎么安排？") is None
+    assert time_intent("北三县交通") is None
+
+
+def test_rank_fusions_and_intent_boost():
+    dense = np.array([0.9, 0.5, 0.1])
+    bm25 = np.array([0.0, 5.0, 1.0])
+    match = np.zeros(3)
+    periods = ["done", "plan", "plan"]
+    p = SearchParams(use_intent=False)
+    assert [r.index for r in rank(dense, bm25, match, periods, SearchParams(fusion="dense"))] == [0, 1, 2]
+    assert [r.index for r in rank(dense, bm25, match, periods, SearchParams(fusion="bm25"))] == [1, 2, 0]
+    top = rank(dense, bm25, match, periods, p, k=1)[0]
+    assert top.index in (0, 1) and top.dense in (0.9, 0.5)
+    boosted = rank(dense, bm25, match, periods, SearchParams(intent_boost=0.5), intent="plan")
+    assert boosted[0].index == 1
+    with pytest.raises(ValueError):
+        SearchParams(fusion="magic")
+
+
+def test_highlight_terms_and_sentences():
+    from qa.highlight import highlight, shared_terms
+    text = "实现厂通路及跨潮白河大桥通车。开工建设石小路。"
+    assert shared_terms("厂通路什么时候通车", text, ["通路", "通车"]) == ["厂通路", "通车"]
+    spans = highlight(text, [(0, 15), (15, 23)], [0.9, 0.1], ["厂通路", "通路", "通车"])
+    assert [(s.kind, text[s.start:s.end]) for s in spans] == [
+        ("sentence", "实现厂通路及跨潮白河大桥通车。"), ("term", "厂通路"), ("term", "通车")]
