@@ -138,7 +138,7 @@ def build_app(engine, *, llm_module=None, llm_config=None) -> gr.Blocks:
             with lock:
                 hits = engine.search(query, k=int(k))
         except QAError as err:
-            raise gr.Error(str(err)) from err
+            raise gr.Error(str(err), print_exception=False) from err
         return [render.hit_json(h) for h in hits]
 
     def ask(question: str, k: int = K) -> dict:
@@ -147,7 +147,7 @@ def build_app(engine, *, llm_module=None, llm_config=None) -> gr.Blocks:
             with lock:
                 answer = engine.ask(question, k=int(k))
         except QAError as err:
-            raise gr.Error(str(err)) from err
+            raise gr.Error(str(err), print_exception=False) from err
         return render.answer_json(answer)
 
     with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
@@ -159,7 +159,7 @@ def build_app(engine, *, llm_module=None, llm_config=None) -> gr.Blocks:
                     elem_id="qa-chat",
                     label="对话",
                     show_label=False,
-                    height=520,
+                    height=560,
                     layout="bubble",
                     buttons=["copy"],
                     feedback_options=None,

@@ -24,9 +24,10 @@ setup() {
   python -m qa index
 }
 
-browser() {  # Debian's chromium for the browser tests (root only; the tests skip without it)
-  if [ ! -x /usr/bin/chromium ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+browser() {  # Debian's chromium and a CJK font for the browser tests (root only; they skip without)
+  if { [ ! -x /usr/bin/chromium ] || ! fc-list :lang=zh 2>/dev/null | grep -q .; } \
+     && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null) \
       || echo "warning: could not install chromium; browser tests will be skipped" >&2
   fi
 }

@@ -8,8 +8,8 @@
 
 Every statement ends with an ``[n]`` marker; citations are numbered in the order the text first
 cites a passage. When the passages mix periods (2023 results, 2024 plans), the answer is grouped
-under period labels. When even the best passage supports the question too weakly, the answer says
-the report does not seem to cover it and lists the closest passages instead.
+under period labels. When no passage supports the question (see ``compose``), the answer says the
+report does not seem to cover it and lists the closest passages instead.
 """
 from __future__ import annotations
 
@@ -17,26 +17,38 @@ import re
 from dataclasses import dataclass
 from typing import Sequence
 
+from . import structure
+from .multilingual import looks_english
+from .search import time_intent
 from .types import Answer, Citation, Hit
 
 LIST, FIGURE, FACT, NOT_COVERED = "list", "figure", "fact", "not_covered"
 
-MIN_SCORE = 0.5  # support (see ``support``) the best hit needs for the question to count as covered
-CLOSE = 0.85  # a further hit joins a fact/figure answer when its support is at least CLOSE x the best
+# Coverage: some hit must be semantically close (dense >= min_score) and share weighted terms with
+# the question (match >= min_match). Calibrated on ../shared/eval/dev.jsonl (all covered) and 20
+# out-of-scope questions: m3e-small for Chinese questions; for English ones the engine uses the
+# multilingual USE encoder (another scale) and they share no words with a Chinese report.
+MIN_SCORE, MIN_MATCH = 0.685, 0.02
+CROSSLINGUAL_MIN_SCORE, CROSSLINGUAL_MIN_MATCH = 0.25, 0.0
 LIST_PASSAGES = 5  # passages a list answer gathers items from
 FACT_PASSAGES = 3  # passages a fact or figure answer draws sentences from
+LIST_RATIO = 0.75  # a further hit's sentence joins a list when it shares with the question at least
+# LIST_RATIO x what the best hit's closest sentence shares (1 x for fact answers), and at least:
+MIN_OVERLAP = 0.1
 MAX_ITEMS = 12  # items in a list answer
 MAX_SENTENCES = 3  # sentences in a fact answer
 MAX_FIGURES = 2  # sentences in a figure answer
 EXCERPT_CHARS = 120  # longer sentences are cut to the clauses around the relevant one
 MIN_ITEM_CHARS = 6  # a shorter clause is joined to the next one rather than listed alone
-MIN_ENUM_PART = 8  # a clause is split on 、 only when every part is at least this long
+MIN_ENUM_PART = 12  # a clause is split on 、 only when every part is at least this long
 DUPLICATE = 0.6  # char-bigram Jaccard from which two items count as the same
 CONTAINED = 0.8  # ... or this share of the shorter item's bigrams inside the longer one
+MIN_SNIPPET_CHARS = 20  # closest matches shown for an uncovered question skip shorter passages
 
 _LIST_CUE = re.compile(
     r"哪些|哪几|哪[两二三四五六七八九十]|什么项目|有啥|都有什么|列举|"
-    r"\bwhat are\b|\bwhat (?:projects|measures|steps|plans)\b|\bwhich\s+\w+s\b|\blist\b",
+    r"\bwhat are\b|\bwhat (?:projects|measures|steps|plans)\b|\blist\b|"
+    r"\bwhich\s+(?!is\b|was\b|has\b|does\b)\w+s\b",
     re.I,
 )
 _UNITS = (
@@ -51,9 +63,6 @@ _FIGURE_CUE = re.compile(
 _FIGURE = re.compile(rf"\d+(?:\.\d+)?(?:[万亿千百])?(?:余|多)?(?:[万亿])?(?P<unit>{_UNITS})")
 _ASKED_UNIT = re.compile(rf"(?:多少|几)(?:[万亿])?(?P<unit>{_UNITS})")
 _PERCENT_CUE = re.compile(r"百分之几|百分比|比例|占比|比重|增速|增长率|贡献率|percent", re.I)
-_YEAR = re.compile(r"(?:19|20)\d{2}")
-_DONE_CUES = ("执行情况", "完成情况", "完成", "回顾", "总结", "进展", "成效", "results", "review", "progress")
-_PLAN_CUES = ("目标", "计划", "措施", "安排", "任务", "打算", "思路", "plan", "target", "goal", "measure")
 _LEAD_IN = ("按照", "围绕", "通过", "随着", "依托", "借助", "面对", "对照", "针对", "基于", "为了", "根据")
 _ORDINAL = re.compile(r"^(?:[一二三四五六七八九十]+是|（[一二三四五六七八九十\d]+）|\(\d+\)|\d+[.、）)]|[①-⑩])")
 _SENTENCE_END = "。！？!?\n"
@@ -85,41 +94,35 @@ def question_kind(question: str) -> str:
 
 
 def _period_key(section: Sequence[str]) -> tuple[int, int] | None:
-    """(year, 0 for results / 1 for plans) of the first heading, top down, that names both."""
-    for heading in section:
-        lowered = heading.lower()
-        cues = [(lowered.rfind(c) + len(c), phase)
-                for phase, words in ((0, _DONE_CUES), (1, _PLAN_CUES)) for c in words if c in lowered]
-        years = list(_YEAR.finditer(heading))
-        if not cues or not years:
-            continue
-        cue_end, phase = max(cues)  # the head noun comes last: "…计划执行情况" is a report of results
-        before = [y for y in years if y.end() <= cue_end]
-        return int((before[-1] if before else years[0]).group()), phase
-    return None
-
-
-def period(section: Sequence[str]) -> str | None:
-    """"2023年进展" for a results section, "2024年安排" for a plan section, else None."""
-    key = _period_key(section)
-    return None if key is None else _label(key)
+    """(year or 0, 0 for results / 1 for plans) of a section, None when it is neither."""
+    phase = structure.period(tuple(section))
+    if phase is None:
+        return None
+    return structure.section_year(tuple(section)) or 0, 0 if phase == "done" else 1
 
 
 def _label(key: tuple[int, int] | None) -> str:
     if key is None:
         return "其他"
     year, phase = key
-    return f"{year}年进展" if phase == 0 else f"{year}年安排"
+    when = f"{year}年" if year else ""
+    return f"{when}进展" if phase == 0 else f"{when}安排"
 
 
-def support(hit: Hit) -> float:
-    """How well a hit supports the question, 0..1: the larger of its lexical match and dense score.
+def period(section: Sequence[str]) -> str | None:
+    """"2023年进展" for a section reporting results, "2024年安排" for plans, else None.
 
-    Either alone can carry a question: lexical match a Chinese question with the report's words,
-    dense similarity a paraphrase or an English question. Hits without those scores use ``score``.
+    Built on ``structure.period`` (results or plans, from the top heading's wording) and
+    ``structure.section_year``, the same reading the search uses for its period boost.
     """
-    parts = [hit.scores[k] for k in ("match", "dense") if hit.scores.get(k) is not None]
-    return max(parts) if parts else hit.score
+    key = _period_key(section)
+    return None if key is None else _label(key)
+
+
+def _covers(hit: Hit, min_score: float, min_match: float) -> bool:
+    """A hit supports the question: semantically close and sharing enough of its weighted terms."""
+    dense, match = hit.scores.get("dense", hit.score), hit.scores.get("match", 1.0)
+    return dense >= min_score and match >= min_match
 
 
 # ---------------------------------------------------------------- text helpers
@@ -142,9 +145,15 @@ def _bigrams(text: str) -> set[str]:
 
 
 def _overlap(question: str, text: str) -> float:
-    """Share of the question's char bigrams found in ``text``."""
-    q = _bigrams(question)
-    return len(q & _bigrams(text)) / len(q) if q else 0.0
+    """How much of the question ``text`` shares: the mean of the shares of its characters and of
+    its char bigrams found there (characters catch abbreviations: 征拆 for 征地拆迁)."""
+    q_chars = {c for c in question.lower() if c.isalnum()}
+    q_pairs = _bigrams(question)
+    if not q_chars:
+        return 0.0
+    chars = len(q_chars & set(text.lower())) / len(q_chars)
+    pairs = len(q_pairs & _bigrams(text)) / len(q_pairs)
+    return (chars + pairs) / 2
 
 
 def _same(a: str, b: str) -> bool:
@@ -204,11 +213,6 @@ def _hit_sentences(question: str, hit: Hit) -> list[str]:
     return [max(sentences, key=lambda s: _overlap(question, s)).strip()] if sentences else []
 
 
-def _supporting(hits: Sequence[Hit], min_score: float, limit: int) -> list[int]:
-    """Ranks of the first ``limit`` hits whose support reaches ``min_score``."""
-    return [i for i, h in enumerate(hits) if support(h) >= min_score][:limit]
-
-
 def _sentences(question: str, hits: Sequence[Hit], ranks: Sequence[int]) -> list[_Sentence]:
     out: list[_Sentence] = []
     for rank in ranks:
@@ -217,18 +221,25 @@ def _sentences(question: str, hits: Sequence[Hit], ranks: Sequence[int]) -> list
     return out
 
 
-def _close_ranks(hits: Sequence[Hit], ranks: Sequence[int]) -> list[int]:
-    """The best supporting hit, plus those nearly as good or of a period the best one lacks."""
-    best = max(support(hits[i]) for i in ranks)
-    first = ranks[0]
-    seen = {_period_key(hits[first].section)}
-    keep = [first]
-    for i in ranks[1:]:
-        key = _period_key(hits[i].section)
-        if support(hits[i]) >= CLOSE * best or (key is not None and key not in seen):
-            keep.append(i)
-            seen.add(key)
-    return keep
+def _relevant(question: str, sentences: list[_Sentence], ratio: float = 1.0) -> list[_Sentence]:
+    """The best hit's sentences, and those of further hits sharing with the question at least
+    ``ratio`` x what the best hit's closest sentence shares (and MIN_OVERLAP at all)."""
+    if not sentences:
+        return []
+    first = sentences[0].rank
+    best = max(_overlap(question, s.text) for s in sentences if s.rank == first)
+    bar = max(MIN_OVERLAP, ratio * best)
+    return [s for s in sentences if s.rank == first or _overlap(question, s.text) >= bar]
+
+
+def _on_topic(question: str, hits: Sequence[Hit], ranks: Sequence[int], limit: int) -> list[int]:
+    """The best supporting hit and, of the next ones up to ``limit``, those of the period the
+    question asks about (results or plans; any period when it asks about both or neither)."""
+    intent = time_intent(question)
+    wanted = {"done": 0, "plan": 1}.get(intent or "")
+    rest = [r for r in ranks[1:limit]
+            if wanted is None or (_period_key(hits[r].section) or (0, None))[1] == wanted]
+    return ranks[:1] + rest
 
 
 # ---------------------------------------------------------------- citations and layout
@@ -250,7 +261,10 @@ class _Citer:
                               self._hits[r].end, self._hits[r].text) for r, n in ordered)
 
 
-def _groups(entries: list[tuple[_Sentence, str]]) -> list[tuple[str | None, list[tuple[_Sentence, str]]]]:
+_Entry = tuple[_Sentence, str]  # a sentence and the text quoted from it
+
+
+def _groups(entries: list[_Entry]) -> list[tuple[str | None, list[_Entry]]]:
     """Entries grouped under period labels (results before plans), or one unlabelled group."""
     keys = {s.period for s, _ in entries}
     if len(keys - {None}) < 2:
@@ -259,7 +273,7 @@ def _groups(entries: list[tuple[_Sentence, str]]) -> list[tuple[str | None, list
     return [(_label(k), [e for e in entries if e[0].period == k]) for k in order]
 
 
-def _render(entries: list[tuple[_Sentence, str]], citer: _Citer, numbered: bool) -> str:
+def _render(entries: list[_Entry], citer: _Citer, numbered: bool) -> str:
     """Markdown lines ``text [n]``, numbered or as paragraphs, under period headings if mixed."""
     blocks, count = [], 0
     for label, group in _groups(entries):
@@ -305,11 +319,15 @@ def _split_enumeration(clause: str) -> list[str]:
 
 
 def _list_answer(question: str, hits: Sequence[Hit], ranks: list[int], citer: _Citer) -> str:
+    """Distinct items of the relevant sentences; the MAX_ITEMS closest to the question if more."""
     entries: list[tuple[_Sentence, str]] = []
-    for sentence in _sentences(question, hits, ranks):
+    for sentence in _relevant(question, _sentences(question, hits, ranks), LIST_RATIO):
         for item in list_items(sentence.text):
-            if len(entries) < MAX_ITEMS and not any(_same(item, seen) for _, seen in entries):
+            if not any(_same(item, seen) for _, seen in entries):
                 entries.append((sentence, item))
+    if len(entries) > MAX_ITEMS:
+        closest = sorted(entries, key=lambda e: _overlap(question, e[1]), reverse=True)[:MAX_ITEMS]
+        entries = [e for e in entries if e in closest]
     return _render([(s, _md(t)) for s, t in entries], citer, numbered=True)
 
 
@@ -334,11 +352,12 @@ def _bold_figures(text: str) -> str:
     return "".join(out + [_md(text[last:])])
 
 
-def _figure_answer(question: str, hits: Sequence[Hit], ranks: list[int], citer: _Citer) -> str | None:
+def _figure_answer(question: str, hits: Sequence[Hit], ranks: list[int],
+                   citer: _Citer) -> str | None:
     """Sentences holding a figure, best first: the asked unit, then closeness to the question."""
     unit = _asked_unit(question)
     candidates = []
-    for sentence in _sentences(question, hits, _close_ranks(hits, ranks)):
+    for sentence in _relevant(question, _sentences(question, hits, ranks)):
         clauses = _split_after(sentence.text, _CLAUSE_END)
         for i, clause in enumerate(clauses):
             units = [_unit(m.group("unit")) for m in _FIGURE.finditer(clause)]
@@ -357,51 +376,62 @@ def _figure_answer(question: str, hits: Sequence[Hit], ranks: list[int], citer: 
 
 
 def _fact_answer(question: str, hits: Sequence[Hit], ranks: list[int], citer: _Citer) -> str:
-    """The best sentences: each period's first, then the rest in rank order, up to three."""
-    sentences = _sentences(question, hits, _close_ranks(hits, ranks))
+    """The best hit's answering sentences and further ones as close to the question, up to
+    MAX_SENTENCES (the closest first), shown in rank order."""
+    candidates = _relevant(question, _sentences(question, hits, ranks))
     chosen: list[_Sentence] = []
-    for pick_new_period in (True, False):
-        for s in sentences:
-            new_period = all(c.period != s.period for c in chosen)
-            if len(chosen) < MAX_SENTENCES and (new_period or not pick_new_period) \
-                    and not any(_same(s.text, c.text) for c in chosen):
-                chosen.append(s)
-    chosen.sort(key=sentences.index)
+    for s in sorted(candidates, key=lambda s: _overlap(question, s.text), reverse=True):
+        if len(chosen) < MAX_SENTENCES and not any(_same(s.text, c.text) for c in chosen):
+            chosen.append(s)
+    chosen.sort(key=candidates.index)
     return _render([(s, _md(_focused(question, s.text))) for s in chosen], citer, numbered=False)
 
 
-def _not_covered(question: str, hits: Sequence[Hit], citer: _Citer) -> str:
+def _not_covered(hits: Sequence[Hit], citer: _Citer) -> str:
+    """Says the report does not seem to cover the question; lists the closest passages with text
+    (not bare titles or headings) as such, not as an answer."""
     text = "报告中似乎没有涉及这个问题。(The report does not seem to cover this question.)"
-    if not hits:
+    nearest = [r for r, h in enumerate(hits) if len(h.text.strip()) >= MIN_SNIPPET_CHARS]
+    nearest = (nearest or list(range(len(hits))))[:FACT_PASSAGES]
+    if not nearest:
         return text
     lines = [text, "", "**最接近的段落 (closest matches)：**", ""]
-    for rank, hit in enumerate(hits[:FACT_PASSAGES]):
+    for rank in nearest:
+        hit = hits[rank]
         where = f"〔{hit.section[-1]}〕" if hit.section else ""
-        snippet = _excerpt(hit.text, 0, limit=80)
-        lines.append(f"- {_md(where + snippet)} {citer.mark(rank)}")
+        lines.append(f"- {_md(where + _excerpt(hit.text, 0, limit=80))} {citer.mark(rank)}")
     return "\n".join(lines)
 
 
-def compose(question: str, hits: Sequence[Hit], *, min_score: float = MIN_SCORE) -> Answer:
+def compose(question: str, hits: Sequence[Hit], *, min_score: float | None = None,
+            min_match: float | None = None) -> Answer:
     """Compose a cited markdown answer to ``question`` from ``hits`` (best first), without an LLM.
 
-    The question counts as covered when some hit's ``support`` reaches ``min_score``; only hits
-    that reach it are quoted. Otherwise the answer is of kind "not_covered" and cites the closest
-    passages as such.
+    The question is covered when some hit has ``scores["dense"] >= min_score`` and
+    ``scores["match"] >= min_match``; only such hits are quoted. Otherwise the answer is of kind
+    "not_covered" and cites the closest passages as such. Left None, the thresholds are
+    MIN_SCORE/MIN_MATCH, or the CROSSLINGUAL_ ones for a question that looks English (which the
+    engine embeds with its cross-lingual encoder).
     """
+    english = looks_english(question)
+    if min_score is None:
+        min_score = CROSSLINGUAL_MIN_SCORE if english else MIN_SCORE
+    if min_match is None:
+        min_match = CROSSLINGUAL_MIN_MATCH if english else MIN_MATCH
     hits = tuple(hits)
     citer = _Citer(hits)
-    ranks = _supporting(hits, min_score, LIST_PASSAGES)
+    ranks = [i for i, h in enumerate(hits) if _covers(h, min_score, min_match)]
     if not ranks:
-        text = _not_covered(question, hits, citer)
+        text = _not_covered(hits, citer)
         return Answer(question, text, citer.citations(), hits, covered=False, kind=NOT_COVERED)
     kind = question_kind(question)
     text = None
+    top = _on_topic(question, hits, ranks, FACT_PASSAGES)
     if kind == LIST:
-        text = _list_answer(question, hits, ranks, citer)
+        text = _list_answer(question, hits, _on_topic(question, hits, ranks, LIST_PASSAGES), citer)
     elif kind == FIGURE:
-        text = _figure_answer(question, hits, ranks[:FACT_PASSAGES], citer)
+        text = _figure_answer(question, hits, top, citer)
     if not text:
         kind = FACT
-        text = _fact_answer(question, hits, ranks[:FACT_PASSAGES], citer)
+        text = _fact_answer(question, hits, top, citer)
     return Answer(question, text, citer.citations(), hits, covered=True, kind=kind)

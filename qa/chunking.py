@@ -1,4 +1,4 @@
-"""Split paragraphs into passages of about 100–200 characters with exact offsets.
+"""Split paragraphs into passages of at most ~200 characters (about 130 on average) with exact offsets.
 
 Splitting uses langchain-text-splitters' recursive splitter with Chinese separators; passages never
 cross a paragraph (hence never a section) boundary, and ``doc.text[start:end] == chunk.text``.
@@ -19,7 +19,7 @@ SEPARATORS = ("\n", "。", "！", "？", "；", "，", "、", "")
 class SplitterSettings:
     """Splitter parameters; they are recorded in the index manifest."""
 
-    chunk_size: int = 150
+    chunk_size: int = 200
     min_chunk: int = 40
     context: bool = True  # index the section path and lead sentence with each passage
 

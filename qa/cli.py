@@ -8,11 +8,18 @@ import os
 import sys
 from dataclasses import asdict
 
-from .errors import QAError
+from .errors import InputError, QAError
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one ``error:`` line like every other error."""
+
+    def error(self, message):
+        self.exit(2, f"error: {message} (see `{self.prog} --help`)\n")
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m qa", description="Search and question answering over policy reports.")
+    p = _Parser(prog="python -m qa", description="Search and question answering over policy reports.")
     p.add_argument("--corpus", default=os.environ.get("QA_CORPUS", "corpus"), help="corpus folder (default: corpus)")
     p.add_argument("--index", default=os.environ.get("QA_INDEX", "index"), help="index folder (default: index)")
     p.add_argument("--model", default=None, help="embedding model: m3e-small (default), a folder or a HF id")
@@ -62,14 +69,42 @@ def main(argv=None) -> int:
     except QAError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # e.g. an index folder that cannot be written, a full disk
+        if isinstance(exc, BrokenPipeError):  # output piped into `head`: stop quietly
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return 141
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
 
 
+def _check_input(args):
+    """Validate what the user typed before the (slow) engine is opened; returns the query and
+    the eval questions, raising a QAError for bad input."""
+    from .query import check_k, prepare_query
+
+    if args.command in ("search", "ask"):
+        check_k(args.k)
+        q = prepare_query(args.query if args.command == "search" else args.question)
+        if q.notice:
+            print(f"note: {q.notice}", file=sys.stderr)
+        return q, None
+    if args.command == "eval":
+        from .evaluate import load_questions
+        try:
+            return None, load_questions(args.file)
+        except OSError as exc:
+            raise InputError(f"cannot read {args.file}: {exc.strerror or exc}") from None
+        except UnicodeDecodeError:
+            raise InputError(f"{args.file}: not UTF-8 text") from None
+    return None, None
+
+
 def _run(args) -> int:
     from . import engine as engine_mod
-    from .query import prepare_query
 
+    _query, questions = _check_input(args)
     if args.command == "index":
         eng = engine_mod.open(args.corpus, args.index, args.model, rebuild=not args.no_rebuild,
                               force=args.force)
@@ -79,9 +114,6 @@ def _run(args) -> int:
         return 0
     eng = engine_mod.open(args.corpus, args.index, args.model, rebuild=not args.no_rebuild)
     if args.command == "search":
-        q = prepare_query(args.query)
-        if q.notice:
-            print(f"note: {q.notice}", file=sys.stderr)
         hits = eng.search(args.query, k=args.k)
         for i, h in enumerate(hits, 1):
             if args.json:
@@ -100,8 +132,7 @@ def _run(args) -> int:
             print(ans.text)
         return 0
     if args.command == "eval":
-        from .evaluate import compare, format_table, load_questions, standard_variants
-        questions = load_questions(args.file)
+        from .evaluate import compare, format_table, standard_variants
         if args.ablation:
             from .ablation import ablation_reports
             reports = ablation_reports(args.corpus, args.model, questions)

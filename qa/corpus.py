@@ -75,13 +75,19 @@ def fingerprint(data: bytes) -> str:
 
 
 def corpus_files(folder: str | Path) -> list[Path]:
-    """The loadable files of a corpus folder, sorted; unsupported files are skipped with a warning."""
+    """The loadable files of a corpus folder, sorted; unsupported files are skipped with a warning,
+    and so are symbolic links that lead outside the folder (a corpus never reads beyond its root)."""
     root = Path(folder)
     if not root.is_dir():
         raise CorpusError(f"corpus folder not found: {root}")
+    real_root = root.resolve()
     files = []
     for path in sorted(p for p in root.rglob("*") if p.is_file()):
         if path.name.startswith("."):
+            continue
+        real = path.resolve()
+        if not real.is_relative_to(real_root):
+            log.warning("skipping %s: it links to %s, outside the corpus folder", path, real)
             continue
         if path.suffix.lower() in SUFFIXES:
             files.append(path)
@@ -102,9 +108,12 @@ def load_corpus(folder: str | Path) -> tuple[list[Document], dict[str, str]]:
     prints: dict[str, str] = {}
     seen: dict[str, str] = {}
     for path in corpus_files(root):
-        data = path.read_bytes()
-        digest = fingerprint(data)
         doc_id = path.relative_to(root).as_posix()
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise CorpusError(f"{doc_id}: cannot read ({exc.strerror or exc})") from None
+        digest = fingerprint(data)
         if digest in seen:
             log.warning("skipping %s: same content as %s", doc_id, seen[digest])
             continue

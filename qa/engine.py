@@ -18,6 +18,7 @@ from .highlight import highlight, shared_terms
 from .index import (IndexData, build_index, load_index, manifest_for, read_manifest, save_index,
                     stale_reason)
 from .lexical import BM25, mine_terms, tokenizer_for
+from .multilingual import MultilingualEncoder, is_available, looks_english
 from .query import Query, check_k, prepare_query
 from .search import Ranked, SearchParams, dense_scores, rank, time_intent
 from .structure import period
@@ -40,10 +41,11 @@ class Engine:
     """Search and answer over one corpus. Build with :func:`open`; safe to share between threads."""
 
     def __init__(self, docs: Sequence[Document], data: IndexData, embedder: Embedder,
-                 params: SearchParams = SearchParams()):
+                 params: SearchParams = SearchParams(), cross=None):
         self._docs = {d.id: d for d in docs}
         self.data = data
         self.embedder = embedder
+        self.cross = cross if data.cross_passage_vectors is not None else None
         self.params = params
         self._lock = threading.Lock()
         chunks = data.chunks
@@ -91,10 +93,16 @@ class Engine:
     def scores(self, q: Query, params: SearchParams) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Dense, BM25 and match scores per passage, and similarity per sentence."""
         tokens = self.tokenizer.words(q.text)
-        with self._lock:  # one encoder call at a time: torch on 2 cores gains nothing from more
-            qv = self.embedder.embed_query(q.text)
-        passage_sim = self.data.passage_vectors @ qv
-        sentence_sim = self.data.sentence_vectors @ qv
+        if self.cross is not None and params.use_cross and looks_english(q.text):  # English question, Chinese report
+            with self._lock:
+                qv = self.cross.embed([q.text], kind="query")[0]
+            passage_sim = self.data.cross_passage_vectors @ qv
+            sentence_sim = self.data.cross_sentence_vectors @ qv
+        else:
+            with self._lock:  # one encoder call at a time: torch on 2 cores gains nothing from more
+                qv = self.embedder.embed_query(q.text)
+            passage_sim = self.data.passage_vectors @ qv
+            sentence_sim = self.data.sentence_vectors @ qv
         dense = dense_scores(passage_sim, sentence_sim, self._sentence_chunk, params.sentence_weight)
         return dense, self.bm25.scores(tokens), self.bm25.match(tokens), sentence_sim
 
@@ -127,13 +135,19 @@ class Engine:
 def open(corpus: str | os.PathLike = "corpus", index: str | os.PathLike = "index",  # noqa: A001
          model: str | None = None, *, rebuild: bool = True, embedder: Embedder | None = None,
          settings: SplitterSettings = SplitterSettings(), params: SearchParams = SearchParams(),
-         progress: bool = True, force: bool = False) -> Engine:
+         progress: bool = True, force: bool = False, cross="auto") -> Engine:
     """Open the engine over ``corpus``, loading the index in ``index`` or (re)building it when it is
     missing, stale (corpus, model or settings changed) or damaged. With ``rebuild=False`` a missing,
-    stale or damaged index raises IndexFileError instead; ``force=True`` always rebuilds."""
+    stale or damaged index raises IndexFileError instead; ``force=True`` always rebuilds.
+
+    ``cross`` is the cross-lingual encoder for English questions: "auto" uses the multilingual
+    encoder when its package is installed (and no custom ``embedder`` was given); None disables it.
+    """
     docs, fingerprints = load_corpus(corpus)
+    if cross == "auto":
+        cross = MultilingualEncoder() if embedder is None and is_available() else None
     embedder = embedder or load_embedder(model)
-    expected = manifest_for(fingerprints, embedder, settings)
+    expected = manifest_for(fingerprints, embedder, settings, cross)
     try:
         reason = stale_reason(read_manifest(index), expected)
         reason = "rebuild forced" if force else reason
@@ -146,12 +160,12 @@ def open(corpus: str | os.PathLike = "corpus", index: str | os.PathLike = "index
                                  "run `python -m qa index` to rebuild it")
         log.info("building index in %s (%s)", index, reason)
         data = build_index(docs, fingerprints, embedder, settings,
-                           progress=_progress_bar if progress else None)
+                           progress=_progress_bar if progress else None, cross=cross)
         try:
             save_index(data, index)
         except OSError as exc:  # e.g. a read-only folder: serve from memory
             log.warning("cannot save the index to %s (%s); using it from memory", index, exc)
-    return Engine(docs, data, embedder, params)
+    return Engine(docs, data, embedder, params, cross)
 
 
 def index_path_default() -> Path:

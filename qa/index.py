@@ -5,7 +5,8 @@ Layout of the index folder::
     index/CURRENT            name of the live version folder (replaced atomically)
     index/v-…/manifest.json  format, model, dimension, splitter settings, corpus and file checksums
     index/v-…/chunks.json    the passages and their sentence units (plain JSON, never pickle)
-    index/v-…/passages.faiss, sentences.faiss
+    index/v-…/passages.faiss, sentences.faiss            the main model's vectors
+    index/v-…/xpassages.faiss, xsentences.faiss          the cross-lingual encoder's, when installed
 
 A build writes a new version folder, then swaps CURRENT with ``os.replace``: a crash at any moment
 leaves the previous index intact and live.
@@ -35,6 +36,7 @@ FORMAT_VERSION = 1
 _SENTENCE = re.compile(r".*?(?:[。！？；!?;]+[”’）)]*|$)", re.S)
 MIN_SENTENCE = 8
 FILES = ("chunks.json", "passages.faiss", "sentences.faiss")
+CROSS_FILES = ("xpassages.faiss", "xsentences.faiss")
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +50,12 @@ class IndexData:
     passage_vectors: np.ndarray
     sentence_vectors: np.ndarray
     manifest: dict
+    cross_passage_vectors: np.ndarray | None = None   # cross-lingual (English queries), optional
+    cross_sentence_vectors: np.ndarray | None = None
+
+    @property
+    def files(self) -> tuple[str, ...]:
+        return FILES + (CROSS_FILES if self.cross_passage_vectors is not None else ())
 
 
 def sentence_spans(text: str, offset: int = 0) -> list[tuple[int, int]]:
@@ -78,11 +86,13 @@ def passage_input(chunk: Chunk, context: bool) -> str:
     return f"{chunk.context}：{chunk.text}" if context and chunk.context else chunk.text
 
 
-def manifest_for(fingerprints: dict[str, str], embedder: Embedder, settings: SplitterSettings) -> dict:
+def manifest_for(fingerprints: dict[str, str], embedder: Embedder, settings: SplitterSettings,
+                 cross=None) -> dict:
     """The manifest fields an index must match to be reused (checksums are added on save)."""
     return {
         "format": FORMAT_VERSION,
         "model": embedder.name,
+        "cross_model": cross.name if cross is not None else None,
         "query_prompt": embedder.query_prompt,
         "document_prompt": embedder.document_prompt,
         "splitter": settings.as_dict(),
@@ -92,8 +102,9 @@ def manifest_for(fingerprints: dict[str, str], embedder: Embedder, settings: Spl
 
 def build_index(docs: Sequence[Document], fingerprints: dict[str, str], embedder: Embedder,
                 settings: SplitterSettings = SplitterSettings(),
-                progress: Callable[[int, int], None] | None = None) -> IndexData:
-    """Chunk every document and embed passages and sentences."""
+                progress: Callable[[int, int], None] | None = None, cross=None) -> IndexData:
+    """Chunk every document and embed passages and sentences (also with ``cross``, a
+    cross-lingual encoder, when given)."""
     chunks = tuple(c for d in docs for c in chunk_document(d, settings))
     sentences = tuple((i, s, e) for i, c in enumerate(chunks)
                       for s, e in sentence_spans(c.text, c.start))
@@ -107,10 +118,14 @@ def build_index(docs: Sequence[Document], fingerprints: dict[str, str], embedder
 
     pv = embedder.embed(texts, kind="document", progress=step(0))
     sv = embedder.embed(sent_texts, kind="document", progress=step(len(texts)))
-    manifest = manifest_for(fingerprints, embedder, settings)
+    xpv = xsv = None
+    if cross is not None:
+        xpv = cross.embed([c.text for c in chunks], kind="document")
+        xsv = cross.embed(sent_texts, kind="document")
+    manifest = manifest_for(fingerprints, embedder, settings, cross)
     manifest.update(dim=int(pv.shape[1]), n_chunks=len(chunks), n_sentences=len(sentences),
                     built=time.strftime("%Y-%m-%dT%H:%M:%S"))
-    return IndexData(chunks, sentences, pv, sv, manifest)
+    return IndexData(chunks, sentences, pv, sv, manifest, xpv, xsv)
 
 
 # ---------------------------------------------------------------- persistence
@@ -148,9 +163,12 @@ def save_index(data: IndexData, folder: str | Path) -> Path:
         (tmp / "chunks.json").write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
         _write_faiss(data.passage_vectors, tmp / "passages.faiss")
         _write_faiss(data.sentence_vectors, tmp / "sentences.faiss")
-        manifest = dict(data.manifest, checksums={f: _sha256(tmp / f) for f in FILES})
+        if data.cross_passage_vectors is not None:
+            _write_faiss(data.cross_passage_vectors, tmp / "xpassages.faiss")
+            _write_faiss(data.cross_sentence_vectors, tmp / "xsentences.faiss")
+        manifest = dict(data.manifest, checksums={f: _sha256(tmp / f) for f in data.files})
         (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
-        for f in (*FILES, "manifest.json"):
+        for f in (*data.files, "manifest.json"):
             with open(tmp / f, "rb") as fh:
                 os.fsync(fh.fileno())
         version = root / f"v-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}-{tmp.name[-6:]}"
@@ -169,6 +187,8 @@ def _remove_old_versions(root: Path, keep: str) -> None:
     for p in root.iterdir():
         if p.is_dir() and p.name != keep and (p.name.startswith("v-") or p.name.startswith(".build-")):
             shutil.rmtree(p, ignore_errors=True)
+        elif p.is_file() and p.name.startswith(".CURRENT."):  # pointer left by a killed build
+            p.unlink(missing_ok=True)
 
 
 def current_version(folder: str | Path) -> Path | None:
@@ -177,7 +197,7 @@ def current_version(folder: str | Path) -> Path | None:
         name = (root / "CURRENT").read_text(encoding="utf-8").strip()
     except (FileNotFoundError, NotADirectoryError):
         return None
-    except OSError as exc:
+    except (OSError, UnicodeDecodeError) as exc:
         raise IndexFileError(f"cannot read {root / 'CURRENT'}: {exc}") from None
     if not re.fullmatch(r"v-[\w.-]+", name) or not (root / name).is_dir():
         raise IndexFileError(f"{root / 'CURRENT'} points to a missing index version {name!r}")
@@ -199,7 +219,7 @@ def stale_reason(manifest: dict | None, expected: dict) -> str | None:
     """Why an index with ``manifest`` cannot serve ``expected`` (None when it can)."""
     if manifest is None:
         return "no index yet"
-    for key in ("format", "model", "query_prompt", "document_prompt", "splitter", "corpus"):
+    for key in ("format", "model", "cross_model", "query_prompt", "document_prompt", "splitter", "corpus"):
         if manifest.get(key) != expected.get(key):
             return f"{key} changed"
     return None
@@ -212,7 +232,8 @@ def load_index(folder: str | Path) -> IndexData:
         raise IndexFileError(f"no index in {folder}")
     manifest = read_manifest(folder)
     sums = manifest.get("checksums") or {}
-    for f in FILES:
+    cross = bool(manifest.get("cross_model"))
+    for f in FILES + (CROSS_FILES if cross else ()):
         path = version / f
         if not path.is_file():
             raise IndexFileError(f"index file missing: {path}")
@@ -225,8 +246,12 @@ def load_index(folder: str | Path) -> IndexData:
         sentences = tuple(tuple(s) for s in records["sentences"])
         pv = _read_faiss(version / "passages.faiss")
         sv = _read_faiss(version / "sentences.faiss")
+        xpv = _read_faiss(version / "xpassages.faiss") if cross else None
+        xsv = _read_faiss(version / "xsentences.faiss") if cross else None
     except Exception as exc:  # noqa: BLE001 - any decoding failure means a damaged index
         raise IndexFileError(f"cannot read index in {version}: {type(exc).__name__}: {exc}") from None
     if len(pv) != len(chunks) or len(sv) != len(sentences) or pv.shape[1] != manifest.get("dim"):
         raise IndexFileError(f"index in {version} is inconsistent (sizes do not match the manifest)")
-    return IndexData(chunks, sentences, pv, sv, manifest)
+    if cross and (len(xpv) != len(chunks) or len(xsv) != len(sentences)):
+        raise IndexFileError(f"index in {version} is inconsistent (cross-lingual vectors)")
+    return IndexData(chunks, sentences, pv, sv, manifest, xpv, xsv)

@@ -74,7 +74,7 @@ def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
 
 
 def llm_config_from_env(env: Mapping[str, str] | None = None) -> LLMConfig | None:
-    """The LLM configuration from ``QA_LLM_*`` variables, or None when base URL or model is unset."""
+    """The configuration from the ``QA_LLM_*`` variables; None when base URL or model is unset."""
     env = os.environ if env is None else env
     base_url = env.get("QA_LLM_BASE_URL", "").strip()
     model = env.get("QA_LLM_MODEL", "").strip()
@@ -216,7 +216,8 @@ def _events(response, config: LLMConfig) -> Iterator[dict]:
         try:
             event = json.loads(payload)
         except json.JSONDecodeError:
-            raise LLMError(f"the LLM server sent something that is not JSON: {payload[:200]!r}") from None
+            raise LLMError(f"the LLM server sent something that is not JSON: "
+                           f"{payload[:200]!r}") from None
         if isinstance(event, dict) and event.get("error"):
             error = event["error"]
             message = error.get("message", error) if isinstance(error, dict) else error
@@ -260,6 +261,6 @@ def llm_answer(question: str, hits: Sequence[Hit], config: LLMConfig) -> Answer:
     """The whole streamed answer as an ``Answer``; [n] keeps naming the n-th of ``hits``."""
     hits = tuple(hits)
     text = "".join(stream_answer(question, hits, config)).strip()
-    citations = tuple(Citation(n, hits[n - 1].doc_id, hits[n - 1].section, hits[n - 1].start,
-                               hits[n - 1].end, hits[n - 1].text) for n in sorted(cited_numbers(text)))
+    cited = [(n, hits[n - 1]) for n in sorted(cited_numbers(text))]
+    citations = tuple(Citation(n, h.doc_id, h.section, h.start, h.end, h.text) for n, h in cited)
     return Answer(question, text, citations, hits, covered=True, kind="llm")

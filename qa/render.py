@@ -278,12 +278,14 @@ _BOLD = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*")
 
 
 def answer_markdown(text: str) -> str:
-    """An answer's markdown made safe for the chat: HTML escaped, ``**bold**`` as ``<strong>``.
+    """An answer's markdown made safe for the chat: HTML escaped, ``**bold**`` as ``<strong>``,
+    ``[n]`` markers as ``<span class="qa-ref">[n]</span>`` chips (same text, styled).
 
     CommonMark does not close ``**5%**左右`` (punctuation before ``**``, a CJK letter after it),
     so bold is turned into a tag here; the escape comes first, so no other tag can get through.
     """
-    return _BOLD.sub(r"<strong>\1</strong>", chat_escape(text))
+    text = _BOLD.sub(r"<strong>\1</strong>", chat_escape(text))
+    return _CITE.sub(r'<span class="qa-ref">[\1]</span>', text)
 
 
 def stream_pieces(text: str, max_pieces: int = 40, min_size: int = 6) -> list[str]:
@@ -401,6 +403,9 @@ EVIDENCE_CSS = """
   user-select: none; }
 .qa-para { font-size: 14px; padding: 8px 10px; border-radius: 8px;
   background: var(--background-fill-secondary, #f9fafb); }
+.qa-ref { display: inline-block; font-size: .78em; line-height: 1.3; padding: 0 .35em; margin: 0 .1em;
+  border-radius: .7em; vertical-align: .12em; font-weight: 600; color: #1d4ed8; background: #dbeafe; }
+.dark .qa-ref { color: #bfdbfe; background: #1e3a8a; }
 .dark .qa-evidence mark { background: #854d0e; color: #fef9c3; }
 .dark .qa-evidence strong.qa-term { color: #fca5a5; }
 .dark .qa-ev-notcovered { color: #fde68a; background: #451a03; border-color: #92400e; }

@@ -120,3 +120,13 @@ def test_bad_queries_are_clean_errors(client, bad):
 def test_huge_query_is_cut_not_fatal(client):
     hits = client.predict("北三县交通有哪些项目" + "啊" * 5000, api_name="/search")
     assert isinstance(hits, list) and len(hits) <= 5
+
+
+def test_defaults_bind_localhost_without_share():
+    sys.path.insert(0, str(ROOT))
+    import app
+
+    args = app.parse_args([])
+    assert args.host == "127.0.0.1" and args.share is False
+    args = app.parse_args(["--host", "0.0.0.0", "--port", "8080", "--share"])
+    assert (args.host, args.port, args.share) == ("0.0.0.0", 8080, True)

@@ -161,6 +161,9 @@ def test_example_question_answers_with_highlighted_cited_evidence(page):
         details.locator("summary").click()
         assert details.locator(".qa-para").is_visible()
         details.locator("summary").click()
+    page.locator('#qa-chat [role="log"]').evaluate("log => { log.scrollTop = 0; }")  # show the question
+    page.mouse.move(0, 0)
+    time.sleep(0.3)
     page.screenshot(path=str(ARTIFACTS / "answer-desktop.png"), full_page=True)
 
 

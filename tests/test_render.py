@@ -194,6 +194,6 @@ def test_hit_json_converts_numpy_like_scores():
 
 
 def test_answer_markdown_bolds_cjk_figures_and_escapes():
-    assert render.answer_markdown("增长**5%**左右 [1]") == "增长<strong>5%</strong>左右 [1]"
+    assert render.answer_markdown("增长**5%**左右 [1]") == '增长<strong>5%</strong>左右 <span class="qa-ref">[1]</span>'
     assert render.answer_markdown("**<b>x</b>**") == "<strong>&lt;b>x&lt;/b></strong>"
     assert render.answer_markdown("a ** b") == "a ** b"

@@ -1,0 +1,371 @@
+"""Faults: a build killed at any moment, damaged index files, paths leading out of the corpus,
+and a loader that only ever reads JSON and FAISS (never unpickles)."""
+from __future__ import annotations
+
+import ast
+import hashlib
+import json
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from conftest import FakeEmbedder
+
+import qa
+import qa.index
+from qa.corpus import load_corpus
+from qa.errors import CorpusError, IndexFileError, QAError
+from qa.index import current_version, load_index, read_manifest
+
+TESTS = Path(__file__).resolve().parent
+ROOT = TESTS.parent
+
+# A build in its own process, with a hook that announces the chosen stage (by writing `marker`)
+# and then sleeps there, so the test can SIGKILL it at exactly that point.
+BUILDER = r'''
+import os, sys, time
+from pathlib import Path
+sys.path.insert(0, {tests!r})
+from conftest import FakeEmbedder
+import qa, qa.index
+
+corpus, index, stage, marker = sys.argv[1:5]
+
+def arrive():
+    Path(marker).write_text(str(os.getpid()))
+    time.sleep(600)
+
+class SlowEmbedder(FakeEmbedder):
+    def embed_batch(self, texts):
+        time.sleep(0.05)  # a slow model
+        if stage == "embed":
+            arrive()
+        return super().embed_batch(texts)
+
+if stage == "write":  # passages.faiss written into the .build-* folder, the rest not yet
+    write = qa.index._write_faiss
+    def slow_write(vectors, path):
+        write(vectors, path)
+        arrive()
+    qa.index._write_faiss = slow_write
+
+if stage == "swap":  # version folder complete and renamed, CURRENT not yet swapped
+    replace = os.replace
+    def slow_replace(src, dst):
+        if Path(dst).name == "CURRENT":
+            arrive()
+        return replace(src, dst)
+    os.replace = slow_replace
+
+qa.open(corpus, index, embedder=SlowEmbedder(), progress=False)
+print("finished")
+'''
+
+
+def tree(root: Path) -> dict[str, str]:
+    """Relative path → sha256 of every file under ``root``."""
+    return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def fresh(corpus: Path, index: Path) -> qa.Engine:
+    return qa.open(corpus, index, embedder=FakeEmbedder(), progress=False)
+
+
+# ---------------------------------------------------------------- (a) killed builds
+
+@pytest.mark.slow
+@pytest.mark.parametrize("stage", ["embed", "write", "swap"])
+def test_sigkill_during_rebuild_leaves_the_previous_index_live(tiny_corpus, tmp_path, stage):
+    root = tmp_path / "index"
+    fresh(tiny_corpus, root)
+    old_version = current_version(root)
+    old_files = tree(root)
+
+    (tiny_corpus / "c.txt").write_text("新文件\n新增一段关于地铁换乘的内容。", encoding="utf-8")
+    script = tmp_path / "builder.py"
+    script.write_text(BUILDER.format(tests=str(TESTS)), encoding="utf-8")
+    marker = tmp_path / "arrived"
+    proc = subprocess.Popen([sys.executable, str(script), str(tiny_corpus), str(root), stage, str(marker)],
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 120
+        while not marker.exists():
+            assert proc.poll() is None, proc.stderr.read().decode()
+            assert time.monotonic() < deadline, "the build never reached the kill point"
+            time.sleep(0.05)
+        names = {p.name for p in root.iterdir()}
+        if stage == "embed":
+            assert names == {"CURRENT", old_version.name}  # nothing written while embedding
+        elif stage == "write":
+            builds = [p for p in root.iterdir() if p.name.startswith(".build-")]
+            assert len(builds) == 1 and (builds[0] / "passages.faiss").exists()
+        else:
+            assert len([n for n in names if n.startswith("v-")]) == 2
+            assert any(n.startswith(".CURRENT.") for n in names)
+    finally:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
+        proc.stdout.close()
+        proc.stderr.close()
+    assert proc.returncode == -signal.SIGKILL
+
+    # The previous version is still live, complete and byte-for-byte unchanged.
+    assert current_version(root) == old_version
+    now = tree(root)
+    assert {k: v for k, v in now.items() if k == "CURRENT" or k.startswith(old_version.name)} == old_files
+    data = load_index(root)
+    assert set(data.manifest["corpus"]) == {"a.txt", "b.md"}
+    # It is stale (the corpus changed), so it is refused without rebuilding ...
+    with pytest.raises(IndexFileError, match="corpus changed"):
+        qa.open(tiny_corpus, root, embedder=FakeEmbedder(), rebuild=False)
+    # ... and the next open rebuilds it, sweeping away what the killed build left behind.
+    eng = fresh(tiny_corpus, root)
+    assert "c.txt" in {d.id for d in eng.documents}
+    assert "地铁换乘" in eng.search("地铁换乘", k=1)[0].text
+    new_version = current_version(root)
+    assert new_version != old_version
+    assert {p.name for p in root.iterdir()} == {"CURRENT", new_version.name}
+    assert set(load_index(root).manifest["corpus"]) == {"a.txt", "b.md", "c.txt"}
+
+
+@pytest.mark.slow
+def test_killed_build_without_previous_index(tiny_corpus, tmp_path):
+    """Killed during the very first build: no index (not a broken one), and the next open builds."""
+    root = tmp_path / "index"
+    script = tmp_path / "builder.py"
+    script.write_text(BUILDER.format(tests=str(TESTS)), encoding="utf-8")
+    marker = tmp_path / "arrived"
+    proc = subprocess.Popen([sys.executable, str(script), str(tiny_corpus), str(root), "write", str(marker)],
+                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 120
+        while not marker.exists():
+            assert proc.poll() is None and time.monotonic() < deadline
+            time.sleep(0.05)
+    finally:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
+    assert current_version(root) is None and read_manifest(root) is None
+    with pytest.raises(IndexFileError, match="no index"):
+        load_index(root)
+    with pytest.raises(IndexFileError, match="no index yet"):
+        qa.open(tiny_corpus, root, embedder=FakeEmbedder(), rebuild=False)
+    fresh(tiny_corpus, root)
+    assert {p.name for p in root.iterdir()} == {"CURRENT", current_version(root).name}
+
+
+def test_failed_save_cleans_up_and_keeps_the_old_index(tiny_corpus, tmp_path, monkeypatch):
+    """An exception while writing (e.g. disk full) removes the half-written build folder."""
+    root = tmp_path / "index"
+    fresh(tiny_corpus, root)
+    old_version, old_files = current_version(root), tree(root)
+
+    def disk_full(vectors, path):
+        raise OSError(28, "No space left on device", str(path))
+
+    monkeypatch.setattr(qa.index, "_write_faiss", disk_full)
+    (tiny_corpus / "c.txt").write_text("新文件\n新增一段内容。", encoding="utf-8")
+    with pytest.raises(OSError):
+        qa.index.save_index(qa.index.build_index(*load_corpus(tiny_corpus), FakeEmbedder()), root)
+    assert current_version(root) == old_version and tree(root) == old_files
+
+
+# ---------------------------------------------------------------- (b) damaged files
+
+def _rewrite_checksum(version: Path, name: str) -> None:
+    manifest = json.loads((version / "manifest.json").read_text(encoding="utf-8"))
+    manifest["checksums"][name] = hashlib.sha256((version / name).read_bytes()).hexdigest()
+    (version / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
+
+
+def _truncate(version: Path, name: str, keep: float = 0.5) -> None:
+    data = (version / name).read_bytes()
+    (version / name).write_bytes(data[:int(len(data) * keep)])
+
+
+DAMAGE = {
+    "chunks.json truncated": (lambda v: _truncate(v, "chunks.json"), "checksum"),
+    "sentences.faiss truncated": (lambda v: _truncate(v, "sentences.faiss"), "checksum"),
+    "passages.faiss emptied": (lambda v: _truncate(v, "passages.faiss", 0), "checksum"),
+    "sentences.faiss deleted": (lambda v: (v / "sentences.faiss").unlink(), "missing"),
+    "chunks.json bit flip": (lambda v: (v / "chunks.json").write_bytes(
+        (v / "chunks.json").read_bytes().replace("道路".encode(), "道理".encode(), 1)), "checksum"),
+    "checksums removed": (lambda v: (v / "manifest.json").write_text(json.dumps(
+        {k: x for k, x in json.loads((v / "manifest.json").read_text()).items() if k != "checksums"})),
+        "checksum"),
+    "manifest deleted": (lambda v: (v / "manifest.json").unlink(), "corrupt index manifest"),
+    "manifest truncated": (lambda v: _truncate(v, "manifest.json"), "corrupt index manifest"),
+    # damage that passes the checksum (the manifest was rewritten to match): still caught
+    "sentences.faiss garbage, checksum matching": (
+        lambda v: ((v / "sentences.faiss").write_bytes(b"IxFI" + b"\x00" * 40), _rewrite_checksum(v, "sentences.faiss")),
+        "cannot read index"),
+    "chunks.json one chunk short, checksum matching": (
+        lambda v: ((v / "chunks.json").write_text(json.dumps(
+            dict(json.loads((v / "chunks.json").read_text()),
+                 chunks=json.loads((v / "chunks.json").read_text())["chunks"][:-1]), ensure_ascii=False),
+            encoding="utf-8"), _rewrite_checksum(v, "chunks.json")),
+        "inconsistent"),
+    "chunks.json wrong shape, checksum matching": (
+        lambda v: ((v / "chunks.json").write_text('{"chunks": [{"nope": 1}], "sentences": []}'),
+                   _rewrite_checksum(v, "chunks.json")),
+        "cannot read index"),
+}
+
+
+@pytest.mark.parametrize("damage", list(DAMAGE))
+def test_damaged_index_is_refused_or_rebuilt(tiny_corpus, tmp_path, damage):
+    root = tmp_path / "index"
+    eng = fresh(tiny_corpus, root)
+    expected = [(h.doc_id, h.start, h.end) for h in eng.search("厂通路 大桥", k=3)]
+    version = current_version(root)
+    hurt, message = DAMAGE[damage]
+    hurt(version)
+    with pytest.raises(IndexFileError, match=message):
+        load_index(root)
+    with pytest.raises(IndexFileError, match=message):
+        qa.open(tiny_corpus, root, embedder=FakeEmbedder(), rebuild=False)
+    eng = fresh(tiny_corpus, root)
+    assert [(h.doc_id, h.start, h.end) for h in eng.search("厂通路 大桥", k=3)] == expected
+    assert current_version(root) != version and not version.exists()
+    assert load_index(root).manifest["n_chunks"] == len(eng.data.chunks)
+
+
+@pytest.mark.parametrize("pointer", ["", "\n", "v-missing", "../outside", "/etc", "v-a/../../x", "\x00\x01"])
+def test_bad_current_pointer(tiny_corpus, tmp_path, pointer):
+    root = tmp_path / "index"
+    fresh(tiny_corpus, root)
+    (root / "CURRENT").write_text(pointer, encoding="utf-8")
+    with pytest.raises(IndexFileError, match="missing index version"):
+        load_index(root)
+    assert fresh(tiny_corpus, root).search("学校")
+
+
+def test_current_pointer_that_is_not_text(tiny_corpus, tmp_path):
+    root = tmp_path / "index"
+    fresh(tiny_corpus, root)
+    (root / "CURRENT").write_bytes(b"\xff\xfe\x00garbage")
+    with pytest.raises(IndexFileError):
+        qa.open(tiny_corpus, root, embedder=FakeEmbedder(), rebuild=False)
+    assert fresh(tiny_corpus, root).search("学校")
+
+
+def test_index_path_that_is_a_file(tiny_corpus, tmp_path):
+    (tmp_path / "index").write_text("not a folder")
+    with pytest.raises(IndexFileError):
+        qa.open(tiny_corpus, tmp_path / "index", embedder=FakeEmbedder(), rebuild=False)
+    # rebuilding cannot save there either, but the engine still serves from memory
+    assert fresh(tiny_corpus, tmp_path / "index").search("学校")
+
+
+# ---------------------------------------------------------------- (c) nothing outside the corpus
+
+def test_document_ids_are_relative_paths_inside_the_corpus(tiny_corpus):
+    (tiny_corpus / "sub" / "deeper").mkdir(parents=True)
+    (tiny_corpus / "sub" / "deeper" / "c.txt").write_text("深层报告\n地下管廊建设。", encoding="utf-8")
+    docs, prints = load_corpus(tiny_corpus)
+    assert [d.id for d in docs] == ["a.txt", "b.md", "sub/deeper/c.txt"] == list(prints)
+    for d in docs:
+        assert not d.id.startswith("/") and ".." not in d.id.split("/") and "\\" not in d.id
+        assert (tiny_corpus / d.id).resolve().is_relative_to(tiny_corpus.resolve())
+
+
+@pytest.mark.parametrize("doc_id", ["../../etc/passwd", "/etc/passwd", "../corpus/a.txt", "./a.txt",
+                                    "sub/../a.txt", "a.txt/", "A.TXT", "", "a.txt\x00", "%2e%2e/etc/passwd",
+                                    "..\\..\\windows\\win.ini"])
+def test_document_lookup_never_touches_the_file_system(tiny_engine, tiny_corpus, doc_id, monkeypatch):
+    import builtins
+    import io
+
+    def no_open(*args, **kwargs):
+        raise AssertionError(f"document() opened a file: {args[0]!r}")
+
+    with monkeypatch.context() as m:
+        m.setattr(builtins, "open", no_open)
+        m.setattr(io, "open", no_open)
+        with pytest.raises(QAError, match="no document"):
+            tiny_engine.document(doc_id)
+
+
+def test_document_by_absolute_path_is_refused(tiny_engine, tiny_corpus):
+    with pytest.raises(QAError):
+        tiny_engine.document(str(tiny_corpus / "a.txt"))
+    assert tiny_engine.document("a.txt").id == "a.txt"
+
+
+def test_symlinks_leading_outside_are_skipped(tmp_path, tiny_corpus, caplog):
+    outside = tmp_path / "outside"
+    (outside / "dir").mkdir(parents=True)
+    (outside / "secret.txt").write_text("机密\n不应被索引的外部文件内容。", encoding="utf-8")
+    (outside / "dir" / "more.txt").write_text("机密二\n另一份外部文件。", encoding="utf-8")
+    (tiny_corpus / "link.txt").symlink_to(outside / "secret.txt")
+    (tiny_corpus / "linkdir").symlink_to(outside / "dir", target_is_directory=True)
+    (tiny_corpus / "rel.txt").symlink_to(Path("..") / "outside" / "secret.txt")
+    (tiny_corpus / "inside.txt").symlink_to(tiny_corpus / "a.txt")  # inside: allowed (a duplicate here)
+    (tiny_corpus / "dangling.txt").symlink_to(tmp_path / "gone.txt")
+    (tiny_corpus / "loop").symlink_to(tiny_corpus, target_is_directory=True)
+    with caplog.at_level(logging.WARNING, logger="qa.corpus"):
+        docs, prints = load_corpus(tiny_corpus)
+    assert [d.id for d in docs] == ["a.txt", "b.md"]
+    assert not any("机密" in d.text for d in docs)
+    assert "link.txt" in caplog.text and "rel.txt" in caplog.text and "outside the corpus" in caplog.text
+    eng = qa.open(tiny_corpus, tmp_path / "index", embedder=FakeEmbedder(), progress=False)
+    with pytest.raises(QAError):
+        eng.document("link.txt")
+
+
+def test_corpus_that_is_itself_a_symlink(tmp_path, tiny_corpus):
+    link = tmp_path / "corpus-link"
+    link.symlink_to(tiny_corpus, target_is_directory=True)
+    docs, _ = load_corpus(link)
+    assert [d.id for d in docs] == ["a.txt", "b.md"]
+
+
+def test_only_symlinks_outside_means_no_documents(tmp_path):
+    (tmp_path / "outside.txt").write_text("外部\n外部内容。", encoding="utf-8")
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "x.txt").symlink_to(tmp_path / "outside.txt")
+    with pytest.raises(CorpusError, match="no documents"):
+        load_corpus(corpus)
+
+
+# ---------------------------------------------------------------- (d) no unpickling
+
+def test_loader_runs_with_pickle_and_numpy_load_disabled(tiny_corpus, tmp_path, monkeypatch):
+    import pickle
+
+    import numpy as np
+
+    root = tmp_path / "index"
+    fresh(tiny_corpus, root)
+    # a planted pickle next to the real files is never looked at
+    (current_version(root) / "chunks.pkl").write_bytes(pickle.dumps({"evil": True}))
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("the index loader must never unpickle")
+
+    for name in ("load", "loads", "Unpickler"):
+        monkeypatch.setattr(pickle, name, forbidden)
+    monkeypatch.setattr(np, "load", forbidden)
+    data = load_index(root)
+    assert data.chunks and data.passage_vectors.shape[0] == len(data.chunks)
+    eng = qa.open(tiny_corpus, root, embedder=FakeEmbedder(), rebuild=False)
+    assert eng.search("学校", k=1)
+
+
+def test_index_module_reads_only_json_and_faiss():
+    tree_ = ast.parse(Path(qa.index.__file__).read_text(encoding="utf-8"))
+    imported = {a.name.split(".")[0] for n in ast.walk(tree_) if isinstance(n, ast.Import) for a in n.names}
+    imported |= {(n.module or "").split(".")[0] for n in ast.walk(tree_) if isinstance(n, ast.ImportFrom)}
+    assert not imported & {"pickle", "cPickle", "dill", "joblib", "shelve", "marshal", "torch", "cloudpickle"}
+    loads = {(ast.unparse(n.func.value), n.func.attr) for n in ast.walk(tree_)
+             if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
+             and n.func.attr in ("load", "loads", "read_index", "fromfile", "frombuffer")}
+    assert loads <= {("json", "loads"), ("json", "load"), ("faiss", "read_index")}, loads
+    assert ("faiss", "read_index") in loads and ("json", "loads") in loads
