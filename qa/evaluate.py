@@ -110,9 +110,10 @@ def standard_variants(params) -> dict:
 
 
 def format_table(reports: Sequence[Report]) -> str:
-    head = f"{'variant':<22}{'hit@1':>7}{'hit@3':>7}{'hit@5':>7}{'MRR':>7}{'cov@5':>7}{'chars@5':>9}{'p50 ms':>8}"
+    width = max([22] + [len(r.name) + 2 for r in reports])
+    head = f"{'variant':<{width}}{'hit@1':>7}{'hit@3':>7}{'hit@5':>7}{'MRR':>7}{'cov@5':>7}{'chars@5':>9}{'p50 ms':>8}"
     rows = [head, "-" * len(head)]
     for r in reports:
-        rows.append(f"{r.name:<22}{r.hit1:>7.3f}{r.hit3:>7.3f}{r.hit5:>7.3f}{r.mrr:>7.3f}"
+        rows.append(f"{r.name:<{width}}{r.hit1:>7.3f}{r.hit3:>7.3f}{r.hit5:>7.3f}{r.mrr:>7.3f}"
                     f"{r.coverage:>7.3f}{r.chars5:>9.0f}{r.p50_ms:>8.1f}")
     return "\n".join(rows)
