@@ -53,19 +53,21 @@ class Engine:
         self._context_cache: dict[str, list[str]] = {}
         self._chunk_tokens = [self.tokenizer.words(f"{c.context} {c.text}") for c in chunks]
         self.bm25 = BM25(self._chunk_tokens)
-        self._sentence_chunk = np.array([s[0] for s in data.sentences], dtype=np.int64)
-        # a sentence is read with its passage's context: "交通…" under "与北三县一体化…" answers 北三县交通
-        self._sentence_tokens = [frozenset(self.tokenizer.words(self._docs[chunks[i].doc_id].text[s:e]))
-                                 | frozenset(self._context_tokens(chunks[i].context))
-                                 for i, s, e in data.sentences]
+        self._sentence_chunk = np.array([i for i, _s, _e in data.sentences], dtype=np.int64)
         self._chunk_sentences: list[list[int]] = [[] for _ in chunks]
-        for j, (i, _s, _e) in enumerate(data.sentences):
+        self._sentence_tokens: list[frozenset[str]] = []
+        self._is_lead: list[bool] = []
+        for j, (i, s, e) in enumerate(data.sentences):
+            chunk, text = chunks[i], self._docs[chunks[i].doc_id].text[s:e]
             self._chunk_sentences[i].append(j)
+            # a sentence is read with its passage's context: "交通…" under "与北三县一体化…"
+            # answers 北三县交通
+            self._sentence_tokens.append(frozenset(self.tokenizer.words(text))
+                                         | frozenset(self._context_tokens(chunk.context)))
+            # a paragraph's lead sentence is its sub-heading (already in the section path): it is
+            # highlighted only when a passage has nothing else
+            self._is_lead.append(bool(chunk.section) and text.rstrip("。！？") == chunk.section[-1])
         self._periods = [period(c.section) for c in chunks]
-        # a paragraph's lead sentence is its sub-heading (already in the section path): it is
-        # highlighted only when a passage has nothing else
-        self._is_lead = [c.section and self._docs[c.doc_id].text[s:e].rstrip("。！？") == c.section[-1]
-                         for c, (i, s, e) in ((chunks[i], (i, s, e)) for i, s, e in data.sentences)]
 
     # ------------------------------------------------------------------ public API
     @property

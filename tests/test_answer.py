@@ -3,7 +3,9 @@ import re
 
 import pytest
 
-from qa.answer import CROSSLINGUAL_MIN_SCORE, MIN_SCORE, compose, list_items, period, question_kind
+from qa import answer as answer_module
+from qa.answer import (CROSSLINGUAL_MIN_SCORE, MIN_SCORE, WEAK_MATCH, compose, list_items, period,
+                       question_kind)
 from qa.types import Hit, Span
 
 DONE = ("一、2023年计划执行情况",)
@@ -20,15 +22,22 @@ REPORT = """一、2023年计划执行情况
 新建学校覆盖率达到60%。
 新建学校3所。
 一是走好创新发展之路；二是走好绿色发展之路；三是走好协同发展之路。
+与北三县一体化发展更加深入。交通互联互通加快推进，地铁22号线通州段首个盾构区间双向贯通、河北段盾构机施工全面开启，厂通路主体工程、跨潮白河大桥下部结构基本完成。
+产业协同深入推进，整合北三县空间资源、绘制形成招商资源地图，初步形成疏解项目在北三县生产制造的链式合作模式。
+加快建设交通“一张网”，实现厂通路及跨潮白河大桥通车，开工建设石小路，大力推进地铁22号线建设，不断优化跨境公交线路。
+鼓励环球主题公园丰富表演项目，积极推进环球主题公园后续项目及二期谋划研究。
+依据上述思路，建议主要指标安排如下：
+——地区生产总值比上年增长5%左右；
+——一般公共预算收入比上年增长4%；
 """
 
 
-def make_hit(passage, section, sentences=(), *, match=0.8, dense=0.7, terms=()):
+def make_hit(passage, section, sentences=(), *, match=0.8, dense=0.7, terms=(), score=0.5):
     """A Hit on REPORT for ``passage``, highlighting the given sentences (substrings of it)."""
     start = REPORT.index(passage)
     spans = [Span(passage.index(s), passage.index(s) + len(s), "sentence") for s in sentences]
     spans += [Span(passage.index(t), passage.index(t) + len(t), "term") for t in terms]
-    return Hit(text=passage, score=0.5, doc_id="report", section=section, start=start,
+    return Hit(text=passage, score=score, doc_id="report", section=section, start=start,
                end=start + len(passage), highlights=tuple(spans),
                paragraph=(start, start + len(passage)), scores={"match": match, "dense": dense})
 
@@ -138,7 +147,66 @@ def test_list_answer_labels_periods_when_mixed():
         < text.index("梨园美术馆")
     # The 2023 passage is cited first in the text, so it is [1] though ranked second.
     assert answer.citations[0].start == hits[1].start
+    # CommonMark: a blank line after each label, and each group's list starts at 1.
+    assert "**2023年进展**\n\n1. " in text and "**2024年安排**\n\n1. " in text
     assert_citations_consistent(answer)
+
+
+def transport_hits():
+    """The passages found for 北三县交通有哪些项目, with the engine's scores: two on transport
+    (2023 results, 2024 plans) holding the topic and the specific term, then two holding only the
+    topic (北三县) or a generic word (项目), so matching less of the question."""
+    done, plan = line_of("交通互联互通"), line_of("加快建设交通")
+    industry, park = line_of("产业协同深入推进"), line_of("环球主题公园")
+    return [make_hit(plan, PLAN, [plan], match=0.49, dense=0.79, score=0.99),
+            make_hit(done, DONE, [done[done.index("交通互联互通"):]], match=0.49, dense=0.78, score=0.96),
+            make_hit(industry, DONE, [industry], match=0.36, dense=0.76, score=0.89),
+            make_hit(park, PLAN, [park], match=0.36, dense=0.73, score=0.83)]
+
+
+def test_list_answer_quotes_only_passages_as_relevant_as_the_best_with_all_their_items():
+    answer = compose("北三县交通有哪些项目", transport_hits())
+    assert answer.kind == "list" and answer.covered
+    text = answer.text
+    for item in ("地铁22号线通州段首个盾构区间双向贯通", "厂通路主体工程、跨潮白河大桥下部结构基本完成",
+                 "实现厂通路及跨潮白河大桥通车", "开工建设石小路", "大力推进地铁22号线建设",
+                 "不断优化跨境公交线路"):
+        assert f"{item} [" in text
+    assert "招商资源地图" not in text and "环球" not in text  # only 北三县 or 项目 in common
+    assert text.index("**2023年进展**") < text.index("盾构") < text.index("**2024年安排**") \
+        < text.index("石小路")
+    assert len(answer.citations) == 2
+    assert_citations_consistent(answer)
+
+
+def test_the_best_sentence_is_listed_whole_and_the_cap_stops_further_ones(monkeypatch):
+    monkeypatch.setattr(answer_module, "MAX_ITEMS", 3)
+    text = compose("北三县交通有哪些项目", transport_hits()).text
+    assert "不断优化跨境公交线路" in text  # the best passage's fifth item
+    assert "盾构" not in text  # the next passage comes after the cap
+
+
+def test_when_no_passage_holds_much_of_the_question_only_the_best_is_quoted():
+    first, second = line_of("加快打造文体设施"), line_of("新建城市运动中心")
+    weak = WEAK_MATCH / 2
+    hits = [make_hit(first, PLAN, [first], match=weak), make_hit(second, PLAN, [second], match=weak)]
+    answer = compose("2024年打算建成哪些文体设施？", hits)
+    assert len(answer.citations) == 1 and "城市运动中心" not in answer.text
+
+
+def test_list_follows_an_announced_enumeration_into_the_next_passages():
+    intro, first, second = (line_of(x) for x in ("建议主要指标", "——地区生产总值", "——一般公共预算"))
+    hits = [make_hit(intro, PLAN, [intro], match=0.4, score=1.0),
+            make_hit(second, PLAN, [second], match=0.1, score=0.6),  # match little, but carry on
+            make_hit(first, PLAN, [first], match=0.1, score=0.6)]   # what the best announces
+    answer = compose("2024年定了哪些主要指标？", hits)
+    assert answer.text == "1. 地区生产总值比上年增长5%左右 [1]\n2. 一般公共预算收入比上年增长4% [2]"
+    assert_citations_consistent(answer)
+
+
+def test_list_items_keep_a_numbered_point_whole():
+    assert list_items("二是京津冀协同发展深度拓展，协同创新不断深化，将推动一体化发展。") == [
+        "京津冀协同发展深度拓展，协同创新不断深化，将推动一体化发展"]
 
 
 # ---------------------------------------------------------------- figures
@@ -169,6 +237,23 @@ def test_figure_answer_prefers_the_asked_unit_over_more_shared_words():
     hit = make_hit(share + "\n" + count, DONE, [share, count])
     answer = compose("新建学校覆盖多少所？", [hit])
     assert answer.text == "新建学校**3所**。 [1]"
+
+
+def test_a_bold_figure_before_chinese_text_still_closes():
+    line = line_of("——地区生产总值")
+    answer = compose("地区生产总值比上年增长多少？", [make_hit(line, PLAN, [line])])
+    assert "增长**5**%左右" in answer.text  # CommonMark does not close 增长**5%**左右
+
+
+def test_answers_render_as_commonmark():
+    markdown_it = pytest.importorskip("markdown_it")
+    render = markdown_it.MarkdownIt("commonmark").render
+    html = render(compose("北三县交通有哪些项目", transport_hits()).text)
+    assert html.count("<ol>") == 2 and "<ol start" not in html and "**" not in html
+    assert "<strong>2023年进展</strong>" in html
+    line = line_of("——地区生产总值")
+    figure = render(compose("地区生产总值比上年增长多少？", [make_hit(line, PLAN, [line])]).text)
+    assert "<strong>5</strong>%左右" in figure and "**" not in figure
 
 
 def test_figure_question_without_a_figure_falls_back_to_sentences():
@@ -223,13 +308,29 @@ def test_a_further_hit_is_quoted_only_when_as_close_to_the_question_as_the_best(
     assert both.text == "道路网络更加完善。 [1]\n\n文体活动丰富多彩。 [2]"
 
 
-def test_hits_below_the_threshold_are_not_quoted():
-    roads = line_of("道路网络")
-    games = line_of("文体活动丰富多彩")
-    hits = [make_hit(roads, DONE, ["道路网络更加完善。"]),
-            make_hit(games, DONE, [games], dense=MIN_SCORE - 0.01)]
-    answer = compose("道路网络怎么样？", hits)
-    assert answer.text == "道路网络更加完善。 [1]"
+def test_once_covered_a_relevant_hit_below_the_threshold_is_quoted():
+    """Coverage is decided over all hits; what is then quoted, by relevance (the passage ranked
+    first may score just under the dense threshold)."""
+    hits = [make_hit(line_of("道路网络"), DONE, ["道路网络更加完善。"], dense=MIN_SCORE - 0.01),
+            make_hit(line_of("文体活动丰富多彩"), DONE, ["文体活动丰富多彩。"])]
+    answer = compose("道路网络和文体活动怎么样？", hits)
+    assert answer.text == "道路网络更加完善。 [1]\n\n文体活动丰富多彩。 [2]"
+
+
+def test_an_english_question_quotes_only_hits_close_in_meaning():
+    roads, safety = line_of("道路网络"), line_of("安全基石")
+    hits = [make_hit(roads, DONE, [roads], match=0.0, dense=CROSSLINGUAL_MIN_SCORE - 0.05, score=1.0),
+            make_hit(safety, DONE, [safety], match=0.0, dense=CROSSLINGUAL_MIN_SCORE + 0.05)]
+    answer = compose("How far had the monitoring platform got?", hits)
+    assert "一期投入运行" in answer.text and "道路" not in answer.text
+
+
+def test_a_question_about_both_periods_gets_the_best_passage_of_each():
+    plan, done = line_of("持续完善城市公共安全"), line_of("安全基石")
+    hits = [make_hit(plan, PLAN, ["持续完善城市公共安全风险综合监测预警平台功能，"], match=0.6),
+            make_hit(done, DONE, [done], match=0.4)]
+    assert "一期投入运行" in compose("监测预警平台去年建得怎么样，今年怎么安排？", hits).text
+    assert "一期投入运行" not in compose("监测预警平台怎么样？", hits).text  # matches less
 
 
 def test_only_the_asked_period_is_quoted_beyond_the_best_hit():
@@ -302,9 +403,12 @@ def test_no_hits_is_not_covered():
 def test_closest_matches_skip_bare_titles():
     title = Hit(text="北京市通州区发展和改革委员会", score=0.9, doc_id="report", section=(), start=0,
                 end=14, scores={"match": 0.0, "dense": 0.5})
+    heading = "关于北京市通州区2023年国民经济和社会发展计划执行情况与2024年国民经济和社会发展计划的报告"
+    long_title = Hit(text=heading, score=0.8, doc_id="report", section=(), start=0,
+                     end=len(heading), scores={"match": 0.0, "dense": 0.5})
     roads = make_hit(line_of("道路网络"), DONE, match=0.0, dense=0.5)
-    answer = compose("通州的房价是多少？", [title, roads])
-    assert "发展和改革委员会" not in answer.text
+    answer = compose("通州的房价是多少？", [title, long_title, roads])
+    assert "发展和改革委员会" not in answer.text and "计划的报告" not in answer.text
     assert "道路网络更加完善" in answer.text
     assert [c.start for c in answer.citations] == [roads.start]
 
