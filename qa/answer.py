@@ -189,15 +189,13 @@ def _selected(question: str, hits: Sequence[Hit], ranks: Sequence[int], limit: i
     best_score, best_rel = hits[pool[0]].score, max(rel.values())
     if not english and best_rel < WEAK_MATCH:
         return pool[:1]
-    period_best: dict[int | None, float] = {}
-    for r in pool:
-        period_best[_phase(hits[r])] = max(period_best.get(_phase(hits[r]), 0.0), rel[r])
+    phase = {r: _phase(hits[r]) for r in pool}
+    period_best = {p: max(rel[r] for r in pool if phase[r] == p) for p in set(phase.values())}
     chosen = pool[:1]
     for r in pool[1:]:
-        phase = _phase(hits[r])
-        ref = period_best[phase] if by_period and period_best[phase] >= PERIOD_RATIO * best_rel \
-            else best_rel
-        if (wanted is None or phase == wanted) and hits[r].score >= SCORE_RATIO * best_score \
+        ref = period_best[phase[r]] if by_period else best_rel
+        ref = ref if ref >= PERIOD_RATIO * best_rel else best_rel
+        if (wanted is None or phase[r] == wanted) and hits[r].score >= SCORE_RATIO * best_score \
                 and rel[r] >= MATCH_RATIO * ref:
             chosen.append(r)
     return chosen
@@ -403,12 +401,11 @@ def list_items(sentence: str) -> list[str]:
 
     Splits on ；，。 (keeping lead-in clauses such as "按照…" or very short ones with the next),
     then on 、 only where every part is a clause of its own rather than a noun in a series.
-    A sentence that is one numbered point (二是…) is one item, cut to ITEM_CHARS.
+    A sentence that is one numbered point (二是…, ——…) is one item, cut to ITEM_CHARS.
     """
-    point = _ORDINAL.sub("", sentence.strip(_PUNCT), count=1)
-    if point != sentence.strip(_PUNCT) and not any(
-            _ORDINAL.match(c.strip(_PUNCT)) for c in _split_after(point, _CLAUSE_END)):
-        return [_excerpt(point, 0, ITEM_CHARS).strip(_PUNCT)] if point.strip(_PUNCT) else []
+    point = _numbered_point(sentence)
+    if point is not None:
+        return [_excerpt(point, 0, ITEM_CHARS).strip(_PUNCT)] if point else []
     items: list[str] = []
     pending = ""
     for clause in _split_after(sentence, _CLAUSE_END):
@@ -423,6 +420,17 @@ def list_items(sentence: str) -> list[str]:
     if pending:
         items.append(pending.rstrip("，"))
     return items
+
+
+def _numbered_point(sentence: str) -> str | None:
+    """The text of a sentence that is one numbered point (一是…, ——…), without its number; None
+    for other sentences, including series of points (一是…；二是…)."""
+    text = sentence.strip(_PUNCT)
+    point = _ORDINAL.sub("", text, count=1)
+    more = any(_ORDINAL.match(c.strip(_PUNCT)) for c in _split_after(point, _CLAUSE_END))
+    if point == text or more:
+        return None
+    return point.strip(_PUNCT)
 
 
 def _split_enumeration(clause: str) -> list[str]:
@@ -467,12 +475,11 @@ def _is_punct(ch: str) -> bool:
 
 
 def _strong(figure: str, after: str) -> str:
-    """``**figure**``, with a trailing % (punctuation) moved out of the bold when a letter follows:
-    CommonMark does not close ``增长**5%**左右`` but does close ``增长**5**%左右``."""
-    tail = ""
-    while figure and _is_punct(figure[-1]) and after and not (after.isspace() or _is_punct(after)):
-        figure, tail = figure[:-1], figure[-1] + tail
-    return f"**{_md(figure)}**{_md(tail)}" if figure else _md(tail)
+    """``**figure**``, or the figure plain where CommonMark would not close the bold: after
+    punctuation (5%) followed by a letter, as in ``增长**5%**左右``."""
+    if _is_punct(figure[-1]) and after and not (after.isspace() or _is_punct(after)):
+        return _md(figure)
+    return f"**{_md(figure)}**"
 
 
 def _bold_figures(text: str) -> str:

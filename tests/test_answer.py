@@ -189,7 +189,8 @@ def test_the_best_sentence_is_listed_whole_and_the_cap_stops_further_ones(monkey
 def test_when_no_passage_holds_much_of_the_question_only_the_best_is_quoted():
     first, second = line_of("加快打造文体设施"), line_of("新建城市运动中心")
     weak = WEAK_MATCH / 2
-    hits = [make_hit(first, PLAN, [first], match=weak), make_hit(second, PLAN, [second], match=weak)]
+    hits = [make_hit(first, PLAN, [first], match=weak),
+            make_hit(second, PLAN, [second], match=weak)]
     answer = compose("2024年打算建成哪些文体设施？", hits)
     assert len(answer.citations) == 1 and "城市运动中心" not in answer.text
 
@@ -242,7 +243,10 @@ def test_figure_answer_prefers_the_asked_unit_over_more_shared_words():
 def test_a_bold_figure_before_chinese_text_still_closes():
     line = line_of("——地区生产总值")
     answer = compose("地区生产总值比上年增长多少？", [make_hit(line, PLAN, [line])])
-    assert "增长**5**%左右" in answer.text  # CommonMark does not close 增长**5%**左右
+    assert "增长5%左右" in answer.text  # CommonMark does not close 增长**5%**左右
+    passage = line_of("新建学校覆盖率")
+    assert compose("覆盖率达到多少？", [make_hit(passage, DONE, [passage])]).text \
+        == "新建学校覆盖率达到**60%**。 [1]"  # closes before punctuation
 
 
 def test_answers_render_as_commonmark():
@@ -253,7 +257,7 @@ def test_answers_render_as_commonmark():
     assert "<strong>2023年进展</strong>" in html
     line = line_of("——地区生产总值")
     figure = render(compose("地区生产总值比上年增长多少？", [make_hit(line, PLAN, [line])]).text)
-    assert "<strong>5</strong>%左右" in figure and "**" not in figure
+    assert "增长5%左右" in figure and "**" not in figure
 
 
 def test_figure_question_without_a_figure_falls_back_to_sentences():
@@ -319,7 +323,8 @@ def test_once_covered_a_relevant_hit_below_the_threshold_is_quoted():
 
 def test_an_english_question_quotes_only_hits_close_in_meaning():
     roads, safety = line_of("道路网络"), line_of("安全基石")
-    hits = [make_hit(roads, DONE, [roads], match=0.0, dense=CROSSLINGUAL_MIN_SCORE - 0.05, score=1.0),
+    hits = [make_hit(roads, DONE, [roads], match=0.0, dense=CROSSLINGUAL_MIN_SCORE - 0.05,
+                     score=1.0),
             make_hit(safety, DONE, [safety], match=0.0, dense=CROSSLINGUAL_MIN_SCORE + 0.05)]
     answer = compose("How far had the monitoring platform got?", hits)
     assert "一期投入运行" in answer.text and "道路" not in answer.text
