@@ -1,68 +1,19 @@
 """app.py as a server: its named endpoints /search and /ask, called with gradio_client."""
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
 import sys
-import time
-import urllib.request
-from pathlib import Path
 
 import pytest
 
+from apprunner import ROOT, running_app
+
 pytestmark = pytest.mark.slow
-
-ROOT = Path(__file__).resolve().parents[1]
-ARTIFACTS = ROOT / "tests" / "artifacts"
-START_TIMEOUT = float(os.environ.get("QA_APP_START_TIMEOUT", "600"))  # first run builds the index
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_app(log_name: str):
-    """Start ``python app.py --port FREE``; return (process, url) once it serves."""
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    log = open(ARTIFACTS / log_name, "w", encoding="utf-8")
-    env = dict(os.environ, GRADIO_ANALYTICS_ENABLED="False", PYTHONUNBUFFERED="1")
-    proc = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "--port", str(port)],
-                            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env)
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            log.close()
-            pytest.fail(f"app.py exited with {proc.returncode}:\n{(ARTIFACTS / log_name).read_text()[-3000:]}")
-        try:
-            with urllib.request.urlopen(url + "/", timeout=2) as resp:
-                if resp.status == 200:
-                    return proc, url, log
-        except OSError:
-            time.sleep(0.5)
-    stop_app(proc, log)
-    pytest.fail(f"app.py did not serve within {START_TIMEOUT:.0f}s; see {ARTIFACTS / log_name}")
-
-
-def stop_app(proc, log) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-    log.close()
 
 
 @pytest.fixture(scope="module")
 def app_url():
-    proc, url, log = start_app("app-api.log")
-    yield url
-    stop_app(proc, log)
+    with running_app("app-api.log") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

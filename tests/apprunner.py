@@ -1,0 +1,58 @@
+"""Start app.py on a free loopback port for the tests that talk to it as a server."""
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+ARTIFACTS = ROOT / "tests" / "artifacts"
+START_TIMEOUT = float(os.environ.get("QA_APP_START_TIMEOUT", "600"))  # first run builds the index
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def running_app(log_name: str, *args: str):
+    """Yield the URL of ``python app.py --port FREE *args`` once it serves; stop it afterwards.
+    Its output goes to tests/artifacts/``log_name``."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    log_path = ARTIFACTS / log_name
+    env = dict(os.environ, GRADIO_ANALYTICS_ENABLED="False", PYTHONUNBUFFERED="1")
+    with open(log_path, "w", encoding="utf-8") as log:
+        proc = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "--port", str(port), *args],
+                                cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env)
+        try:
+            deadline = time.monotonic() + START_TIMEOUT
+            while True:
+                if proc.poll() is not None:
+                    pytest.fail(f"app.py exited with {proc.returncode}:\n{log_path.read_text()[-3000:]}")
+                if time.monotonic() > deadline:
+                    pytest.fail(f"app.py did not serve within {START_TIMEOUT:.0f}s; see {log_path}")
+                try:
+                    with urllib.request.urlopen(url + "/", timeout=2) as resp:
+                        if resp.status == 200:
+                            break
+                except OSError:
+                    time.sleep(0.5)
+            yield url
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
