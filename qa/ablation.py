@@ -24,7 +24,8 @@ class Step:
 
 def steps() -> list[Step]:
     """Levers added one at a time, from a plain hybrid baseline to the shipped configuration."""
-    plain = SearchParams(fusion="rrf", sentence_weight=0.0, use_intent=False, use_cross=False)
+    plain = SearchParams(fusion="rrf", sentence_weight=0.0, use_intent=False, use_cross=False,
+                         expand_abbreviations=False)
     small, small_ctx, final = SplitterSettings(150, context=False), SplitterSettings(150), SplitterSettings()
     out = [Step("baseline RRF, 150 chars", small, plain, user_dictionary=False, cross=False)]
     out.append(replace(out[-1], name="+ section-path context", settings=small_ctx))
@@ -33,8 +34,10 @@ def steps() -> list[Step]:
     out.append(replace(out[-1], name="+ time intent", params=replace(out[-1].params, use_intent=True)))
     out.append(replace(out[-1], name="+ cross-lingual (en)", cross=True,
                        params=replace(out[-1].params, use_cross=True)))
-    out.append(replace(out[-1], name="+ weighted fusion", params=SearchParams()))
+    out.append(replace(out[-1], name="+ weighted fusion",
+                       params=SearchParams(expand_abbreviations=False)))
     out.append(replace(out[-1], name="+ 200-char passages", settings=final))
+    out.append(replace(out[-1], name="+ abbreviations (违建)", params=SearchParams()))
     return out
 
 

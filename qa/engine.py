@@ -5,7 +5,6 @@ import logging
 import os
 import sys
 import threading
-from pathlib import Path
 from typing import Sequence
 
 import numpy as np
@@ -17,7 +16,7 @@ from .errors import IndexFileError, QAError
 from .highlight import highlight, shared_terms
 from .index import (IndexData, build_index, load_index, manifest_for, read_manifest, save_index,
                     stale_reason)
-from .lexical import BM25, mine_terms, tokenizer_for
+from .lexical import BM25, abbreviation_phrases, mine_terms, tokenizer_for
 from .multilingual import MultilingualEncoder, is_available, looks_english
 from .query import Query, check_k, prepare_query
 from .search import Ranked, SearchParams, dense_scores, rank, time_intent
@@ -102,9 +101,25 @@ class Engine:
     def _context_tokens(self, context: str) -> list[str]:
         return self._context_cache.setdefault(context, self.tokenizer.words(context))
 
+    def query_tokens(self, text: str, expand: bool = True) -> list[str]:
+        """The query's tokens, plus (``expand``) the words of the corpus phrases its unknown
+        abbreviations stand for: 违建 → 违法, 建设."""
+        tok = self.tokenizer
+        tokens = tok.words(text)
+        if not expand:
+            return tokens
+        extra = []
+        for t in tokens:
+            if t in self.bm25.idf or tok.is_common(t):  # a known or everyday word is no abbreviation
+                continue
+            for phrase in abbreviation_phrases(t, [d.text for d in self._docs.values()]):
+                if tok.is_word(phrase[:2]) and tok.is_word(phrase[2:]):  # 违法+建设, 征地+拆迁
+                    extra += [w for w in tok.words(phrase) if w in self.bm25.idf]
+        return tokens + [w for w in dict.fromkeys(extra) if w not in tokens]
+
     def scores(self, q: Query, params: SearchParams) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Dense, BM25 and match scores per passage, and similarity per sentence."""
-        tokens = self.tokenizer.words(q.text)
+        tokens = self.query_tokens(q.text, params.expand_abbreviations)
         if self.cross is not None and params.use_cross and looks_english(q.text):  # English question, Chinese report
             with self._lock:
                 qv = self.cross.embed([q.text], kind="query")[0]
@@ -121,7 +136,7 @@ class Engine:
     def _search(self, q: Query, k: int, params: SearchParams) -> list[Hit]:
         dense, bm25, match, sentence_sim = self.scores(q, params)
         ranked = rank(dense, bm25, match, self._periods, params, time_intent(q.text), k=k)
-        tokens = self.tokenizer.words(q.text)
+        tokens = self.query_tokens(q.text, params.expand_abbreviations)
         return [self._hit(r, sentence_sim, tokens, q.text) for r in ranked]
 
     def _sentence_relevance(self, j: int, sim: float, tokens: Sequence[str]) -> float:
@@ -181,6 +196,3 @@ def open(corpus: str | os.PathLike = "corpus", index: str | os.PathLike = "index
             log.warning("cannot save the index to %s (%s); using it from memory", index, exc)
     return Engine(docs, data, embedder, params, cross)
 
-
-def index_path_default() -> Path:
-    return Path(os.environ.get("QA_INDEX", "index"))

@@ -38,6 +38,22 @@ def mine_terms(texts: Iterable[str]) -> list[str]:
     return sorted(normalize(t) for t in terms)
 
 
+def abbreviation_phrases(token: str, texts: Sequence[str], *, limit: int = 3) -> list[str]:
+    """Corpus phrases that a two-character abbreviation may stand for: 违建 → 违法建设, 征拆 → 征地拆迁.
+
+    A Chinese abbreviation usually keeps the first character of each word, so the phrase is
+    ``token[0] ? token[1] ?`` (four characters). The most frequent ``limit`` phrases are returned.
+    """
+    if len(token) != 2 or not all("\u4e00" <= ch <= "\u9fff" for ch in token):
+        return []
+    pattern = re.compile(f"{token[0]}[\u4e00-\u9fff]{token[1]}[\u4e00-\u9fff]")
+    counts: dict[str, int] = {}
+    for text in texts:
+        for m in pattern.finditer(text):
+            counts[m.group(0)] = counts.get(m.group(0), 0) + 1
+    return sorted(counts, key=lambda p: -counts[p])[:limit]
+
+
 class Tokenizer:
     """A jieba tokenizer of its own (no global state), extended with ``user_words``."""
 
@@ -50,6 +66,14 @@ class Tokenizer:
         for word in user_words:
             self._jieba.add_word(word, freq=20000)
         self.user_words = tuple(user_words)
+
+    def is_word(self, text: str) -> bool:
+        """True when jieba's dictionary knows ``text`` as a word in its own right."""
+        return self._jieba.FREQ.get(text, 0) > 0
+
+    def is_common(self, text: str, min_freq: int = 50) -> bool:
+        """True for everyday words (jieba dictionary frequency at least ``min_freq``)."""
+        return self._jieba.FREQ.get(text, 0) >= min_freq
 
     def words(self, text: str) -> list[str]:
         """Search-mode tokens (words and their sub-words), stop words and punctuation removed."""

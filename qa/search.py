@@ -9,7 +9,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .structure import period
 
 FUSIONS = ("rrf", "weighted", "dense", "bm25")
 
@@ -30,6 +29,7 @@ class SearchParams:
     intent_boost: float = 0.3       # relative boost for passages of the period the query asks about
     use_intent: bool = True
     use_cross: bool = True          # English questions use the cross-lingual encoder when indexed
+    expand_abbreviations: bool = True  # 违建 also searches 违法 建设 (corpus phrases it abbreviates)
 
     def __post_init__(self):
         if self.fusion not in FUSIONS:

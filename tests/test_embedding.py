@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from qa.embedding import ModelSpec, SentenceTransformerEmbedder, normalize, resolve_model
+from qa.embedding import SentenceTransformerEmbedder, normalize, resolve_model
 from qa.errors import ModelError
 
 

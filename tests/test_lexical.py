@@ -43,3 +43,23 @@ def test_bm25_on_three_documents():
     m = bm.match(["道路", "桥梁"])
     w_road, w_bridge = bm.idf["道路"], bm.idf["桥梁"]
     assert m == pytest.approx(np.array([w_road, w_road + w_bridge, 0]) / (w_road + w_bridge))
+
+
+def test_abbreviation_phrases():
+    from qa.lexical import abbreviation_phrases
+    texts = ["创建“基本无违法建设区”，加快征地拆迁，违法建设治理。", "违规建造"]
+    assert abbreviation_phrases("违建", texts) == ["违法建设", "违规建造"]
+    assert abbreviation_phrases("征拆", texts) == ["征地拆迁"]
+    assert abbreviation_phrases("房价", texts) == []
+    assert abbreviation_phrases("违建区", texts) == [] and abbreviation_phrases("ab", texts) == []
+
+
+def test_engine_expands_unknown_abbreviations(tiny_corpus, tmp_path, fake_embedder):
+    import qa
+    (tiny_corpus / "c.txt").write_text("城管报告\n全面推进违法建设治理，创建基本无违法建设区。", encoding="utf-8")
+    eng = qa.open(tiny_corpus, tmp_path / "index", embedder=fake_embedder, progress=False)
+    tokens = eng.query_tokens("违建治理进展")
+    assert "违法" in tokens and "违建" in tokens
+    assert "违法" not in eng.query_tokens("违建治理进展", expand=False)
+    assert "违法" not in eng.query_tokens("还要做什么")  # everyday words are not abbreviations
+    assert eng.search("违建", k=1)[0].doc_id == "c.txt"
