@@ -14,6 +14,7 @@ ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
 DEV = ROOT.parent / "shared" / "eval" / "dev.jsonl"
 OWN = ROOT / "tests" / "data" / "own.jsonl"
+ENGLISH = ROOT / "tests" / "data" / "english.jsonl"  # 29 English questions on the Chinese report
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")

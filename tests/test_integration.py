@@ -3,7 +3,7 @@ import pytest
 
 from qa.evaluate import first_rank, load_questions, score
 
-from conftest import DEV, OWN
+from conftest import DEV, ENGLISH, OWN
 
 pytestmark = pytest.mark.slow
 
@@ -30,7 +30,7 @@ def test_offset_contract_on_every_hit(real_engine):
             assert all(0 <= s.start < s.end <= len(h.text) for s in h.highlights)
 
 
-@pytest.mark.parametrize("path", [OWN, DEV], ids=["own", "dev"])
+@pytest.mark.parametrize("path", [OWN, DEV, ENGLISH], ids=["own", "dev", "english"])
 def test_retrieval_quality_floor(real_engine, path):
     """A regression guard well under the measured figures (see the README's table)."""
     if not path.exists():
@@ -38,7 +38,8 @@ def test_retrieval_quality_floor(real_engine, path):
     questions = load_questions(path)
     results = [real_engine.search(q.question, k=5) for q in questions]
     report = score(path.stem, questions, results, [])
-    assert report.hit5 >= 0.9 and report.mrr >= 0.75 and report.coverage >= 0.8
+    assert report.hit5 >= 0.9 and report.mrr >= 0.75
+    assert report.coverage >= 0.8 or path == ENGLISH  # (no list questions there)
     assert report.chars5 <= 800
 
 
