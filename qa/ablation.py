@@ -37,7 +37,7 @@ def steps() -> list[Step]:
     out.append(replace(out[-1], name="+ weighted fusion",
                        params=SearchParams(expand_abbreviations=False)))
     out.append(replace(out[-1], name="+ 200-char passages", settings=final))
-    out.append(replace(out[-1], name="+ abbreviations (违建)", params=SearchParams()))
+    out.append(replace(out[-1], name="+ abbreviation expansion", params=SearchParams()))
     return out
 
 
