@@ -114,8 +114,12 @@ class Ours(System):
     def build(self):
         import qa
 
+        from qa.multilingual import MultilingualEncoder, is_available
+
+        # an explicit embedder turns the "auto" cross-lingual encoder off: ask for it as qa.open would
         self.engine = qa.open(corpus=self.corpus, index=Path(self.tmp.name) / "index", force=True,
-                              progress=False, embedder=self.embedder)
+                              progress=False, embedder=self.embedder,
+                              cross=MultilingualEncoder() if is_available() else None)
         d = self.engine.data
         return {"passages": len(d.chunks), "vectors": len(d.chunks) + len(d.sentences)}
 
