@@ -6,8 +6,8 @@ import json
 import logging
 import os
 import sys
-from dataclasses import asdict
 
+from . import render
 from .errors import InputError, QAError
 
 
@@ -41,15 +41,6 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--ablation", action="store_true", help="print the ablation table of retrieval levers")
     e.add_argument("--misses", action="store_true", help="list the ids of questions missed in the top 5")
     return p
-
-
-def hit_json(hit) -> dict:
-    d = asdict(hit)
-    d["section"] = list(hit.section)
-    d["paragraph"] = list(hit.paragraph)
-    d["highlights"] = [{"start": s.start, "end": s.end, "kind": s.kind, "text": hit.text[s.start:s.end]}
-                       for s in hit.highlights]
-    return d
 
 
 def _marked(hit) -> str:
@@ -117,7 +108,7 @@ def _run(args) -> int:
         hits = eng.search(args.query, k=args.k)
         for i, h in enumerate(hits, 1):
             if args.json:
-                print(json.dumps(hit_json(h), ensure_ascii=False))
+                print(json.dumps(render.hit_json(h), ensure_ascii=False))
             else:
                 print(f"[{i}] {h.score:.4f}  {h.doc_id}:{h.start}-{h.end}  {' › '.join(h.section)}")
                 print(f"    {_marked(h)}\n")
@@ -126,7 +117,7 @@ def _run(args) -> int:
         ans = eng.ask(args.question, k=args.k)
         if args.json:
             print(json.dumps({"question": ans.question, "text": ans.text, "covered": ans.covered,
-                              "kind": ans.kind, "citations": [asdict(c) for c in ans.citations]},
+                              "kind": ans.kind, "citations": [render.citation_json(c) for c in ans.citations]},
                              ensure_ascii=False))
         else:
             print(ans.text)

@@ -331,7 +331,7 @@ def hit_json(hit: Hit) -> dict:
         "section": list(hit.section),
         "start": int(hit.start),
         "end": int(hit.end),
-        "highlights": [span_json(s) for s in hit.highlights],
+        "highlights": [dict(span_json(s), text=hit.text[s.start:s.end]) for s in hit.highlights],
         "paragraph": [int(hit.paragraph[0]), int(hit.paragraph[1])],
         "scores": {str(k): _num(v) for k, v in (hit.scores or {}).items()},
     }

@@ -181,7 +181,8 @@ def test_hit_and_answer_json_are_plain():
     h = data["hits"][0]
     assert set(h) >= {"text", "score", "doc_id", "section", "start", "end", "highlights"}
     assert h["section"] == list(hit.section)
-    assert h["highlights"][0] == {"start": SENT, "end": PASSAGE.index("，大力"), "kind": "sentence"}
+    end = PASSAGE.index("，大力")
+    assert h["highlights"][0] == {"start": SENT, "end": end, "kind": "sentence", "text": PASSAGE[SENT:end]}
     assert TEXT[h["start"]:h["end"]] == h["text"]
 
 
