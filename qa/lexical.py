@@ -101,6 +101,7 @@ class BM25:
             for t in set(toks):
                 df[t] = df.get(t, 0) + 1
         self.idf = {t: float(np.log(1 + (self.n_docs - n + 0.5) / (n + 0.5))) for t, n in df.items()}
+        self.max_idf = max(self.idf.values(), default=1.0)  # the weight of a token never seen
         self.doc_sets = [frozenset(t) for t in docs_tokens]
 
     def scores(self, query_tokens: Sequence[str]) -> np.ndarray:
@@ -115,7 +116,6 @@ class BM25:
         toks = list(dict.fromkeys(query_tokens))
         if not toks:
             return np.zeros(self.n_docs, dtype=np.float32)
-        top = max(self.idf.values(), default=1.0)
-        weights = np.array([self.idf.get(t, top) for t in toks], dtype=np.float32)
+        weights = np.array([self.idf.get(t, self.max_idf) for t in toks], dtype=np.float32)
         present = np.array([[t in s for t in toks] for s in self.doc_sets], dtype=np.float32)
         return present @ weights / weights.sum()
