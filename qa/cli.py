@@ -103,6 +103,12 @@ def _run(args) -> int:
         print(f"index ok: {m['n_chunks']} passages, {m['n_sentences']} sentences, model {m['model']} "
               f"({m['dim']}-d), {len(eng.documents)} document(s), in {args.index}")
         return 0
+    if args.command == "eval" and args.ablation:  # builds its own engines, one per lever
+        from .ablation import ablation_reports
+        from .evaluate import format_table
+        print(f"{args.file}: {len(questions)} questions")
+        print(format_table(ablation_reports(args.corpus, args.model, questions)))
+        return 0
     eng = engine_mod.open(args.corpus, args.index, args.model, rebuild=not args.no_rebuild)
     if args.command == "search":
         hits = eng.search(args.query, k=args.k)
@@ -116,19 +122,13 @@ def _run(args) -> int:
     if args.command == "ask":
         ans = eng.ask(args.question, k=args.k)
         if args.json:
-            print(json.dumps({"question": ans.question, "text": ans.text, "covered": ans.covered,
-                              "kind": ans.kind, "citations": [render.citation_json(c) for c in ans.citations]},
-                             ensure_ascii=False))
+            print(json.dumps(render.answer_json(ans), ensure_ascii=False))
         else:
             print(ans.text)
         return 0
     if args.command == "eval":
         from .evaluate import compare, format_table, standard_variants
-        if args.ablation:
-            from .ablation import ablation_reports
-            reports = ablation_reports(args.corpus, args.model, questions)
-        else:
-            reports = compare(eng, questions, standard_variants(eng.params))
+        reports = compare(eng, questions, standard_variants(eng.params))
         print(f"{args.file}: {len(questions)} questions")
         print(format_table(reports))
         if args.misses:

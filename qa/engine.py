@@ -96,8 +96,8 @@ class Engine:
         """A short answer composed from the best passages, with numbered citations."""
         from .answer import compose
 
-        hits = self.search(question, k=k)
-        return compose(prepare_query(question).text, hits)
+        q = prepare_query(question)
+        return compose(q.text, self._search(q, check_k(k), self.params))
 
     # ------------------------------------------------------------------ internals
     def _context_tokens(self, context: str) -> list[str]:
