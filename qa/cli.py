@@ -6,6 +6,7 @@ import json
 import logging
 import os
 import sys
+from pathlib import Path
 
 from . import render
 from .errors import InputError, QAError
@@ -36,10 +37,16 @@ def _parser() -> argparse.ArgumentParser:
     a.add_argument("question")
     a.add_argument("-k", type=int, default=5)
     a.add_argument("--json", action="store_true")
-    e = sub.add_parser("eval", help="evaluate retrieval on a JSONL question file")
-    e.add_argument("file")
+    e = sub.add_parser("eval", help="evaluate retrieval (and answers) on JSONL question files")
+    e.add_argument("file", nargs="?", help="retrieval questions (format of dev.jsonl)")
+    e.add_argument("--answers", metavar="FILE", action="append", default=[],
+                   help="answer questions (format of answers-dev.jsonl): share answered per kind")
     e.add_argument("--ablation", action="store_true", help="print the ablation table of retrieval levers")
-    e.add_argument("--misses", action="store_true", help="list the ids of questions missed in the top 5")
+    e.add_argument("--shift-years", type=int, default=0, metavar="N",
+                   help="with --answers: also score the report and questions with every year moved by N"
+                        " (its index is kept in index-shifted/)")
+    e.add_argument("--misses", action="store_true", help="list the ids of questions missed in the top 5"
+                   " (with --answers: the questions not answered, with their answers)")
     return p
 
 
@@ -82,14 +89,31 @@ def _check_input(args):
             print(f"note: {q.notice}", file=sys.stderr)
         return q, None
     if args.command == "eval":
-        from .evaluate import load_questions
+        from .evaluate import load_answer_questions, load_questions
+        if not args.file and not args.answers:
+            raise InputError("eval needs a question file, or --answers FILE")
         try:
-            return None, load_questions(args.file)
+            args.answer_sets = [(f, load_answer_questions(f)) for f in args.answers]
+            return None, load_questions(args.file) if args.file else None
         except OSError as exc:
             raise InputError(f"cannot read {args.file}: {exc.strerror or exc}") from None
         except UnicodeDecodeError:
             raise InputError(f"{args.file}: not UTF-8 text") from None
     return None, None
+
+
+def _eval_answers(eng, answer_sets, misses: bool) -> None:
+    from .evaluate import evaluate_answers, format_answer_report
+    reports = [evaluate_answers(eng, qs, Path(f).stem) for f, qs in answer_sets]
+    print(format_answer_report(reports))
+    if misses:
+        for (f, qs), r in zip(answer_sets, reports):
+            by_id = {q.id: q for q in qs}
+            for qid in r.failures:
+                q = by_id[qid]
+                ans = eng.ask(q.question, history=list(q.history)) if q.history else eng.ask(q.question)
+                print(f"\n--- {qid} [{q.kind}] {q.question}  must≥{q.must_min}: {' | '.join(q.must)}")
+                print(ans.text if ans.covered else f"(not covered) {ans.text[:200]}")
 
 
 def _run(args) -> int:
@@ -103,7 +127,7 @@ def _run(args) -> int:
         print(f"index ok: {m['n_chunks']} passages, {m['n_sentences']} sentences, model {m['model']} "
               f"({m['dim']}-d), {len(eng.documents)} document(s), in {args.index}")
         return 0
-    if args.command == "eval" and args.ablation:  # builds its own engines, one per lever
+    if args.command == "eval" and args.ablation and questions:  # builds its own engines, one per lever
         from .ablation import ablation_reports
         from .evaluate import format_table
         print(f"{args.file}: {len(questions)} questions")
@@ -128,11 +152,21 @@ def _run(args) -> int:
         return 0
     if args.command == "eval":
         from .evaluate import compare, format_table, standard_variants
-        reports = compare(eng, questions, standard_variants(eng.params))
-        print(f"{args.file}: {len(questions)} questions")
-        print(format_table(reports))
-        if args.misses:
-            for r in reports:
-                print(f"{r.name}: missed {', '.join(r.misses) or 'none'}")
+        if questions:
+            reports = compare(eng, questions, standard_variants(eng.params))
+            print(f"{args.file}: {len(questions)} questions")
+            print(format_table(reports))
+            if args.misses:
+                for r in reports:
+                    print(f"{r.name}: missed {', '.join(r.misses) or 'none'}")
+        if args.answer_sets:
+            _eval_answers(eng, args.answer_sets, args.misses)
+        if args.answer_sets and args.shift_years:
+            from .evaluate import shift_answer_question, shift_corpus
+            corpus = shift_corpus(args.corpus, "index-shifted/corpus", args.shift_years)
+            shifted = engine_mod.open(corpus, "index-shifted/index", args.model, progress=False)
+            sets = [(f"{Path(f).stem}+{args.shift_years}y", [shift_answer_question(q, args.shift_years) for q in qs])
+                    for f, qs in args.answer_sets]
+            _eval_answers(shifted, sets, args.misses)
         return 0
     return 1  # pragma: no cover

@@ -92,7 +92,7 @@ class Engine:
         q = prepare_query(query)
         return self._search(q, k, params or self.params)
 
-    def ask(self, question: str, k: int = 5) -> Answer:
+    def ask(self, question: str, k: int = 5, *, history=()) -> Answer:
         """A short answer composed from the best passages, with numbered citations."""
         from .answer import compose
 
