@@ -64,7 +64,7 @@ def context_of(paragraph: Paragraph) -> str:
 def chunk_document(doc: Document, settings: SplitterSettings = SplitterSettings()) -> list[Chunk]:
     """All passages of a document, in reading order; heading lines are context, not passages."""
     chunks: list[Chunk] = []
-    for para in parse(doc.text):
+    for para in parse(doc.text, doc.headings):
         if para.heading:
             continue
         body = doc.text[para.start:para.end]

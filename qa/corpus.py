@@ -1,53 +1,84 @@
-"""Load source documents and clean conversion artefacts (pure ``clean_text`` at the heart)."""
+"""Load a corpus folder: each file through its format's reader (qa.readers) into a Document.
+
+Per file: a size check from the file system before reading (a warning over the soft limit, a
+refusal over the hard one), the reader, a check that some body text is left. A file that fails is
+skipped with its reason; the others still load.
+"""
 from __future__ import annotations
 
 import hashlib
 import logging
-import re
-import unicodedata
+import os
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import CorpusError
+from .errors import CorpusError, InputError
+from .readers import READER_VERSION, SUFFIXES, format_of, read
+from .readers.text import clean_text, decode  # noqa: F401  (public helpers, kept importable here)
 from .types import Document
 
 log = logging.getLogger(__name__)
 
-SUFFIXES = (".txt", ".md")
-_ARTEFACT = re.compile(r"\[bookmark:[^\]]*\]|\[(?:image|footnote|comment)[^\]]*\]")
-_INVISIBLE = "".join(["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00ad"])
-_END_PUNCT = "。！？；：:;!?.…”）)"
-_WRAP_WIDTH = 16  # a header line at least this long without end punctuation was wrapped
+MB = 1024 * 1024
+CHARS_PER_SECOND = 1000  # rough embedding speed on 2 CPU cores, for the time estimate of a big file
 
 
-def clean_text(raw: str) -> str:
-    """Normalise a converted document: one paragraph per line, no artefacts, header lines re-joined.
+@dataclass(frozen=True)
+class Limits:
+    """Per-file limits. Over ``warn_mb`` (or ``warn_chars`` of text) a file loads with a warning;
+    over ``max_mb`` it is refused. Environment: ``QA_WARN_FILE_MB``, ``QA_MAX_FILE_MB``."""
 
-    Removes ``[bookmark: …]`` markers, zero-width and control characters, trailing spaces and blank
-    lines; joins title/subtitle lines that the converter wrapped (header block only).
-    """
-    text = raw.replace("\r\n", "\n").replace("\r", "\n")
-    text = _ARTEFACT.sub("", text)
-    text = "".join(
-        ch for ch in text
-        if ch == "\n" or (ch not in _INVISIBLE and unicodedata.category(ch) != "Cc")
-    )
-    lines = [ln.replace("\u3000", " ").replace("\xa0", " ").strip() for ln in text.split("\n")]
-    lines = [ln for ln in lines if ln]
-    return "\n".join(_join_header(lines))
+    warn_mb: float = 5.0
+    max_mb: float = 20.0
+    warn_chars: int = 300_000
+
+    def __post_init__(self):
+        if not (0 < self.warn_mb and 0 < self.max_mb and self.warn_chars > 0):
+            raise InputError(f"文件大小限制必须为正数（warn_mb={self.warn_mb}, max_mb={self.max_mb}）")
+
+    @classmethod
+    def from_env(cls) -> "Limits":
+        values = {}
+        for key, var in (("warn_mb", "QA_WARN_FILE_MB"), ("max_mb", "QA_MAX_FILE_MB")):
+            raw = os.environ.get(var, "").strip()
+            if raw:
+                try:
+                    values[key] = float(raw)
+                except ValueError:
+                    raise InputError(f"{var}={raw!r} 不是数字（单位 MB）") from None
+        return cls(**values)
+
+    def check_size(self, size: int, name: str) -> str | None:
+        """Raise CorpusError over the hard limit; return a warning over the soft one."""
+        if size > self.max_mb * MB:
+            raise CorpusError(f"{name}: 文件 {size / MB:.1f} MB，超过上限 {self.max_mb:g} MB，未读取"
+                              f"（可设置 QA_MAX_FILE_MB 或 qa.open(limits=…) 放宽；建议拆分文件）")
+        if size > self.warn_mb * MB:
+            return f"{name}: 文件较大（{size / MB:.1f} MB，超过 {self.warn_mb:g} MB），读取和建索引会较慢"
+        return None
+
+    def check_text(self, chars: int, name: str) -> str | None:
+        if chars > self.warn_chars:
+            return (f"{name}: 正文 {chars} 字，建索引约需 {max(1, chars // CHARS_PER_SECOND // 60)} 分钟"
+                    f"（超过 {self.warn_chars} 字的提醒线）")
+        return None
 
 
-def _join_header(lines: list[str]) -> list[str]:
-    """Re-join wrapped lines of the header block (the lines before the first full paragraph)."""
-    out: list[str] = []
-    wrapped = False
-    for i, line in enumerate(lines):
-        in_header = not any(l.endswith(("。", "：", ":")) for l in lines[:i])
-        if out and wrapped and in_header and not line.startswith("——"):
-            out[-1] += line
-        else:
-            out.append(line)
-        wrapped = in_header and len(line) >= _WRAP_WIDTH and not line.endswith(tuple(_END_PUNCT))
-    return out
+@dataclass(frozen=True)
+class Skipped:
+    path: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Corpus:
+    """What :func:`scan_corpus` found: documents, a content hash per document id, skipped files
+    with their reasons, and warnings about the loaded ones."""
+
+    documents: tuple[Document, ...]
+    fingerprints: dict[str, str] = field(default_factory=dict)
+    skipped: tuple[Skipped, ...] = ()
+    warnings: tuple[str, ...] = ()
 
 
 def title_of(text: str, fallback: str) -> str:
@@ -56,22 +87,59 @@ def title_of(text: str, fallback: str) -> str:
     return first if 0 < len(first) <= 120 and not first.endswith("。") else fallback
 
 
-def decode(data: bytes, name: str) -> str:
-    """Decode UTF-8 (with or without BOM); fall back to GB18030, the usual legacy Chinese encoding."""
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    try:
-        text = data.decode("gb18030")
-    except UnicodeDecodeError as exc:
-        raise CorpusError(f"{name}: not UTF-8 or GB18030 text ({exc.reason} at byte {exc.start})") from None
-    log.warning("%s: not UTF-8, decoded as GB18030", name)
-    return text
-
-
 def fingerprint(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
+    """The content hash of a file as read (the readers' version included: a reader that changes
+    its output makes indexes built with the old one stale)."""
+    return hashlib.sha256(b"qa-readers-%d\0" % READER_VERSION + data).hexdigest()
+
+
+def document_years(title: str, text: str) -> tuple[int | None, int | None]:
+    """(report year, plan year) from qa.periods when it is there, else (None, None)."""
+    try:
+        from .periods import document_years as years
+    except ImportError:
+        return None, None
+    got = years(title, text)
+    if isinstance(got, tuple):
+        return got[0], got[1]
+    return getattr(got, "report_year", None), getattr(got, "plan_year", None)
+
+
+def has_body(text: str, headings=()) -> bool:
+    """Whether the text has a line that is not a heading (else it yields no passage)."""
+    from .structure import parse
+    return any(not p.heading for p in parse(text, headings))
+
+
+def read_document(path: Path, doc_id: str, limits: Limits) -> tuple[Document, str, list[str]]:
+    """One file to a Document, with its content hash and warnings. Raises CorpusError (the reason
+    names the file) when it is too big, unreadable, garbled or without body text."""
+    warnings = []
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise CorpusError(f"{doc_id}: cannot read ({exc.strerror or exc})") from None
+    note = limits.check_size(size, doc_id)
+    if note:
+        warnings.append(note)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise CorpusError(f"{doc_id}: cannot read ({exc.strerror or exc})") from None
+    reading = read(data, doc_id)
+    warnings += reading.warnings
+    if not reading.text:
+        raise CorpusError(f"{doc_id}: no text（文件中没有文字）")
+    if not has_body(reading.text, reading.headings):
+        raise CorpusError(f"{doc_id}: 只有标题，没有正文段落")
+    note = limits.check_text(len(reading.text), doc_id)
+    if note:
+        warnings.append(note)
+    title = title_of(reading.text, reading.title or path.stem)
+    report_year, plan_year = document_years(title, reading.text)
+    doc = Document(id=doc_id, title=title, text=reading.text, path=str(path), format=format_of(path.name) or "",
+                   source=path.name, report_year=report_year, plan_year=plan_year, headings=reading.headings)
+    return doc, fingerprint(data), warnings
 
 
 def corpus_files(folder: str | Path) -> list[Path]:
@@ -83,7 +151,7 @@ def corpus_files(folder: str | Path) -> list[Path]:
     real_root = root.resolve()
     files = []
     for path in sorted(p for p in root.rglob("*") if p.is_file()):
-        if path.name.startswith("."):
+        if any(part.startswith(".") for part in path.relative_to(root).parts):
             continue
         real = path.resolve()
         if not real.is_relative_to(real_root):
@@ -96,34 +164,46 @@ def corpus_files(folder: str | Path) -> list[Path]:
     return files
 
 
-def load_corpus(folder: str | Path) -> tuple[list[Document], dict[str, str]]:
-    """Load and clean every document of ``folder``.
-
-    Returns the documents and a fingerprint (sha256 of the raw bytes) per document id. Raises
-    CorpusError for a missing or empty folder; a document whose bytes repeat an earlier one is
-    skipped with a warning.
-    """
+def scan_corpus(folder: str | Path, limits: Limits | None = None) -> Corpus:
+    """Read every file of ``folder``; a file that fails is skipped with its reason, a file whose
+    bytes repeat an earlier one is skipped too. Raises CorpusError only for a missing folder."""
+    limits = limits or Limits.from_env()
     root = Path(folder)
     docs: list[Document] = []
     prints: dict[str, str] = {}
+    skipped: list[Skipped] = []
+    warnings: list[str] = []
     seen: dict[str, str] = {}
     for path in corpus_files(root):
         doc_id = path.relative_to(root).as_posix()
         try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise CorpusError(f"{doc_id}: cannot read ({exc.strerror or exc})") from None
-        digest = fingerprint(data)
-        if digest in seen:
-            log.warning("skipping %s: same content as %s", doc_id, seen[digest])
+            doc, digest, notes = read_document(path, doc_id, limits)
+        except CorpusError as exc:
+            skipped.append(Skipped(doc_id, str(exc)))
             continue
-        text = clean_text(decode(data, doc_id))
-        if not text:
-            log.warning("skipping %s: no text", doc_id)
+        if digest in seen:
+            skipped.append(Skipped(doc_id, f"same content as {seen[digest]}"))
             continue
         seen[digest] = doc_id
         prints[doc_id] = digest
-        docs.append(Document(id=doc_id, title=title_of(text, path.stem), text=text, path=str(path)))
-    if not docs:
-        raise CorpusError(f"no documents in {root} (supported: {', '.join(SUFFIXES)})")
-    return docs, prints
+        docs.append(doc)
+        warnings += notes
+    return Corpus(tuple(docs), prints, tuple(skipped), tuple(warnings))
+
+
+def load_corpus(folder: str | Path, limits: Limits | None = None) -> tuple[list[Document], dict[str, str]]:
+    """Load and clean every document of ``folder``.
+
+    Returns the documents and a content hash per document id. Skipped files and warnings are
+    logged. Raises CorpusError for a missing folder or when no document could be loaded.
+    """
+    corpus = scan_corpus(folder, limits)
+    for s in corpus.skipped:
+        log.warning("skipping %s", s.reason if s.reason.startswith(s.path) else f"{s.path}: {s.reason}")
+    for w in corpus.warnings:
+        log.warning("%s", w)
+    if not corpus.documents:
+        why = "; ".join(s.reason for s in corpus.skipped[:5])
+        raise CorpusError(f"no documents in {folder} (supported: {', '.join(SUFFIXES)})"
+                          + (f": {why}" if why else ""))
+    return list(corpus.documents), corpus.fingerprints

@@ -11,7 +11,7 @@ from typing import Sequence
 import numpy as np
 
 from .chunking import SplitterSettings
-from .corpus import load_corpus
+from .corpus import Limits, load_corpus
 from .embedding import Embedder, load_embedder
 from .errors import IndexFileError, QAError
 from .highlight import highlight, shared_terms
@@ -27,14 +27,23 @@ from .types import Answer, Document, Hit
 log = logging.getLogger(__name__)
 
 
-def _progress_bar(done: int, total: int) -> None:
-    if sys.stderr.isatty() or os.environ.get("QA_PROGRESS") == "1":
-        width = 30
-        filled = width * done // max(total, 1)
-        print(f"\rembedding {'█' * filled}{'░' * (width - filled)} {done}/{total}", end="",
-              file=sys.stderr, flush=True)
+class _ProgressBar:
+    """A tqdm bar with an ETA for ``progress(done, total)`` callbacks (on a terminal, or with
+    QA_PROGRESS=1)."""
+
+    def __init__(self):
+        self._bar = None
+
+    def __call__(self, done: int, total: int) -> None:
+        if not (sys.stderr.isatty() or os.environ.get("QA_PROGRESS") == "1"):
+            return
+        if self._bar is None:
+            from tqdm import tqdm
+            self._bar = tqdm(total=total, desc="embedding", unit="text", file=sys.stderr,
+                             dynamic_ncols=True, mininterval=0.5)
+        self._bar.update(done - self._bar.n)
         if done >= total:
-            print(file=sys.stderr)
+            self._bar.close()
 
 
 class Engine:
@@ -176,15 +185,17 @@ class Engine:
 def open(corpus: str | os.PathLike = "corpus", index: str | os.PathLike = "index",  # noqa: A001
          model: str | None = None, *, rebuild: bool = True, embedder: Embedder | None = None,
          settings: SplitterSettings = SplitterSettings(), params: SearchParams = SearchParams(),
-         progress: bool = True, force: bool = False, cross="auto") -> Engine:
+         progress: bool = True, force: bool = False, cross="auto", limits: Limits | None = None,
+         ) -> Engine:
     """Open the engine over ``corpus``, loading the index in ``index`` or (re)building it when it is
     missing, stale (corpus, model or settings changed) or damaged. With ``rebuild=False`` a missing,
     stale or damaged index raises IndexFileError instead; ``force=True`` always rebuilds.
 
     ``cross`` is the cross-lingual encoder for English questions: "auto" uses the multilingual
     encoder when its package is installed (and no custom ``embedder`` was given); None disables it.
+    ``limits`` are the per-file size limits (default: ``qa.Limits.from_env()``).
     """
-    docs, fingerprints = load_corpus(corpus)
+    docs, fingerprints = load_corpus(corpus, limits)
     if cross == "auto":
         cross = MultilingualEncoder() if embedder is None and is_available() else None
     embedder = embedder or load_embedder(model)
@@ -201,7 +212,7 @@ def open(corpus: str | os.PathLike = "corpus", index: str | os.PathLike = "index
                                  "run `python -m qa index` to rebuild it")
         log.info("building index in %s (%s)", index, reason)
         data = build_index(docs, fingerprints, embedder, settings,
-                           progress=_progress_bar if progress else None, cross=cross)
+                           progress=_ProgressBar() if progress else None, cross=cross)
         try:
             save_index(data, index)
         except OSError as exc:  # e.g. a read-only folder: serve from memory

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Iterable
 
 _LEVELS = (
     (0, re.compile(r"^[一二三四五六七八九十]+、\S")),
@@ -68,8 +69,11 @@ def lead_sentence(line: str) -> str:
     return ""
 
 
-def parse(text: str) -> list[Paragraph]:
-    """Split ``text`` into paragraphs (lines) with their section paths."""
+def parse(text: str, headings: Iterable[tuple[int, int]] = ()) -> list[Paragraph]:
+    """Split ``text`` into paragraphs (lines) with their section paths. ``headings`` are
+    (line start, level) of lines the source file marks as headings (a .docx heading style); a
+    numbered heading keeps the level of its number."""
+    styled = dict(headings)
     out: list[Paragraph] = []
     path: list[tuple[int, str]] = []  # (level, title)
     pos = 0
@@ -79,6 +83,8 @@ def parse(text: str) -> list[Paragraph]:
         if not line.strip():
             continue
         level = heading_level(line)
+        if level is None and start in styled and len(line) <= MAX_HEADING:
+            level = styled[start]
         if level is not None:
             path = [(lv, t) for lv, t in path if lv < level] + [(level, heading_title(line))]
             out.append(Paragraph(start, end, tuple(t for _, t in path), heading=True))

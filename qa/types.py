@@ -6,12 +6,22 @@ from dataclasses import dataclass, field
 
 @dataclass(frozen=True)
 class Document:
-    """A cleaned source document. All offsets elsewhere index into ``text``."""
+    """A cleaned source document. All offsets elsewhere index into ``text``.
+
+    ``format`` is the reader's ("txt", "md", "docx", "pdf", "html"), ``source`` the file name,
+    ``report_year``/``plan_year`` the years it reports on and plans for (None if not found),
+    ``headings`` the (line start, level) of lines the file marks as headings by style.
+    """
 
     id: str
     title: str
     text: str
     path: str = ""
+    format: str = ""
+    source: str = ""
+    report_year: int | None = None
+    plan_year: int | None = None
+    headings: tuple[tuple[int, int], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,11 @@ def test_gb18030_fallback_and_undecodable_file(tmp_path, caplog):
     assert "607公里" in docs[0].text
     assert "GB18030" in caplog.text
     (tmp_path / "bad.txt").write_bytes(b"\x81\x30\xff\xfe\x00 broken")
-    with pytest.raises(CorpusError, match="bad.txt"):
+    docs, _ = load_corpus(tmp_path)  # one bad file is skipped with its reason, the rest loads
+    assert [d.id for d in docs] == ["gbk.txt"]
+    assert "skipping bad.txt: not UTF-8 or GB18030" in caplog.text
+    (tmp_path / "gbk.txt").unlink()
+    with pytest.raises(CorpusError, match="no documents.*bad.txt"):
         load_corpus(tmp_path)
 
 

@@ -1,0 +1,207 @@
+"""Text PDFs with pypdfium2: lines with their geometry, page furniture dropped, paragraphs re-joined.
+
+The heart is pure: ``paragraphs(pages)`` takes each page's lines (text, left, right, top, bottom,
+font size) and returns the paragraphs — headers, footers and page numbers removed, lines wrapped
+inside a paragraph joined without spaces between CJK characters. A paragraph starts where a line
+is indented, the line before it ends short (a centred title in a larger font
+excepted), the font size changes or the gap between lines grows.
+"""
+from __future__ import annotations
+
+import re
+import statistics
+from collections import Counter
+from dataclasses import dataclass
+from typing import Sequence
+
+from ..errors import CorpusError
+from .common import Reading, assemble, clean_line
+
+
+@dataclass(frozen=True)
+class Line:
+    """One printed line; coordinates in points, y growing upwards (PDF space)."""
+
+    text: str
+    left: float
+    right: float
+    top: float
+    bottom: float
+    size: float
+
+
+@dataclass(frozen=True)
+class Page:
+    lines: tuple[Line, ...]
+    width: float
+    height: float
+
+
+_PAGE_NUMBER = re.compile(
+    r"^[-－—–·•\s]*(?:第\s*)?\d{1,4}\s*(?:页)?\s*(?:(?:[/／]|of|共)\s*\d{1,4}\s*(?:页)?)?[-－—–·•\s]*$"
+    r"|^(?:page|p\.)\s*\d{1,4}(?:\s*(?:of|/)\s*\d{1,4})?$", re.I)
+_MARGIN = 0.12          # top/bottom share of the page where headers and footers live
+_ASCII_WORD = re.compile(r"[A-Za-z]")
+
+
+def _furniture_key(text: str) -> str:
+    return re.sub(r"\d+", "#", text.replace(" ", ""))
+
+
+def drop_furniture(pages: Sequence[Page]) -> list[list[Line]]:
+    """Each page's lines without running headers/footers and page numbers: a line in the top or
+    bottom margin that is a page number, or whose text (digits aside) recurs on at least half the
+    pages (and on two or more)."""
+    def in_margin(line: Line, page: Page) -> bool:
+        return line.bottom > page.height * (1 - _MARGIN) or line.top < page.height * _MARGIN
+
+    counts = Counter()
+    for page in pages:
+        counts.update({_furniture_key(l.text) for l in page.lines if in_margin(l, page)})
+    recurring = {k for k, n in counts.items() if n >= 2 and n >= len(pages) / 2}
+    out = []
+    for page in pages:
+        out.append([l for l in page.lines
+                    if not (in_margin(l, page) and (_PAGE_NUMBER.match(l.text.strip())
+                                                     or _furniture_key(l.text) in recurring))])
+    return out
+
+
+def _join(a: str, b: str) -> str:
+    """Re-join a wrapped line: no space, except between two Latin words."""
+    if a and b and _ASCII_WORD.match(a[-1]) and _ASCII_WORD.match(b[0]):
+        return f"{a} {b}"
+    return a + b
+
+
+def _wrapped_title(prev: Line, line: Line, left: float, right: float, em: float) -> bool:
+    """Whether ``line`` goes on a centred title in a larger font that wrapped onto it."""
+    def centred(l: Line) -> bool:
+        return abs((l.left - left) - (right - l.right)) < em
+
+    return (abs(line.size - prev.size) < 0.05 * em and prev.size > 1.1 * em and centred(prev)
+            and centred(line) and prev.right - prev.left >= 0.7 * (right - left)
+            and 0 < prev.bottom - line.bottom < 2.5 * prev.size)
+
+
+def paragraphs(pages: Sequence[Page]) -> list[str]:
+    """The paragraphs of a document's pages, in reading order (see the module docstring)."""
+    kept = drop_furniture(pages)
+    body = [l for ls in kept for l in ls if l.text.strip()]
+    if not body:
+        return []
+    em = statistics.median(l.size for l in body) or 10.0
+    left = Counter(round(l.left) for l in body).most_common(1)[0][0]
+    rights = sorted(l.right for l in body)
+    right = rights[int(0.9 * (len(rights) - 1))]
+    pitches = [a.bottom - b.bottom for ls in kept for a, b in zip(ls, ls[1:]) if 0 < a.bottom - b.bottom < 4 * em]
+    pitch = statistics.median(pitches) if pitches else 1.5 * em
+    out: list[str] = []
+    prev: Line | None = None
+    prev_page = -1
+    for p, lines in enumerate(kept):
+        for line in lines:
+            text = clean_line(line.text)
+            if not text:
+                continue
+            if prev is not None and _wrapped_title(prev, line, left, right, em):
+                out[-1] = _join(out[-1], text)
+                prev, prev_page = line, p
+                continue
+            new = (prev is None
+                   or line.left > left + 0.8 * em                       # first-line indent, centred
+                   or prev.right < right - 2.0 * em                     # the line before ended short
+                   or abs(line.size - prev.size) > 0.15 * em            # a heading or a note
+                   or (p == prev_page and prev.bottom - line.bottom > 1.4 * pitch))  # a wider gap
+            if new:
+                out.append(text)
+            else:
+                out[-1] = _join(out[-1], text)
+            prev, prev_page = line, p
+    return out
+
+
+_CID = re.compile(r"\(cid:\d+\)")
+
+
+def garbled_reason(text: str) -> str | None:
+    """Why extracted text is unusable, or None: glyphs without a Unicode mapping ((cid:…), U+FFFD,
+    private-use characters) or mojibake (Latin-1 letters where Chinese text should be)."""
+    chars = [c for c in text if not c.isspace()]
+    if not chars:
+        return None
+    n = len(chars)
+    unmapped = len(_CID.findall(text)) * 6 + sum(
+        1 for c in chars if c == "\ufffd" or "\ue000" <= c <= "\uf8ff" or (ord(c) < 32))
+    if unmapped / n > 0.05:
+        return f"{unmapped * 100 // n}% 的字符无法识别（字体缺少 Unicode 映射）"
+    latin = sum(1 for c in chars if "\u00c0" <= c <= "\u024f")
+    cjk = sum(1 for c in chars if "\u4e00" <= c <= "\u9fff")
+    if latin / n > 0.15 and cjk / n < 0.2:
+        return f"{latin * 100 // n}% 的字符是西文重音字母（编码错乱）"
+    return None
+
+
+def _pages(data: bytes, name: str) -> tuple[list[Page], str]:
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as raw
+
+    try:
+        pdf = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as exc:
+        raise CorpusError(f"{name}: 无法打开 PDF（{exc}）；文件可能已损坏或加了密码") from None
+    try:
+        title = clean_line((pdf.get_metadata_dict().get("Title") or ""))
+        pages = []
+        for page in pdf:
+            width, height = page.get_size()
+            tp = page.get_textpage()
+            lines: list[Line] = []
+            chars: list[str] = []
+            boxes: list[tuple[float, float, float, float, float]] = []
+
+            def flush():
+                if chars and any(not c.isspace() for c in chars):
+                    ink = [b for c, b in zip(chars, boxes) if not c.isspace()]
+                    lines.append(Line("".join(chars), min(b[0] for b in ink), max(b[2] for b in ink),
+                                      max(b[3] for b in ink), min(b[1] for b in ink),
+                                      statistics.median(b[4] for b in ink)))
+                chars.clear()
+                boxes.clear()
+
+            for i in range(tp.count_chars()):
+                code = raw.FPDFText_GetUnicode(tp.raw, i)
+                if code in (10, 13):
+                    if code == 10:
+                        flush()
+                    continue
+                ch = chr(code) if code else "\ufffd"
+                l, b, r, t = tp.get_charbox(i, loose=True)
+                if boxes and not ch.isspace() and not raw.FPDFText_IsGenerated(tp.raw, i):
+                    last = next((x for c, x in zip(reversed(chars), reversed(boxes)) if not c.isspace()), None)
+                    if last and (b >= last[3] or t <= last[1]):  # wholly above or below: a new line
+                        flush()
+                chars.append(ch)
+                boxes.append((l, b, r, t, raw.FPDFText_GetFontSize(tp.raw, i) or (t - b)))
+            flush()
+            pages.append(Page(tuple(lines), width, height))
+            tp.close()
+            page.close()
+        return pages, title
+    finally:
+        pdf.close()
+
+
+def read(data: bytes, name: str) -> Reading:
+    pages, title = _pages(data, name)
+    text = "\n".join(l.text for p in pages for l in p.lines)
+    if not text.strip():
+        raise CorpusError(f"{name}: PDF 中没有可提取的文字（可能是扫描件）；请先用 OCR 工具"
+                          "（如 ocrmypdf）生成带文字层的 PDF，或改用原始的 .docx/.txt")
+    reason = garbled_reason(text)
+    if reason:
+        raise CorpusError(f"{name}: PDF 文字提取乱码：{reason}；请改用原始的 .docx/.txt，"
+                          "或用 OCR 工具（如 ocrmypdf --force-ocr）重新生成文字层")
+    empty = [str(i + 1) for i, p in enumerate(pages) if not p.lines]
+    warnings = [f"{name}: 第 {'、'.join(empty[:10])} 页没有文字（可能是图片），已跳过"] if empty else []
+    return assemble((("paragraph", p, None) for p in paragraphs(pages)), title=title, warnings=warnings)

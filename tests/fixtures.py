@@ -1,0 +1,85 @@
+"""Builders of real test documents, made by the tests themselves (no binary fixtures in the repo).
+
+    from fixtures import report_text, year_shifted, write_docx, write_pdf, write_html
+    write_docx(report_text(), tmp / "report.docx")    # python-docx, headings in the Normal style
+    write_pdf(report_text(), tmp / "report.pdf")      # Debian chromium print-to-pdf, Noto CJK, ~23 pages
+
+Both render the cleaned report one paragraph per line, so a reader that works gives back the
+.txt's text exactly (section paths and offsets included).
+"""
+from __future__ import annotations
+
+import html
+import re
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+REPORT = ROOT / "corpus" / "tongzhou-2024-plan-report.txt"
+CHROMIUM = "/usr/bin/chromium"
+
+
+def report_text() -> str:
+    """The report as the .txt reader cleans it (title re-joined, one paragraph per line)."""
+    from qa.readers import read
+    return read(REPORT.read_bytes(), REPORT.name).text
+
+
+def year_shifted(text: str, delta: int = 1) -> str:
+    """The same report with every year moved by ``delta`` (2023→2024, 2024→2025)."""
+    return re.sub(r"(?<!\d)(20\d\d)(?=年|—|-|\b)", lambda m: str(int(m.group(1)) + delta), text)
+
+
+def write_docx(text: str, path: Path, *, table: list[list[str]] | None = None) -> Path:
+    """A .docx with one Normal-style paragraph per line (as such reports are usually written);
+    the first line in the Title style. ``table`` (rows of cells) is appended after the text."""
+    import docx
+    document = docx.Document()
+    lines = text.split("\n")
+    document.add_paragraph(lines[0], style="Title")
+    for line in lines[1:]:
+        document.add_paragraph(line)  # Normal style, the numbering typed in the text
+    if table:
+        t = document.add_table(rows=len(table), cols=len(table[0]))
+        for r, row in enumerate(table):
+            for c, value in enumerate(row):
+                t.cell(r, c).text = value
+    document.save(path)
+    return path
+
+
+def report_html(text: str) -> str:
+    """An HTML rendering like a printed report: Noto CJK, 2-character indents, justified lines."""
+    lines = text.split("\n")
+    body = [f'<h1>{html.escape(lines[0])}</h1>'] + [f"<p>{html.escape(l)}</p>" for l in lines[1:]]
+    return f"""<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">
+<title>{html.escape(lines[0])}</title><style>
+@page {{ size: A4; margin: 22mm 24mm; }}
+body {{ font-family: "Noto Serif CJK SC", "Noto Sans CJK SC", serif; font-size: 15.5pt; line-height: 1.6; }}
+h1 {{ font-size: 20pt; text-align: center; font-weight: bold; margin: 0 2em 1em; }}
+p {{ text-indent: 2em; text-align: justify; margin: 0 0 0.3em; }}
+</style></head><body>{''.join(body)}</body></html>"""
+
+
+def write_html(text: str, path: Path) -> Path:
+    path.write_text(report_html(text), encoding="utf-8")
+    return path
+
+
+def write_pdf(text: str, path: Path) -> Path:
+    """Print the HTML rendering to PDF with Debian's headless chromium (page header and footer
+    on: date, title, file URL and page number, which the PDF reader must drop)."""
+    if not Path(CHROMIUM).exists():
+        import pytest
+        pytest.skip("chromium is not installed (bash run.sh test installs it)")
+    with tempfile.TemporaryDirectory() as tmp:
+        source = write_html(text, Path(tmp) / "report.html")
+        out = Path(tmp) / "out.pdf"
+        subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                        "--disable-background-networking", f"--user-data-dir={tmp}/profile",
+                        f"--print-to-pdf={out}", source.as_uri()],
+                       check=True, capture_output=True, timeout=180)
+        shutil.copyfile(out, path)
+    return path
