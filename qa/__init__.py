@@ -6,8 +6,10 @@
     answer = engine.ask("北三县交通有哪些项目")
 """
 from .chunking import SplitterSettings
+from .corpus import Limits
 from .embedding import Embedder, load_embedder, resolve_model
 from .engine import Engine, open
+from .library import add_files, remove_document
 from .errors import CorpusError, IndexFileError, InputError, ModelError, QAError
 from .query import Query, prepare_query
 from .search import SearchParams
@@ -17,5 +19,5 @@ __all__ = [
     "open", "Engine", "Hit", "Span", "Answer", "Citation", "Document", "Chunk",
     "QAError", "InputError", "CorpusError", "IndexFileError", "ModelError",
     "Embedder", "load_embedder", "resolve_model", "SearchParams", "SplitterSettings",
-    "Query", "prepare_query",
+    "Query", "prepare_query", "Limits", "add_files", "remove_document",
 ]

@@ -1,4 +1,4 @@
-"""Command line: ``python -m qa index|search|ask|eval``. It only translates library errors into messages."""
+"""Command line: ``python -m qa index|search|ask|eval|add|remove|docs``. It only translates library errors into messages."""
 from __future__ import annotations
 
 import argparse
@@ -33,10 +33,19 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("query")
     s.add_argument("-k", type=int, default=5)
     s.add_argument("--json", action="store_true", help="one JSON object per hit")
+    s.add_argument("--doc", action="append", metavar="ID", help="only this document (repeatable; see `docs`)")
     a = sub.add_parser("ask", help="print a short answer with citations")
     a.add_argument("question")
     a.add_argument("-k", type=int, default=5)
     a.add_argument("--json", action="store_true")
+    a.add_argument("--doc", action="append", metavar="ID", help="only this document (repeatable; see `docs`)")
+    ad = sub.add_parser("add", help="copy files (.txt .md .docx .pdf .html) into the corpus and index them")
+    ad.add_argument("files", nargs="+", metavar="FILE")
+    ad.add_argument("--no-index", action="store_true", help="copy only; index on the next run")
+    rm = sub.add_parser("remove", help="remove a document (its file) from the corpus and the index")
+    rm.add_argument("id", metavar="ID")
+    rm.add_argument("--no-index", action="store_true", help="remove only; re-index on the next run")
+    sub.add_parser("docs", help="list the documents: id, title, years, format, passages")
     e = sub.add_parser("eval", help="evaluate retrieval (and answers) on JSONL question files")
     e.add_argument("file", nargs="?", help="retrieval questions (format of dev.jsonl)")
     e.add_argument("--answers", metavar="FILE", action="append", default=[],
@@ -116,9 +125,77 @@ def _eval_answers(eng, answer_sets, misses: bool) -> None:
                 print(ans.text if ans.covered else f"(not covered) {ans.text[:200]}")
 
 
+def _doc_ids(eng, wanted) -> list[str] | None:
+    """The ``--doc`` ids, checked against the corpus (None: all documents)."""
+    if not wanted:
+        return None
+    have = [d.id for d in eng.documents]
+    unknown = [d for d in wanted if d not in have]
+    if unknown:
+        raise InputError(f"no document {', '.join(map(repr, unknown))} (have: {', '.join(have)})")
+    return list(dict.fromkeys(wanted))
+
+
+def _takes_documents(method) -> bool:
+    import inspect
+    return "documents" in inspect.signature(method).parameters
+
+
+def _search(eng, query: str, k: int, docs: list[str] | None):
+    if docs is None:
+        return eng.search(query, k=k)
+    if _takes_documents(eng.search):
+        return eng.search(query, k=k, documents=docs)
+    # stopgap until the engine filters by document: rank widely, keep the chosen documents' hits
+    return [h for h in eng.search(query, k=100) if h.doc_id in docs][:k]
+
+
+def _ask(eng, question: str, k: int, docs: list[str] | None):
+    if docs is None:
+        return eng.ask(question, k=k)
+    if _takes_documents(eng.ask):
+        return eng.ask(question, k=k, documents=docs)
+    from .answer import compose  # stopgap (see _search)
+    return compose(question, _search(eng, question, k, docs))
+
+
+def _label(eng, doc_id: str) -> str:
+    """How a result names its document: 《title》 when the corpus has more than one, else ""."""
+    if len(eng.documents) < 2:
+        return ""
+    return f"《{eng.document(doc_id).title}》 "
+
+
+def _passage_counts(eng) -> dict[str, int]:
+    from collections import Counter
+    return Counter(c.doc_id for c in eng.data.chunks)
+
+
+def _print_docs(eng) -> None:
+    counts = _passage_counts(eng)
+    for d in eng.documents:
+        years = "–".join(str(y) for y in (d.report_year, d.plan_year) if y) or "-"
+        print(f"{d.id}\t{d.format or '-'}\t{years}\t{counts.get(d.id, 0)} passages\t{d.title}")
+
+
+def _library(args, engine_mod) -> int:
+    from .library import add_files, remove_document
+    if args.command == "add":
+        for path in add_files(args.corpus, args.files):
+            print(f"added {path}")
+    else:
+        print(f"removed {remove_document(args.corpus, args.id)}")
+    if not args.no_index:
+        eng = engine_mod.open(args.corpus, args.index, args.model)
+        print(f"index ok: {len(eng.data.chunks)} passages, {len(eng.documents)} document(s)")
+    return 0
+
+
 def _run(args) -> int:
     from . import engine as engine_mod
 
+    if args.command in ("add", "remove"):
+        return _library(args, engine_mod)
     _query, questions = _check_input(args)
     if args.command == "index":
         eng = engine_mod.open(args.corpus, args.index, args.model, rebuild=not args.no_rebuild,
@@ -134,21 +211,29 @@ def _run(args) -> int:
         print(format_table(ablation_reports(args.corpus, args.model, questions)))
         return 0
     eng = engine_mod.open(args.corpus, args.index, args.model, rebuild=not args.no_rebuild)
+    if args.command == "docs":
+        _print_docs(eng)
+        return 0
     if args.command == "search":
-        hits = eng.search(args.query, k=args.k)
+        hits = _search(eng, args.query, args.k, _doc_ids(eng, args.doc))
         for i, h in enumerate(hits, 1):
             if args.json:
                 print(json.dumps(render.hit_json(h), ensure_ascii=False))
             else:
-                print(f"[{i}] {h.score:.4f}  {h.doc_id}:{h.start}-{h.end}  {' › '.join(h.section)}")
+                print(f"[{i}] {h.score:.4f}  {_label(eng, h.doc_id)}{h.doc_id}:{h.start}-{h.end}  "
+                      f"{' › '.join(h.section)}")
                 print(f"    {_marked(h)}\n")
         return 0
     if args.command == "ask":
-        ans = eng.ask(args.question, k=args.k)
+        ans = _ask(eng, args.question, args.k, _doc_ids(eng, args.doc))
         if args.json:
             print(json.dumps(render.answer_json(ans), ensure_ascii=False))
         else:
             print(ans.text)
+            if len(eng.documents) > 1 and ans.citations:  # name the documents the answer cites
+                print()
+                for c in ans.citations:
+                    print(f"[{c.n}] {_label(eng, c.doc_id)}{' › '.join(c.section)}")
         return 0
     if args.command == "eval":
         from .evaluate import compare, format_table, standard_variants
