@@ -63,19 +63,38 @@ p {{ text-indent: 2em; text-align: justify; margin: 0 0 0.3em; }}
 </style></head><body>{''.join(body)}</body></html>"""
 
 
+def table_html(rows: list[list[str]]) -> str:
+    """A ruled HTML table; a cell "" after a cell spans it (colspan)."""
+    out = []
+    for r, row in enumerate(rows):
+        cells, i = [], 0
+        while i < len(row):
+            span = 1
+            while i + span < len(row) and row[i + span] == "":
+                span += 1
+            tag = "th" if r == 0 else "td"
+            cells.append(f'<{tag} colspan="{span}">{html.escape(row[i])}</{tag}>')
+            i += span
+        out.append("<tr>" + "".join(cells) + "</tr>")
+    return ('<table style="border-collapse: collapse; margin: 0.5em 0" border="1" cellpadding="4">'
+            + "".join(out) + "</table>")
+
+
 def write_html(text: str, path: Path) -> Path:
     path.write_text(report_html(text), encoding="utf-8")
     return path
 
 
-def write_pdf(text: str, path: Path) -> Path:
-    """Print the HTML rendering to PDF with Debian's headless chromium (page header and footer
-    on: date, title, file URL and page number, which the PDF reader must drop)."""
+def write_pdf(text: str, path: Path, *, page: str | None = None) -> Path:
+    """Print the HTML rendering of ``text`` (or the HTML ``page``) to PDF with Debian's headless
+    chromium (page header and footer on: date, title, file URL and page number, which the PDF
+    reader must drop)."""
     if not Path(CHROMIUM).exists():
         import pytest
         pytest.skip("chromium is not installed (bash run.sh test installs it)")
     with tempfile.TemporaryDirectory() as tmp:
-        source = write_html(text, Path(tmp) / "report.html")
+        source = Path(tmp) / "report.html"
+        source.write_text(page or report_html(text), encoding="utf-8")
         out = Path(tmp) / "out.pdf"
         subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
                         "--disable-background-networking", f"--user-data-dir={tmp}/profile",

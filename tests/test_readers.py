@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
-from fixtures import REPORT, report_html, report_text, write_docx, write_pdf, year_shifted
+from fixtures import REPORT, report_html, report_text, table_html, write_docx, write_pdf, year_shifted
 
 import qa
 from qa.chunking import chunk_document
@@ -270,3 +270,18 @@ def test_printed_pdf_reads_as_the_txt(pdf_path, txt_doc):
 def _no_cjk_spaces(text):
     import re
     return re.sub(r"(?<=[\u4e00-\u9fff“”]) (?=[\u4e00-\u9fff“”])", "", text)
+
+
+@pytest.mark.slow
+def test_printed_pdf_ruled_table_and_one_page_furniture(tmp_path):
+    rows = [["指标", "2023年", "2024年目标"], ["地区生产总值", "增长5%", "增长5.5%"],
+            ["一般公共预算收入", "93.86亿元", "增长3%"], ["注：均为预计数", "", ""]]
+    text = "通州区主要指标报告\n一、主要指标\n主要指标安排如下。\n二、其他\n其他内容。"
+    page = report_html(text).replace("<p>二、其他</p>", table_html(rows) + "<p>二、其他</p>")
+    doc = _doc(write_pdf(text, tmp_path / "t.pdf", page=page))
+    assert doc.text.split("\n") == [
+        "通州区主要指标报告", "一、主要指标", "主要指标安排如下。", "指标，2023年，2024年目标",
+        "指标：地区生产总值，2023年：增长5%，2024年目标：增长5.5%。",
+        "指标：一般公共预算收入，2023年：93.86亿元，2024年目标：增长3%。",
+        "注：均为预计数", "二、其他", "其他内容。"]  # one page: header and footer dropped too
+    assert_exact(doc)

@@ -1,5 +1,6 @@
 """Text PDFs with pypdfium2: lines with their geometry, page furniture dropped, paragraphs re-joined.
 
+Ruled tables (on pages that draw lines) are found with pdfplumber and read as rows of "列名：值".
 The heart is pure: ``paragraphs(pages)`` takes each page's lines (text, left, right, top, bottom,
 font size) and returns the paragraphs — headers, footers and page numbers removed, lines wrapped
 inside a paragraph joined without spaces between CJK characters. A paragraph starts where a line
@@ -8,6 +9,7 @@ excepted), the font size changes or the gap between lines grows.
 """
 from __future__ import annotations
 
+import io
 import re
 import statistics
 from collections import Counter
@@ -15,7 +17,7 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from ..errors import CorpusError
-from .common import Reading, assemble, clean_line
+from .common import Reading, assemble, clean_line, table_lines
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,7 @@ class Line:
     top: float
     bottom: float
     size: float
+    table: bool = False  # a ruled table: ``text`` holds its rows, one per line
 
 
 @dataclass(frozen=True)
@@ -50,8 +53,8 @@ def _furniture_key(text: str) -> str:
 
 def drop_furniture(pages: Sequence[Page]) -> list[list[Line]]:
     """Each page's lines without running headers/footers and page numbers: a line in the top or
-    bottom margin that is a page number, or whose text (digits aside) recurs on at least half the
-    pages (and on two or more)."""
+    bottom margin that is a page number, is in a smaller font than the body, or whose text (digits
+    aside) recurs on at least half the pages (and on two or more)."""
     def in_margin(line: Line, page: Page) -> bool:
         return line.bottom > page.height * (1 - _MARGIN) or line.top < page.height * _MARGIN
 
@@ -59,11 +62,14 @@ def drop_furniture(pages: Sequence[Page]) -> list[list[Line]]:
     for page in pages:
         counts.update({_furniture_key(l.text) for l in page.lines if in_margin(l, page)})
     recurring = {k for k, n in counts.items() if n >= 2 and n >= len(pages) / 2}
+    sizes = [l.size for p in pages for l in p.lines if not l.table]
+    small = 0.75 * statistics.median(sizes) if sizes else 0.0  # a running header in a smaller font
     out = []
     for page in pages:
         out.append([l for l in page.lines
-                    if not (in_margin(l, page) and (_PAGE_NUMBER.match(l.text.strip())
-                                                     or _furniture_key(l.text) in recurring))])
+                    if l.table or not (in_margin(l, page) and (_PAGE_NUMBER.match(l.text.strip())
+                                                                or _furniture_key(l.text) in recurring
+                                                                or l.size < small))])
     return out
 
 
@@ -101,6 +107,10 @@ def paragraphs(pages: Sequence[Page]) -> list[str]:
     prev_page = -1
     for p, lines in enumerate(kept):
         for line in lines:
+            if line.table:
+                out += [row for row in line.text.split("\n") if row]
+                prev = None
+                continue
             text = clean_line(line.text)
             if not text:
                 continue
@@ -140,6 +150,46 @@ def garbled_reason(text: str) -> str | None:
     if latin / n > 0.15 and cjk / n < 0.2:
         return f"{latin * 100 // n}% 的字符是西文重音字母（编码错乱）"
     return None
+
+
+def _with_tables(lines: list[Line], tables: list[Line]) -> list[Line]:
+    """``lines`` with those inside a table's box replaced by the table, where its first line was."""
+    for table in tables:
+        inside = [i for i, l in enumerate(lines)
+                  if table.bottom - 1 <= (l.top + l.bottom) / 2 <= table.top + 1
+                  and l.right > table.left and l.left < table.right]
+        at = inside[0] if inside else next((i for i, l in enumerate(lines) if l.top < table.bottom), len(lines))
+        lines = [l for i, l in enumerate(lines) if i not in set(inside)]
+        lines.insert(min(at, len(lines)), table)
+    return lines
+
+
+def _ruled_tables(data: bytes, page_index: int, textpage, height: float) -> list[Line]:
+    """The ruled tables of a page, found by pdfplumber (MIT), their cells read by pdfium: one
+    Line per table whose text is its rows as "列名：值" lines."""
+    import logging
+
+    import pdfplumber
+    logging.getLogger("pdfminer").setLevel(logging.ERROR)
+    out = []
+    with pdfplumber.open(io.BytesIO(data), pages=[page_index + 1]) as pdf:
+        for table in pdf.pages[0].find_tables():
+            rows = []
+            for row in table.rows:
+                cells = []
+                for box in row.cells:
+                    if box is None:  # covered by a merged cell: given once, in its first column
+                        cells.append("")
+                        continue
+                    x0, top, x1, bottom = box
+                    text = textpage.get_text_bounded(left=x0, bottom=height - bottom, right=x1, top=height - top)
+                    cells.append(re.sub(r"\s*[\r\n]+\s*", "", text))
+                rows.append(cells)
+            x0, top, x1, bottom = table.bbox
+            lines = table_lines(rows)
+            if lines:
+                out.append(Line("\n".join(lines), x0, x1, height - top, height - bottom, 0.0, table=True))
+    return out
 
 
 def _pages(data: bytes, name: str) -> tuple[list[Page], str]:
@@ -184,6 +234,8 @@ def _pages(data: bytes, name: str) -> tuple[list[Page], str]:
                 chars.append(ch)
                 boxes.append((l, b, r, t, raw.FPDFText_GetFontSize(tp.raw, i) or (t - b)))
             flush()
+            if any(True for _ in page.get_objects(filter=[raw.FPDF_PAGEOBJ_PATH], max_depth=1)):
+                lines = _with_tables(lines, _ruled_tables(data, len(pages), tp, height))
             pages.append(Page(tuple(lines), width, height))
             tp.close()
             page.close()
