@@ -285,3 +285,27 @@ def test_printed_pdf_ruled_table_and_one_page_furniture(tmp_path):
         "指标：一般公共预算收入，2023年：93.86亿元，2024年目标：增长3%。",
         "注：均为预计数", "二、其他", "其他内容。"]  # one page: header and footer dropped too
     assert_exact(doc)
+
+
+def test_html_table_rows(tmp_path):
+    rows = [["指标", "2023年", "2024年目标"], ["地区生产总值", "增长5%", "增长5.5%"]]
+    text = "通州区主要指标报告\n一、主要指标\n" + "主要指标安排如下，各项指标均按照积极稳妥、引导预期的原则安排。" * 3
+    page = report_html(text).replace("</body>", table_html(rows) + "<p>以上指标为预计数。</p></body>")
+    (tmp_path / "t.html").write_text(page, encoding="utf-8")
+    lines = _doc(tmp_path / "t.html").text.split("\n")
+    assert "指标：地区生产总值，2023年：增长5%，2024年目标：增长5.5%。" in lines
+
+
+def test_progress_bar_with_eta(tiny_corpus, tmp_path, fake_embedder, monkeypatch, capsys):
+    monkeypatch.setenv("QA_PROGRESS", "1")
+    qa.open(tiny_corpus, tmp_path / "index", embedder=fake_embedder)
+    err = capsys.readouterr().err
+    assert "embedding" in err and "100%" in err and "<00:00" in err  # tqdm: bar, share, ETA
+
+
+def test_document_years_from_title_and_headings(txt_doc):
+    pytest.importorskip("qa.periods")
+    assert (txt_doc.report_year, txt_doc.plan_year) == (2023, 2024)
+    from qa.corpus import document_years
+    shifted = document_years(year_shifted(txt_doc.title), year_shifted(txt_doc.text))
+    assert shifted == (2024, 2025)
