@@ -309,3 +309,54 @@ def test_document_years_from_title_and_headings(txt_doc):
     from qa.corpus import document_years
     shifted = document_years(year_shifted(txt_doc.title), year_shifted(txt_doc.text))
     assert shifted == (2024, 2025)
+
+
+def _numbered_docx(path):
+    """A .docx whose headings are numbered by Word (numbering.xml), not typed."""
+    import docx
+    from docx.oxml import parse_xml
+    w = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+    d = docx.Document()
+    numbering = d.part.numbering_part.element
+    numbering.insert(0, parse_xml(
+        f'<w:abstractNum {w} w:abstractNumId="90">'
+        '<w:lvl w:ilvl="0"><w:start w:val="1"/><w:numFmt w:val="chineseCounting"/><w:lvlText w:val="%1、"/></w:lvl>'
+        '<w:lvl w:ilvl="1"><w:start w:val="1"/><w:numFmt w:val="chineseCounting"/><w:lvlText w:val="（%2）"/></w:lvl>'
+        '<w:lvl w:ilvl="2"><w:start w:val="1"/><w:numFmt w:val="decimal"/><w:lvlText w:val="%3."/></w:lvl>'
+        '</w:abstractNum>'))
+    numbering.append(parse_xml(f'<w:num {w} w:numId="90"><w:abstractNumId w:val="90"/></w:num>'))
+
+    def para(text, ilvl=None):
+        p = d.add_paragraph(text)
+        if ilvl is not None:
+            p._p.get_or_add_pPr().append(parse_xml(
+                f'<w:numPr {w}><w:ilvl w:val="{ilvl}"/><w:numId w:val="90"/></w:numPr>'))
+
+    para("年度报告")
+    para("执行情况", 0)
+    para("交通", 1)
+    para("道路建设稳步推进。")
+    para("教育", 1)
+    para("新建学校", 2)
+    para("新建学校三所。")
+    para("主要措施", 0)
+    para("交通", 1)
+    para("开工建设石小路。")
+    d.save(path)
+    return path
+
+
+def test_docx_word_numbering_is_rendered(tmp_path):
+    doc = _doc(_numbered_docx(tmp_path / "n.docx"))
+    assert doc.text.split("\n") == ["年度报告", "一、执行情况", "（一）交通", "道路建设稳步推进。", "（二）教育",
+                                    "1.新建学校", "新建学校三所。", "二、主要措施", "（一）交通", "开工建设石小路。"]
+    sections = {c.text: c.section for c in chunk_document(doc)}
+    assert sections["新建学校三所。"] == ("一、执行情况", "（二）教育", "1.新建学校")
+    assert sections["开工建设石小路。"] == ("二、主要措施", "（一）交通")
+
+
+@pytest.mark.parametrize("n, text", [(1, "一"), (10, "十"), (12, "十二"), (20, "二十"), (99, "九十九"),
+                                     (100, "一百"), (105, "一百零五"), (110, "一百一十")])
+def test_chinese_counting(n, text):
+    from qa.readers.numbering import chinese_counting
+    assert chinese_counting(n) == text

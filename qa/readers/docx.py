@@ -1,7 +1,8 @@
 """Word .docx with python-docx: paragraphs and tables in document order.
 
 Headings come from heading styles ("Heading 2", "标题 2") or an outline level; numbered headings
-typed in the Normal style (一、/（一）/1./（1）) are found later by qa.structure, as in .txt.
+in the Normal style (一、/（一）/1./（1）, typed or Word's automatic numbering, rendered by
+qa.readers.numbering) are found later by qa.structure, as in .txt.
 Tables become one line per row, "列名：值，…", a merged cell given once.
 """
 from __future__ import annotations
@@ -71,6 +72,9 @@ def read(data: bytes, name: str) -> Reading:
         raise CorpusError(f"{name}: 不是有效的 .docx 文件（{exc}）；请用 Word 或 WPS 打开后另存为 .docx") from None
     from docx.table import Table
 
+    from .numbering import Numbering
+
+    numbering = Numbering(document)
     items: list[tuple[str, str, int | None]] = []
     title = clean_line(document.core_properties.title or "")
     for block in document.iter_inner_content():
@@ -83,7 +87,8 @@ def read(data: bytes, name: str) -> Reading:
         if style.lower() == "title" and not title:
             title = clean_line(block.text)
         level = heading_level(style, _outline_level(block))
-        items.append(("heading", block.text, level) if level is not None else ("paragraph", block.text, None))
+        text = numbering.label(block) + block.text if block.text.strip() else block.text
+        items.append(("heading", text, level) if level is not None else ("paragraph", text, None))
     reading = assemble(items, title=title)
     if not reading.text:
         raise CorpusError(f"{name}: 文档中没有文字")
