@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import CorpusError, InputError
-from .readers import READER_VERSION, SUFFIXES, format_of, read
+from .readers import READER_VERSION, SUFFIXES, format_of, read, unsupported_reason
 from .readers.text import clean_text, decode  # noqa: F401  (public helpers, kept importable here)
 from .types import Document
 
@@ -160,7 +160,7 @@ def corpus_files(folder: str | Path) -> list[Path]:
         if path.suffix.lower() in SUFFIXES:
             files.append(path)
         else:
-            log.warning("skipping %s: unsupported file type (supported: %s)", path, ", ".join(SUFFIXES))
+            log.warning("skipping %s: %s", path, unsupported_reason(path.name))
     return files
 
 

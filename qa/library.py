@@ -15,7 +15,7 @@ from typing import Iterable
 
 from .corpus import Limits, corpus_files, fingerprint, read_document
 from .errors import CorpusError, InputError
-from .readers import SUFFIXES, format_of
+from .readers import SUFFIXES, conversion_hint, format_of
 
 MAX_NAME = 80  # characters of a file name's stem
 
@@ -71,7 +71,7 @@ def add_files(corpus_dir: str | os.PathLike, paths: Iterable[str | os.PathLike],
     for src, original in zip(paths, names):
         name = safe_name(original)
         if format_of(name) is None:
-            problems.append(f"{original}: 不支持的文件类型（支持：{', '.join(SUFFIXES)}）")
+            problems.append(f"{original}: 不支持的文件类型（支持：{', '.join(SUFFIXES)}）{conversion_hint(name)}")
             continue
         if not src.is_file():
             problems.append(f"{original}: 文件不存在")

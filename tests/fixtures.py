@@ -102,3 +102,23 @@ def write_pdf(text: str, path: Path, *, page: str | None = None) -> Path:
                        check=True, capture_output=True, timeout=180)
         shutil.copyfile(out, path)
     return path
+
+
+def write_plain_pdf(lines: list[str], path: Path) -> Path:
+    """A one-page PDF drawn with pypdfium2 in the standard Helvetica font (Latin-1 text only): for
+    PDFs whose text layer is not what a reader expects, e.g. mojibake."""
+    import ctypes
+
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as raw
+    pdf = pdfium.PdfDocument.new()
+    page = pdf.new_page(595, 842)
+    for i, line in enumerate(lines):
+        obj = raw.FPDFPageObj_NewTextObj(pdf.raw, b"Helvetica", 12.0)
+        buf = ctypes.create_string_buffer((line + "\0").encode("utf-16-le"))
+        raw.FPDFText_SetText(obj, ctypes.cast(buf, ctypes.POINTER(raw.FPDF_WCHAR)))
+        raw.FPDFPageObj_Transform(obj, 1, 0, 0, 1, 72, 760 - 18 * i)
+        raw.FPDFPage_InsertObject(page.raw, obj)
+    raw.FPDFPage_GenerateContent(page.raw)
+    pdf.save(path)
+    return path

@@ -50,14 +50,15 @@ def test_add_checks_every_file_before_copying_any(tmp_path):
     corpus = tmp_path / "corpus"
     (tmp_path / "ok.txt").write_text("报告\n正文内容。", encoding="utf-8")
     (tmp_path / "slides.pptx").write_bytes(b"PK")
+    (tmp_path / "old.doc").write_bytes(b"\xd0\xcf\x11\xe0")
     (tmp_path / "big.txt").write_bytes(b"x" * (2 * 1024 * 1024))
     (tmp_path / "scan.pdf").write_bytes(b"%PDF-1.4 broken")
     with pytest.raises(InputError) as exc:
-        add_files(corpus, [tmp_path / n for n in ("ok.txt", "slides.pptx", "big.txt", "scan.pdf")],
+        add_files(corpus, [tmp_path / n for n in ("ok.txt", "slides.pptx", "old.doc", "big.txt", "scan.pdf")],
                   limits=Limits(max_mb=1))
     msg = str(exc.value)
     assert "slides.pptx: 不支持的文件类型" in msg and "big.txt: 文件 2.0 MB，超过上限 1 MB" in msg
-    assert "scan.pdf: 无法打开 PDF" in msg
+    assert "scan.pdf: 无法打开 PDF" in msg and "old.doc: 不支持的文件类型" in msg and "另存为 .docx" in msg
     assert not any(corpus.iterdir())  # nothing copied
 
 

@@ -10,7 +10,8 @@ import time
 from pathlib import Path
 
 import pytest
-from fixtures import REPORT, report_html, report_text, table_html, write_docx, write_pdf, year_shifted
+from fixtures import (REPORT, report_html, report_text, table_html, write_docx, write_pdf, write_plain_pdf,
+                      year_shifted)
 
 import qa
 from qa.chunking import chunk_document
@@ -183,6 +184,16 @@ def test_garbled_extraction_is_detected(text, fragment):
 def test_clean_text_is_not_garbled(txt_doc):
     assert garbled_reason(txt_doc.text) is None
     assert garbled_reason("Annual report of Tongzhou district, 2024: GDP grew 5%.") is None
+
+
+def test_mojibake_pdf_is_refused_with_the_fix(tmp_path):
+    garbled = "关于北京市通州区国民经济和社会发展计划的报告".encode("utf-8").decode("latin-1")
+    write_plain_pdf([garbled[i:i + 30] for i in range(0, len(garbled), 30)], tmp_path / "m.pdf")
+    with pytest.raises(CorpusError, match="m.pdf: PDF 文字提取乱码.*编码错乱.*请改用原始的"):
+        _doc(tmp_path / "m.pdf")
+    write_plain_pdf(["Annual report.", "Roads were built in 2023 in the district of", "Tongzhou."],
+                    tmp_path / "en.pdf")  # plain Latin text is fine; wrapped words keep their space
+    assert _doc(tmp_path / "en.pdf").text == "Annual report.\nRoads were built in 2023 in the district of Tongzhou."
 
 
 def test_pdf_without_text_or_broken_says_the_fix(tmp_path):

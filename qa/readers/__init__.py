@@ -24,6 +24,21 @@ def format_of(name: str) -> str | None:
     return FORMATS.get(PurePath(name).suffix.lower())
 
 
+_CONVERT = {".doc": "请用 Word 或 WPS 另存为 .docx", ".wps": "请用 WPS 另存为 .docx", ".rtf": "请另存为 .docx",
+            ".odt": "请另存为 .docx", ".mht": "请在浏览器中另存为 .html", ".mhtml": "请在浏览器中另存为 .html"}
+
+
+def conversion_hint(name: str) -> str:
+    """"；请…另存为 .docx" for a format that converts to a supported one, else ""."""
+    hint = _CONVERT.get(PurePath(name).suffix.lower())
+    return f"；{hint}" if hint else ""
+
+
+def unsupported_reason(name: str) -> str:
+    """Why a file name is not read, with how to convert it when that is known."""
+    return f"unsupported file type (supported: {', '.join(SUFFIXES)})" + conversion_hint(name)
+
+
 def _reader(fmt: str) -> Callable[[bytes, str], Reading]:
     # imported lazily: python-docx, pypdfium2 and trafilatura load only when a file needs them
     if fmt in ("txt", "md"):
@@ -46,8 +61,9 @@ def read(data: bytes, name: str) -> Reading:
     that names the file and, where there is one, the fix."""
     fmt = format_of(name)
     if fmt is None:
-        raise CorpusError(f"{name}: 不支持的文件类型（支持：{', '.join(SUFFIXES)}）")
+        raise CorpusError(f"{name}: {unsupported_reason(name)}")
     return _reader(fmt)(data, name)
 
 
-__all__ = ["Block", "Reading", "assemble", "read", "format_of", "FORMATS", "SUFFIXES", "READER_VERSION"]
+__all__ = ["Block", "Reading", "assemble", "read", "format_of", "FORMATS", "SUFFIXES", "READER_VERSION",
+           "unsupported_reason", "conversion_hint"]

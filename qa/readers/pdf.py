@@ -74,8 +74,8 @@ def drop_furniture(pages: Sequence[Page]) -> list[list[Line]]:
 
 
 def _join(a: str, b: str) -> str:
-    """Re-join a wrapped line: no space, except between two Latin words."""
-    if a and b and _ASCII_WORD.match(a[-1]) and _ASCII_WORD.match(b[0]):
+    """Re-join a wrapped line: no space, except where Latin text wraps onto a Latin word."""
+    if a and b and a[-1].isascii() and a[-1].isalnum() | (a[-1] in ".,;:!?)") and _ASCII_WORD.match(b[0]):
         return f"{a} {b}"
     return a + b
 
@@ -99,7 +99,7 @@ def paragraphs(pages: Sequence[Page]) -> list[str]:
     em = statistics.median(l.size for l in body) or 10.0
     left = Counter(round(l.left) for l in body).most_common(1)[0][0]
     rights = sorted(l.right for l in body)
-    right = rights[int(0.9 * (len(rights) - 1))]
+    right = rights[int(0.9 * (len(rights) - 1))] if len(rights) >= 20 else rights[-1]  # the text's right edge
     pitches = [a.bottom - b.bottom for ls in kept for a, b in zip(ls, ls[1:]) if 0 < a.bottom - b.bottom < 4 * em]
     pitch = statistics.median(pitches) if pitches else 1.5 * em
     out: list[str] = []
