@@ -25,7 +25,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--index", default=os.environ.get("QA_INDEX", "index"), help="index folder (default: index)")
     p.add_argument("--model", default=None, help="embedding model: m3e-small (default), a folder or a HF id")
     p.add_argument("--no-rebuild", action="store_true", help="fail instead of rebuilding a stale index")
-    p.add_argument("-v", "--verbose", action="store_true")
+    p.add_argument("-v", "--verbose", action="store_true", help="say more, model loading included")
     sub = p.add_subparsers(dest="command", required=True)
     sub.add_parser("index", help="build the index (or check it is up to date)").add_argument(
         "--force", action="store_true", help="rebuild even when up to date")
@@ -68,9 +68,24 @@ def _marked(hit) -> str:
     return "".join(out + [text[pos:]])
 
 
+def _quiet_model_loading() -> None:
+    """No progress bars or advice from transformers / the Hugging Face hub while loading a model."""
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    if "transformers" in sys.modules:  # already imported (e.g. main() called in-process)
+        from transformers.utils import logging as hf_logging
+        hf_logging.disable_progress_bar()
+        hf_logging.set_verbosity_error()
+
+
 def main(argv=None) -> int:
+    for stream in (sys.stdout, sys.stderr):  # text that cannot be encoded is escaped, never a crash
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s: %(message)s")
+    if not args.verbose:
+        _quiet_model_loading()
     try:
         return _run(args)
     except QAError as exc:

@@ -68,9 +68,41 @@ def tiny_engine(tiny_corpus, tmp_path, fake_embedder):
 
 @pytest.fixture(scope="session")
 def real_engine(tmp_path_factory):
-    """The real model over the real report, with the repo's index (built by run.sh if missing)."""
+    """The real model over the real report, skipped when the model is not installed.
+
+    Its index lives in a temporary folder: a copy of the repo's index/ when there is one (so it is
+    only rebuilt when stale), else built there. The repo's index/ is never written."""
+    import shutil
+
     import qa
-    from qa.embedding import _wheel_folder
-    if _wheel_folder("m3e-small") is None:
-        pytest.fail("m3e-small is not installed: run `bash run.sh setup`")
-    return qa.open(CORPUS, ROOT / "index", progress=False).warm_up()
+    from qa.errors import ModelError
+    try:
+        qa.resolve_model()
+    except ModelError as err:
+        pytest.skip(f"the real model is not installed ({err})")
+    index = tmp_path_factory.mktemp("real") / "index"
+    if (ROOT / "index").is_dir():
+        try:
+            shutil.copytree(ROOT / "index", index, ignore=shutil.ignore_patterns(".*"))
+        except OSError:  # e.g. a build swapping versions meanwhile: build from scratch
+            shutil.rmtree(index, ignore_errors=True)
+    return qa.open(CORPUS, index, progress=False).warm_up()
+
+
+def pytest_collection_modifyitems(items):
+    """A test that uses the real engine is slow, marked or not (the fast subset is `-m "not slow"`)."""
+    for item in items:
+        if "real_engine" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.slow)
+
+
+@pytest.fixture(autouse=True)
+def _fast_tests_start_no_process(request, monkeypatch):
+    """The fast subset stays fast: a test not marked slow may not start a process."""
+    if request.node.get_closest_marker("slow") is None:
+        import subprocess
+
+        def refuse(*args, **kwargs):
+            raise AssertionError("this test starts a process: mark it @pytest.mark.slow")
+
+        monkeypatch.setattr(subprocess.Popen, "__init__", refuse)

@@ -10,7 +10,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -144,14 +143,12 @@ def test_eval_prints_the_table(tiny, tmp_path):
 def test_huge_query_is_truncated_with_a_note_and_finishes_in_time(tiny):
     query = "道路建设" * 5_000
     assert len(query) == 20_000
-    t = time.monotonic()
-    r = tiny_run(tiny, "search", query, "-k", "2", "--json", timeout=180)
-    assert time.monotonic() - t < 180
+    r = tiny_run(tiny, "search", query, "-k", "2", "--json")  # how long it may take: see test_faults
     hits = hits_of(r)
     assert len(hits) == 2
     check_offsets(hits, tiny[0])
     notes = [ln for ln in r.stderr.splitlines() if ln.startswith("note:")]
-    assert len(notes) == 1 and "truncated" in notes[0] and "20000" in notes[0]
+    assert len(notes) == 1 and "问题较长" in notes[0] and "20000" in notes[0]
 
 
 def test_html_query_is_plain_text(tiny):
@@ -167,17 +164,35 @@ def test_control_and_zero_width_characters_are_ignored(tiny):
     assert "厂通路" in hits[0]["text"]
 
 
+def test_model_loading_is_quiet_unless_verbose(tiny):
+    r = tiny_run(tiny, "search", "厂通路", "-k", "1")
+    assert r.returncode == 0 and r.stdout.startswith("[1] ")
+    assert r.stderr == ""  # no "Loading weights" bar, no advice
+
+
+@pytest.mark.parametrize("query", ["\udcff厂通路", "厂通路\udcff\udcfe", "\udcff"])
+def test_undecodable_bytes_in_the_query_print_no_traceback(tiny, query):
+    """``python -m qa search $'\\xff厂通路'``: the byte arrives as a lone surrogate."""
+    if query == "\udcff":
+        assert_one_error(tiny_run(tiny, "search", query, timeout=120), "问题")
+        return
+    hits = hits_of(tiny_run(tiny, "search", query, "-k", "1", "--json"))
+    assert "厂通路" in hits[0]["text"]
+    r = tiny_run(tiny, "ask", query)
+    assert r.returncode == 0 and "Traceback" not in r.stderr and r.stdout.strip()
+
+
 # ---------------------------------------------------------------- bad input → one error line
 
 @pytest.mark.parametrize("query", ["", "   ", "\t\n", "？？！！。。", "🙂🙂🎉", "\u200b\u200d\ufeff", "\x01\x02\x1b"])
 def test_queries_with_nothing_to_search(tiny, query):
-    assert_one_error(tiny_run(tiny, "search", query, timeout=120), "query")
-    assert_one_error(tiny_run(tiny, "ask", query, timeout=120), "query")
+    assert_one_error(tiny_run(tiny, "search", query, timeout=120), "问题")
+    assert_one_error(tiny_run(tiny, "ask", query, timeout=120), "问题")
 
 
 @pytest.mark.parametrize("k", ["0", "-1", "10000"])
 def test_k_out_of_range(tiny, k):
-    assert_one_error(tiny_run(tiny, "search", "道路", "-k", k, timeout=120), "k must be between 1 and", k)
+    assert_one_error(tiny_run(tiny, "search", "道路", "-k", k, timeout=120), "k（返回的段落数）必须在 1 到 100 之间", k)
 
 
 @pytest.mark.parametrize("args, fragment", [

@@ -20,6 +20,7 @@ def test_local_folder_and_errors(tmp_path):
     assert resolve_model(str(tmp_path)).location == str(tmp_path.resolve())
 
 
+@pytest.mark.slow  # imports and starts sentence-transformers
 def test_hf_id_passes_through_and_fails_clearly_offline(monkeypatch):
     monkeypatch.delenv("QA_ALLOW_DOWNLOAD", raising=False)
     spec = resolve_model("BAAI/bge-small-zh-v1.5", query_prompt="为这个句子生成表示以用于检索相关文章：")

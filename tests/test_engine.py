@@ -40,7 +40,7 @@ def test_bad_queries_raise_input_error(tiny_engine, bad):
 
 @pytest.mark.parametrize("k", [0, -1, 101, 10_000, 2.5, "5", True])
 def test_bad_k(tiny_engine, k):
-    with pytest.raises(InputError, match="k must"):
+    with pytest.raises(InputError, match=r"^k"):
         tiny_engine.search("道路", k=k)
 
 
@@ -50,7 +50,7 @@ def test_k_larger_than_corpus_returns_all(tiny_engine):
 
 def test_huge_html_and_control_queries(tiny_engine):
     q = qa.prepare_query("道路" * 10_000)
-    assert q.truncated and len(q.text) == 500 and "truncated" in q.notice
+    assert q.truncated and len(q.text) == 500 and "20000" in q.notice
     assert tiny_engine.search("道路" * 10_000, k=3)
     assert tiny_engine.search("<script>alert('厂通路')</script>", k=1)[0].text
     assert qa.prepare_query("厂\u200b通\x00路\t\n大桥").text == "厂通路 大桥"

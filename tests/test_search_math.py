@@ -40,8 +40,15 @@ def test_rank_fusions_and_intent_boost():
     p = SearchParams(use_intent=False)
     assert [r.index for r in rank(dense, bm25, match, periods, SearchParams(fusion="dense"))] == [0, 1, 2]
     assert [r.index for r in rank(dense, bm25, match, periods, SearchParams(fusion="bm25"))] == [1, 2, 0]
-    top = rank(dense, bm25, match, periods, p, k=1)[0]
-    assert top.index in (0, 1) and top.dense in (0.9, 0.5)
+    # weighted: 0.5·minmax(dense) + 0.5·minmax(bm25) = 0.5·[1, 0.5, 0] + 0.5·[0, 1, 0.2]
+    ranked = rank(dense, bm25, match, periods, p, k=3)
+    assert [r.index for r in ranked] == [1, 0, 2]
+    assert [r.score for r in ranked] == pytest.approx([0.75, 0.5, 0.1])
+    assert (ranked[0].dense, ranked[0].bm25) == (0.5, 5.0)
+    # RRF: passage 0 shares no term with the query, so BM25 adds nothing to it
+    rrf_ranked = rank(dense, bm25, match, periods, SearchParams(fusion="rrf", use_intent=False), k=3)
+    assert [r.index for r in rrf_ranked] == [1, 2, 0]
+    assert rrf_ranked[0].score == pytest.approx(1 / 62 + 1 / 61)
     boosted = rank(dense, bm25, match, periods, SearchParams(intent_boost=0.5), intent="plan")
     assert boosted[0].index == 1
     with pytest.raises(ValueError):
