@@ -3,7 +3,8 @@
 Configured by the environment: ``QA_LLM_BASE_URL`` (e.g. ``http://127.0.0.1:8000/v1``) and
 ``QA_LLM_MODEL``; optional ``QA_LLM_API_KEY``, ``QA_LLM_TIMEOUT`` (seconds to wait for the server
 to connect or send the next piece, default 30) and ``QA_LLM_TOTAL_TIMEOUT`` (seconds for the whole
-answer, default 180). Only the standard library is used: ``urllib`` and server-sent events.
+answer, default 180, enforced on the socket). The transport is httpx; a server that ignores
+``stream`` is read whole.
 
 The model sees the passages numbered [1]..[n] and is told to answer in Chinese from them only,
 citing with [n]. Markers naming no given passage are dropped while streaming.
@@ -12,21 +13,27 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import logging
 import os
 import re
 import socket
+import threading
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 from dataclasses import dataclass
 from typing import Iterator, Mapping, Sequence
+
+import httpx
 
 from .errors import InputError, QAError
 from .types import Answer, Citation, Hit
 
+log = logging.getLogger(__name__)
+
 DEFAULT_TIMEOUT = 30.0
 DEFAULT_TOTAL_TIMEOUT = 180.0
+MAX_LINE_BYTES = 1_000_000  # an event line longer than this is not a chat stream
+MAX_RESPONSE_BYTES = 4_000_000  # a whole reply larger than this is refused
 
 SYSTEM_PROMPT = (
     "你是一个报告问答助手。只根据用户给出的编号段落回答问题，不要使用段落以外的知识。"
@@ -67,23 +74,29 @@ def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
     try:
         value = float(raw)
     except ValueError:
-        raise InputError(f"{name} must be a number of seconds, not {raw!r}") from None
-    if not value > 0:
-        raise InputError(f"{name} must be more than 0 seconds, not {raw!r}")
+        raise InputError(f"{name} 应是秒数（大于 0 的数字），而不是 {raw!r}") from None
+    if not 0 < value < float("inf"):
+        raise InputError(f"{name} 应是秒数（大于 0 的数字），而不是 {raw!r}")
     return value
 
 
 def llm_config_from_env(env: Mapping[str, str] | None = None) -> LLMConfig | None:
-    """The configuration from the ``QA_LLM_*`` variables; None when base URL or model is unset."""
+    """The configuration from the ``QA_LLM_*`` variables; None when neither base URL nor model
+    is set. InputError (naming the variable) for anything else that is not usable: only one of
+    the two set, a URL that is not http(s), a time-out that is not a positive number."""
     env = os.environ if env is None else env
     base_url = env.get("QA_LLM_BASE_URL", "").strip()
     model = env.get("QA_LLM_MODEL", "").strip()
-    if not base_url or not model:
+    if not base_url and not model:
         return None
+    if not model:
+        raise InputError("设置了 QA_LLM_BASE_URL，但没有设置 QA_LLM_MODEL（模型名）")
+    if not base_url:
+        raise InputError("设置了 QA_LLM_MODEL，但没有设置 QA_LLM_BASE_URL（如 http://127.0.0.1:8000/v1）")
     parsed = urllib.parse.urlparse(base_url)
     if parsed.scheme not in ("http", "https") or not parsed.netloc:
-        raise InputError(f"QA_LLM_BASE_URL must be an http(s) URL such as "
-                         f"http://127.0.0.1:8000/v1, not {base_url!r}")
+        raise InputError(f"QA_LLM_BASE_URL 应是 http(s) 地址，如 http://127.0.0.1:8000/v1，"
+                         f"而不是 {base_url!r}")
     return LLMConfig(
         base_url=base_url,
         model=model,
@@ -160,73 +173,98 @@ def _is_loopback(url: str) -> bool:
         return False
 
 
-def _open(config: LLMConfig, body: dict):
-    """POST ``body`` as JSON to the chat endpoint; the open response, or an LLMError."""
-    headers = {"Content-Type": "application/json", "Accept": "text/event-stream"}
-    if config.api_key:
-        headers["Authorization"] = f"Bearer {config.api_key}"
-    request = urllib.request.Request(config.url, data=json.dumps(body).encode("utf-8"),
-                                     headers=headers, method="POST")
-    handlers = [urllib.request.ProxyHandler({})] if _is_loopback(config.url) else []
-    opener = urllib.request.build_opener(*handlers)
+class _Deadline:
+    """The whole answer's time limit, enforced on the socket: when it passes, a timer shuts the
+    connection down, so a read blocked on a server that trickles bytes (with or without newlines)
+    returns at once. Also checked between reads."""
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+        self.at = time.monotonic() + seconds
+        self.expired = False
+        self._timer: threading.Timer | None = None
+
+    def left(self) -> float:
+        return max(self.at - time.monotonic(), 0.0)
+
+    def arm(self, response: httpx.Response) -> None:
+        stream = response.extensions.get("network_stream")
+        sock = stream.get_extra_info("socket") if stream is not None else None
+        if sock is not None:
+            self._timer = threading.Timer(self.left(), self._cut, (sock,))
+            self._timer.daemon = True
+            self._timer.start()
+
+    def _cut(self, sock: socket.socket) -> None:
+        self.expired = True
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+    def check(self) -> None:
+        if self.expired or time.monotonic() > self.at:
+            self.expired = True
+            raise LLMError(f"the LLM answer took longer than {self.seconds:g} s (QA_LLM_TOTAL_TIMEOUT)")
+
+    def cancel(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+
+
+def _bounded(chunks: Iterator[bytes], deadline: _Deadline) -> Iterator[bytes]:
+    """The response's bytes, stopping at the deadline or past ``MAX_RESPONSE_BYTES``."""
+    total = 0
+    for chunk in chunks:
+        deadline.check()
+        total += len(chunk)
+        if total > MAX_RESPONSE_BYTES:
+            raise LLMError(f"the LLM server sent more than {MAX_RESPONSE_BYTES // 1_000_000} MB")
+        yield chunk
+    deadline.check()
+
+
+def _sse_data(chunks: Iterator[bytes]) -> Iterator[str]:
+    """The data of each server-sent event in a byte stream (other fields and comments ignored)."""
+    buffer, data = b"", []
+    for chunk in chunks:
+        lines = (buffer + chunk).split(b"\n")
+        buffer = lines.pop()
+        if len(buffer) > MAX_LINE_BYTES:
+            raise LLMError(f"the LLM server sent a line longer than {MAX_LINE_BYTES // 1000} kB: "
+                           "not a server-sent event stream")
+        for raw in lines:
+            line = raw.rstrip(b"\r").decode("utf-8", "replace")
+            if not line:
+                if data:
+                    yield "\n".join(data)
+                    data = []
+            elif line.startswith("data:"):
+                data.append(line[5:].removeprefix(" "))
+    if buffer.strip().startswith(b"data:"):
+        data.append(buffer.strip()[5:].decode("utf-8", "replace").strip())
+    if data:  # the server closed the stream without the final blank line
+        yield "\n".join(data)
+
+
+def _event(payload: str) -> dict | None:
+    """A chunk's JSON, None for ``[DONE]``; LLMError for garbage or an error event."""
+    if payload.strip() == "[DONE]":
+        return None
     try:
-        return opener.open(request, timeout=config.timeout)
-    except urllib.error.HTTPError as exc:
-        detail = exc.read(300).decode("utf-8", "replace").strip()
-        raise LLMError(f"the LLM server at {config.url} answered HTTP {exc.code} {exc.reason}"
-                       + (f": {detail}" if detail else "")) from None
-    except (TimeoutError, socket.timeout):
-        raise LLMError(f"the LLM server at {config.url} did not answer within "
-                       f"{config.timeout:g} s (QA_LLM_TIMEOUT)") from None
-    except urllib.error.URLError as exc:
-        if isinstance(exc.reason, (TimeoutError, socket.timeout)):
-            raise LLMError(f"the LLM server at {config.url} did not answer within "
-                           f"{config.timeout:g} s (QA_LLM_TIMEOUT)") from None
-        raise LLMError(f"cannot reach the LLM server at {config.url}: {exc.reason}") from None
-    except OSError as exc:
-        raise LLMError(f"cannot reach the LLM server at {config.url}: {exc}") from None
-
-
-def _events(response, config: LLMConfig) -> Iterator[dict]:
-    """The JSON payloads of a server-sent event stream, up to ``data: [DONE]``."""
-    deadline = time.monotonic() + config.total_timeout
-    data: list[str] = []
-    while True:
-        if time.monotonic() > deadline:
-            raise LLMError(f"the LLM answer took longer than {config.total_timeout:g} s "
-                           "(QA_LLM_TOTAL_TIMEOUT)")
-        try:
-            raw = response.readline()
-        except (TimeoutError, socket.timeout):
-            raise LLMError(f"the LLM server at {config.url} stopped sending for "
-                           f"{config.timeout:g} s (QA_LLM_TIMEOUT)") from None
-        except OSError as exc:
-            raise LLMError(f"the connection to the LLM server broke: {exc}") from None
-        line = raw.decode("utf-8", "replace").rstrip("\r\n")
-        if line.startswith("data:"):
-            data.append(line[5:].lstrip(" "))
-            continue
-        if line or not data:  # comments, other fields; or a blank line with nothing pending
-            if not raw:
-                return  # the server closed the stream without [DONE]
-            continue
-        payload, data = "\n".join(data), []
-        if payload.strip() == "[DONE]":
-            return
-        try:
-            event = json.loads(payload)
-        except json.JSONDecodeError:
-            raise LLMError(f"the LLM server sent something that is not JSON: "
-                           f"{payload[:200]!r}") from None
-        if isinstance(event, dict) and event.get("error"):
-            error = event["error"]
-            message = error.get("message", error) if isinstance(error, dict) else error
-            raise LLMError(f"the LLM server reported an error: {message}")
-        yield event
+        event = json.loads(payload)
+    except json.JSONDecodeError:
+        raise LLMError(f"the LLM server sent something that is not JSON: {payload[:200]!r}") from None
+    if isinstance(event, dict) and event.get("error"):
+        error = event["error"]
+        message = error.get("message", error) if isinstance(error, dict) else error
+        raise LLMError(f"the LLM server reported an error: {message}")
+    return event if isinstance(event, dict) else {}
 
 
 def _content(event: dict) -> str:
-    """The text a chat-completion chunk adds (``choices[0].delta.content``), else ""."""
+    """The text a chat-completion chunk adds (``choices[0].delta.content``, or ``.message.content``
+    of a whole completion), else ""."""
     try:
         delta = event["choices"][0].get("delta") or event["choices"][0].get("message") or {}
     except (KeyError, IndexError, TypeError, AttributeError):
@@ -235,26 +273,97 @@ def _content(event: dict) -> str:
     return content if isinstance(content, str) else ""
 
 
+def _texts(response: httpx.Response, deadline: _Deadline) -> Iterator[str]:
+    """The answer's text pieces from a streamed reply, or from a whole completion when the server
+    ignored ``stream`` (logged)."""
+    chunks = _bounded(response.iter_bytes(), deadline)
+    if response.headers.get("content-type", "").startswith("application/json"):
+        log.warning("the LLM server at %s ignored stream=true and sent its answer whole",
+                    response.request.url)
+        event = _event(b"".join(chunks).decode("utf-8", "replace"))
+        if event:
+            yield _content(event)
+        return
+    for payload in _sse_data(chunks):
+        event = _event(payload)
+        if event is None:
+            return
+        yield _content(event)
+
+
+def _client(config: LLMConfig, deadline: _Deadline) -> httpx.Client:
+    wait = min(config.timeout, deadline.seconds)
+    return httpx.Client(
+        timeout=httpx.Timeout(wait),
+        trust_env=not _is_loopback(config.url),  # no proxy for a server on this machine
+        transport=httpx.HTTPTransport(retries=1, trust_env=not _is_loopback(config.url)),
+        follow_redirects=False,
+    )
+
+
+def _stream(config: LLMConfig, body: dict) -> Iterator[str]:
+    """POST ``body``, yield the answer's text pieces; every failure is an LLMError."""
+    headers = {"Accept": "text/event-stream"}
+    if config.api_key:
+        headers["Authorization"] = f"Bearer {config.api_key}"
+    deadline = _Deadline(config.total_timeout)
+    answered = False
+    try:
+        with _client(config, deadline) as client, \
+                client.stream("POST", config.url, json=body, headers=headers) as response:
+            answered = True
+            deadline.arm(response)
+            if response.status_code >= 400:
+                detail = b"".join(_bounded(response.iter_bytes(), deadline))[:300]
+                detail = detail.decode("utf-8", "replace").strip()
+                raise LLMError(f"the LLM server at {config.url} answered HTTP {response.status_code} "
+                               f"{response.reason_phrase}" + (f": {detail}" if detail else ""))
+            yield from _texts(response, deadline)
+    except httpx.TimeoutException:
+        deadline.check()
+        if answered:
+            raise LLMError(f"the LLM server at {config.url} stopped sending for "
+                           f"{config.timeout:g} s (QA_LLM_TIMEOUT)") from None
+        raise LLMError(f"the LLM server at {config.url} did not answer within "
+                       f"{min(config.timeout, config.total_timeout):g} s (QA_LLM_TIMEOUT)") from None
+    except httpx.HTTPError as exc:
+        deadline.check()
+        if answered:
+            raise LLMError(f"the connection to the LLM server broke: {exc}") from None
+        raise LLMError(f"cannot reach the LLM server at {config.url}: {exc}") from None
+    finally:
+        deadline.cancel()
+
+
 def stream_answer(question: str, hits: Sequence[Hit], config: LLMConfig) -> Iterator[str]:
     """Stream the LLM's answer to ``question`` from ``hits`` only, as pieces of markdown text.
 
-    A generator: the request is sent on the first ``next()``, and every failure (connection
-    refused, HTTP error, time-out, unreadable stream) is raised as an ``LLMError`` from it.
-    Citation markers naming no passage are dropped.
+    A generator: the request is sent on the first ``next()``, and every failure is raised as an
+    ``LLMError`` from it, and logged: connection refused, HTTP error, time-out (each read, and the
+    whole answer), unreadable stream, and a reply with no text in it (only ``[DONE]``). The caller
+    then falls back to the extractive answer. Citation markers naming no passage are dropped.
     """
     if not hits:
-        raise InputError("an LLM answer needs at least one passage")
+        raise InputError("LLM 回答至少需要一个段落")
     body = {"model": config.model, "messages": build_messages(question, hits), "stream": True,
             "temperature": config.temperature, "max_tokens": config.max_tokens}
     checker = CitationFilter(len(hits))
-    with _open(config, body) as response:
-        for event in _events(response, config):
-            piece = checker.feed(_content(event))
+    said = False
+    try:
+        for text in _stream(config, body):
+            piece = checker.feed(text)
+            said = said or bool(piece.strip())
             if piece:
                 yield piece
-    tail = checker.flush()
-    if tail:
-        yield tail
+        tail = checker.flush()
+        said = said or bool(tail.strip())
+        if not said:
+            raise LLMError(f"the LLM server at {config.url} answered no text")
+        if tail:
+            yield tail
+    except LLMError as err:
+        log.warning("no LLM answer, the extractive answer is used instead: %s", err)
+        raise
 
 
 def llm_answer(question: str, hits: Sequence[Hit], config: LLMConfig) -> Answer:

@@ -1,5 +1,6 @@
 """qa.llm against a fake OpenAI-compatible server on 127.0.0.1 (no network, no real model)."""
 import json
+import logging
 import socket
 import threading
 import time
@@ -84,12 +85,52 @@ class FakeLLM(BaseHTTPRequestHandler):
         self.send_event(chunk("开始"))
         time.sleep(1.0)
 
+    def keep_sending(self, data: bytes):
+        """Send ``data`` every 0.05 s until the client hangs up (at most 60 s): only a client that
+        enforces its total time-out ends this stream."""
+        for _ in range(1200):
+            self.wfile.write(data)
+            self.wfile.flush()
+            self.server.sent += 1
+            time.sleep(0.05)
+        self.server.finished = True
+
     def route_trickle(self):
         self.start_stream()
-        for _ in range(40):
-            self.send_event(chunk("字"))
-            time.sleep(0.05)
+        self.keep_sending(b"data: " + json.dumps(chunk("字")).encode() + b"\n\n")
+
+    def route_nonewline(self):
+        self.start_stream()
+        self.send_event(chunk("开始"))
+        self.wfile.write(b"data: ")
+        self.keep_sending(b"x")  # bytes, but never a line: readline() would wait for good
+
+    def route_longline(self):
+        self.start_stream()
+        self.wfile.write(b"data: " + b"x" * 2_000_000)
+
+    def route_done(self):
+        self.start_stream()
+        self.send_event(chunk(role="assistant"))
+        self.send_event(chunk(""))
         self.send_event("[DONE]")
+
+    def route_whole(self):  # ignores "stream": one chat.completion as JSON
+        body = json.dumps({"object": "chat.completion", "choices": [
+            {"index": 0, "message": {"role": "assistant", "content": "完整回答[1]，不存在[7]。"},
+             "finish_reason": "stop"}]}, ensure_ascii=False).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def route_wholeempty(self):
+        body = b'{"choices": [{"index": 0, "message": {"role": "assistant", "content": ""}}]}'
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.end_headers()
+        self.wfile.write(body)
 
     def route_garbage(self):
         self.start_stream()
@@ -107,6 +148,8 @@ def server():
     httpd.requests = []
     httpd.release = threading.Event()
     httpd.first_piece_read = None
+    httpd.sent = 0
+    httpd.finished = False
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     yield httpd
@@ -182,12 +225,41 @@ def test_a_stalled_stream_is_an_llm_error(server):
 def test_total_timeout_is_enforced(server):
     config = config_for(server, "trickle", timeout=5, total_timeout=0.3)  # a piece every 0.05 s
     pieces = []
-    started = time.monotonic()
     with pytest.raises(LLMError, match="longer than 0.3 s"):
         for piece in stream_answer("问题", HITS, config):
             pieces.append(piece)
-    assert time.monotonic() - started < 1.5
-    assert 0 < len(pieces) < 40
+    assert pieces and set("".join(pieces)) == {"字"}
+    assert not server.finished
+
+
+def test_total_timeout_holds_when_no_line_ever_ends(server):
+    """Bytes keep coming, but never a newline: the deadline is on the socket, not between lines."""
+    config = config_for(server, "nonewline", timeout=5, total_timeout=0.3)
+    pieces = []
+    with pytest.raises(LLMError, match="longer than 0.3 s"):
+        for piece in stream_answer("问题", HITS, config):
+            pieces.append(piece)
+    assert pieces == ["开始"] and not server.finished
+
+
+def test_a_line_without_end_is_refused(server):
+    with pytest.raises(LLMError, match="line longer than"):
+        list(stream_answer("问题", HITS, config_for(server, "longline")))
+
+
+def test_a_stream_with_no_text_is_an_error_and_logged(server, caplog):
+    with caplog.at_level(logging.WARNING, logger="qa.llm"):
+        with pytest.raises(LLMError, match="no text"):
+            list(stream_answer("问题", HITS, config_for(server, "done")))
+    assert "no text" in caplog.text and "extractive" in caplog.text
+
+
+def test_a_server_ignoring_stream_is_read_whole(server, caplog):
+    with caplog.at_level(logging.WARNING, logger="qa.llm"):
+        assert "".join(stream_answer("问题", HITS, config_for(server, "whole"))) == "完整回答[1]，不存在。"
+    assert "ignored stream" in caplog.text
+    with pytest.raises(LLMError, match="no text"):
+        list(stream_answer("问题", HITS, config_for(server, "wholeempty")))
 
 
 @pytest.mark.parametrize("prefix, message", [("garbage", "not JSON"),
@@ -227,7 +299,7 @@ def test_citation_filter_on_any_split_matches_whole_text(text):
 
 def test_config_from_env():
     assert llm_config_from_env({}) is None
-    assert llm_config_from_env({"QA_LLM_BASE_URL": "http://127.0.0.1:8000/v1"}) is None
+    assert llm_config_from_env({"QA_LLM_BASE_URL": " ", "QA_LLM_MODEL": ""}) is None
     config = llm_config_from_env({"QA_LLM_BASE_URL": "http://127.0.0.1:8000/v1/",
                                   "QA_LLM_MODEL": "qwen", "QA_LLM_TIMEOUT": "5",
                                   "QA_LLM_TOTAL_TIMEOUT": "60"})
@@ -240,12 +312,20 @@ def test_config_from_env():
     ({"QA_LLM_BASE_URL": "127.0.0.1:8000", "QA_LLM_MODEL": "m"}, "QA_LLM_BASE_URL"),
     ({"QA_LLM_BASE_URL": "http://h/v1", "QA_LLM_MODEL": "m", "QA_LLM_TIMEOUT": "soon"},
      "QA_LLM_TIMEOUT"),
+    ({"QA_LLM_BASE_URL": "http://h/v1", "QA_LLM_MODEL": "m", "QA_LLM_TIMEOUT": "abc"},
+     "QA_LLM_TIMEOUT"),
     ({"QA_LLM_BASE_URL": "http://h/v1", "QA_LLM_MODEL": "m", "QA_LLM_TOTAL_TIMEOUT": "0"},
      "QA_LLM_TOTAL_TIMEOUT"),
+    ({"QA_LLM_BASE_URL": "http://h/v1", "QA_LLM_MODEL": "m", "QA_LLM_TIMEOUT": "inf"},
+     "QA_LLM_TIMEOUT"),
+    ({"QA_LLM_BASE_URL": "http://h/v1"}, "QA_LLM_MODEL"),
+    ({"QA_LLM_MODEL": "m"}, "QA_LLM_BASE_URL"),
+    ({"QA_LLM_BASE_URL": "localhost:8000/v1", "QA_LLM_MODEL": "m"}, "QA_LLM_BASE_URL"),
 ])
 def test_bad_config_names_the_variable(env, name):
-    with pytest.raises(InputError, match=name):
+    with pytest.raises(InputError, match=name) as info:
         llm_config_from_env(env)
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in str(info.value))  # in Chinese
 
 
 def test_messages_number_passages_from_one():
