@@ -26,6 +26,7 @@ import gradio as gr  # noqa: E402
 import qa  # noqa: E402
 from qa import render  # noqa: E402
 from qa.errors import QAError  # noqa: E402
+from qa.launch import port_problem  # noqa: E402
 from qa.query import MAX_QUERY_CHARS, prepare_query  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent
@@ -75,7 +76,8 @@ def _llm_config():
         return None, None
     try:
         return llm, llm.llm_config_from_env()
-    except QAError:
+    except QAError as err:  # said once at start-up, not silently off
+        print(f"warning: 大模型（LLM）回答已关闭，配置有误：{err}", file=sys.stderr)
         return None, None
 
 
@@ -207,6 +209,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    problem = port_problem(args.host, args.port)  # before the slow start, in one line
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
     try:
         engine = qa.open(corpus=args.corpus, index=args.index)
     except QAError as err:

@@ -11,7 +11,7 @@ from .embedding import Embedder, load_embedder, resolve_model
 from .engine import Engine, open
 from .library import add_files, remove_document
 from .errors import CorpusError, IndexFileError, InputError, ModelError, QAError
-from .query import Query, prepare_query
+from .query import Query, check_k, k_from_request, prepare_query
 from .search import SearchParams
 from .types import Answer, Chunk, Citation, Document, Hit, Span
 
@@ -19,5 +19,5 @@ __all__ = [
     "open", "Engine", "Hit", "Span", "Answer", "Citation", "Document", "Chunk",
     "QAError", "InputError", "CorpusError", "IndexFileError", "ModelError",
     "Embedder", "load_embedder", "resolve_model", "SearchParams", "SplitterSettings",
-    "Query", "prepare_query", "Limits", "add_files", "remove_document",
+    "Query", "prepare_query", "check_k", "k_from_request", "Limits", "add_files", "remove_document",
 ]

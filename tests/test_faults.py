@@ -476,3 +476,83 @@ def test_bad_k_from_a_request_names_k(value):
     with pytest.raises(InputError) as info:
         k_from_request(value)
     assert str(info.value).startswith("k") and _has_cjk(str(info.value))
+
+
+# ---------------------------------------------------------------- (f) starting the app
+
+import socket  # noqa: E402
+
+from qa.launch import port_problem  # noqa: E402
+
+
+@pytest.fixture
+def taken_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        yield s.getsockname()[1]
+
+
+def test_a_free_port_has_no_problem():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    assert port_problem("127.0.0.1", port) is None
+
+
+def test_a_taken_port_is_named_with_the_fix(taken_port):
+    message = port_problem("127.0.0.1", taken_port)
+    assert f"端口 {taken_port} 已被占用" in message and "--port" in message and "\n" not in message
+
+
+@pytest.mark.parametrize("port", [0, -1, 65536, 70000, True])
+def test_a_port_out_of_range_is_named(port):
+    message = port_problem("127.0.0.1", port)
+    assert str(port) in message and "1 到 65535" in message and "--port" in message
+
+
+def test_an_unknown_host_is_named():
+    assert "--host" in port_problem("no-such-host.invalid", 7860)
+
+
+def _app(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    environment = dict(os.environ, GRADIO_ANALYTICS_ENABLED="False", **(env or {}))
+    return subprocess.run([sys.executable, str(ROOT / "app.py"), *args], cwd=ROOT, env=environment,
+                          capture_output=True, text=True, encoding="utf-8", errors="replace", timeout=300)
+
+
+@pytest.mark.slow
+def test_app_on_a_taken_port_says_so_in_one_line(taken_port):
+    r = _app("--port", str(taken_port))
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error: ") and str(taken_port) in lines[0], r.stderr
+    assert "--port" in lines[0]
+
+
+@pytest.mark.slow
+def test_app_on_a_port_out_of_range_says_so_in_one_line():
+    r = _app("--port", "70000")
+    lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
+    assert r.returncode == 2 and len(lines) == 1 and "70000" in lines[0] and "--port" in lines[0], r.stderr
+
+
+@pytest.mark.slow  # imports gradio
+@pytest.mark.parametrize("env, name", [
+    ({"QA_LLM_BASE_URL": "http://127.0.0.1:8000/v1", "QA_LLM_MODEL": "m", "QA_LLM_TIMEOUT": "abc"},
+     "QA_LLM_TIMEOUT"),
+    ({"QA_LLM_BASE_URL": "127.0.0.1:8000/v1", "QA_LLM_MODEL": "m"}, "QA_LLM_BASE_URL"),
+])
+def test_app_warns_once_about_a_bad_llm_setting(monkeypatch, capsys, env, name):
+    sys.path.insert(0, str(ROOT))
+    import app
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    _module, config = app._llm_config()
+    assert config is None
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("warning: ") and name in lines[0]
+    monkeypatch.delenv("QA_LLM_BASE_URL")
+    monkeypatch.delenv("QA_LLM_MODEL")
+    monkeypatch.delenv("QA_LLM_TIMEOUT", raising=False)
+    assert app._llm_config()[1] is None and capsys.readouterr().err == ""  # off: nothing to say
