@@ -97,12 +97,22 @@ def pytest_collection_modifyitems(items):
 
 
 @pytest.fixture(autouse=True)
-def _fast_tests_start_no_process(request, monkeypatch):
-    """The fast subset stays fast: a test not marked slow may not start a process."""
+def _fast_tests_stay_fast(request, monkeypatch):
+    """The fast subset stays fast: a test not marked slow may neither start a process nor load a
+    real model (the fake embedder is there for it)."""
     if request.node.get_closest_marker("slow") is None:
         import subprocess
 
-        def refuse(*args, **kwargs):
-            raise AssertionError("this test starts a process: mark it @pytest.mark.slow")
+        import qa.embedding
+        import qa.multilingual
 
-        monkeypatch.setattr(subprocess.Popen, "__init__", refuse)
+        def refuse(what):
+            def refused(*args, **kwargs):
+                raise AssertionError(f"this test {what}: mark it @pytest.mark.slow")
+            return refused
+
+        monkeypatch.setattr(subprocess.Popen, "__init__", refuse("starts a process"))
+        monkeypatch.setattr(qa.embedding.SentenceTransformerEmbedder, "_load",
+                            refuse("loads the real embedding model"), raising=False)
+        monkeypatch.setattr(qa.multilingual.MultilingualEncoder, "_load",
+                            refuse("loads the real cross-lingual encoder"), raising=False)
