@@ -115,14 +115,18 @@ def _check_input(args):
     if args.command == "eval":
         from .evaluate import load_answer_questions, load_questions
         if not args.file and not args.answers:
-            raise InputError("eval needs a question file, or --answers FILE")
+            raise InputError("eval 需要一个问题文件，或 --answers FILE")
+        reading = args.file
         try:
-            args.answer_sets = [(f, load_answer_questions(f)) for f in args.answers]
+            args.answer_sets = []
+            for reading in args.answers:
+                args.answer_sets.append((reading, load_answer_questions(reading)))
+            reading = args.file
             return None, load_questions(args.file) if args.file else None
         except OSError as exc:
-            raise InputError(f"cannot read {args.file}: {exc.strerror or exc}") from None
+            raise InputError(f"无法读取 {reading}：{exc.strerror or exc}") from None
         except UnicodeDecodeError:
-            raise InputError(f"{args.file}: not UTF-8 text") from None
+            raise InputError(f"{reading}：不是 UTF-8 文本") from None
     return None, None
 
 

@@ -232,13 +232,13 @@ def test_undecodable_file(tmp_path):
 
 
 @pytest.mark.parametrize("content, fragment", [
-    (None, "cannot read"),
+    (None, "无法读取"),
     (b"", "no questions"),
     (b"\n  \n", "no questions"),
     (b"not json at all\n", ":1: not a question record"),
     ('{"id": "x", "question": "道路"}\n'.encode(), ":1: not a question record"),
     ('{"id": "a", "question": "q", "gold": ["g"]}\n[1, 2]\n'.encode(), ":2: not a question record"),
-    (b"\xff\xfe\x00\x81 binary", "not UTF-8"),
+    (b"\xff\xfe\x00\x81 binary", "不是 UTF-8 文本"),
 ])
 def test_bad_eval_file(tiny, tmp_path, content, fragment):
     path = tmp_path / "questions.jsonl"
@@ -248,7 +248,7 @@ def test_bad_eval_file(tiny, tmp_path, content, fragment):
 
 
 def test_eval_file_that_is_a_folder(tiny, tmp_path):
-    assert_one_error(tiny_run(tiny, "eval", str(tmp_path), timeout=120), "cannot read")
+    assert_one_error(tiny_run(tiny, "eval", str(tmp_path), timeout=120), "无法读取")
 
 
 def test_model_not_found(tiny, tmp_path):
