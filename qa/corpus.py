@@ -142,16 +142,28 @@ def read_document(path: Path, doc_id: str, limits: Limits) -> tuple[Document, st
     return doc, fingerprint(data), warnings
 
 
+def _page_asset(root: Path, path: Path) -> bool:
+    """Whether ``path`` lies in the "NAME_files" folder a browser saves beside NAME.html."""
+    folder = path.parent
+    while folder != root and folder.is_relative_to(root):
+        stem = folder.name.removesuffix("_files")
+        if stem != folder.name and any((folder.parent / f"{stem}{ext}").is_file() for ext in (".html", ".htm")):
+            return True
+        folder = folder.parent
+    return False
+
+
 def corpus_files(folder: str | Path) -> list[Path]:
     """The loadable files of a corpus folder, sorted; unsupported files are skipped with a warning,
-    and so are symbolic links that lead outside the folder (a corpus never reads beyond its root)."""
+    and so are symbolic links that lead outside the folder (a corpus never reads beyond its root).
+    Hidden files and the "NAME_files" folder of a web page saved as NAME.html are passed over."""
     root = Path(folder)
     if not root.is_dir():
         raise CorpusError(f"corpus folder not found: {root}")
     real_root = root.resolve()
     files = []
     for path in sorted(p for p in root.rglob("*") if p.is_file()):
-        if any(part.startswith(".") for part in path.relative_to(root).parts):
+        if any(part.startswith(".") for part in path.relative_to(root).parts) or _page_asset(root, path):
             continue
         real = path.resolve()
         if not real.is_relative_to(real_root):

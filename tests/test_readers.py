@@ -298,6 +298,19 @@ def test_printed_pdf_ruled_table_and_one_page_furniture(tmp_path):
     assert_exact(doc)
 
 
+def test_saved_web_page_assets_are_passed_over(tmp_path, caplog):
+    (tmp_path / "page.html").write_text(report_html(report_text()), encoding="utf-8")
+    (tmp_path / "page_files" / "js").mkdir(parents=True)
+    (tmp_path / "page_files" / "style.css").write_text("p{}", encoding="utf-8")
+    (tmp_path / "page_files" / "js" / "a.js").write_text("var a;", encoding="utf-8")
+    (tmp_path / "page_files" / "notes.txt").write_text("页面附带的文字。", encoding="utf-8")
+    (tmp_path / "other_files").mkdir()
+    (tmp_path / "other_files" / "x.txt").write_text("报告\n另一份文件。", encoding="utf-8")
+    docs, _ = load_corpus(tmp_path)
+    assert [d.id for d in docs] == ["other_files/x.txt", "page.html"]
+    assert "unsupported" not in caplog.text
+
+
 def test_html_table_rows(tmp_path):
     rows = [["指标", "2023年", "2024年目标"], ["地区生产总值", "增长5%", "增长5.5%"]]
     text = "通州区主要指标报告\n一、主要指标\n" + "主要指标安排如下，各项指标均按照积极稳妥、引导预期的原则安排。" * 3
