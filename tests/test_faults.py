@@ -556,3 +556,15 @@ def test_app_warns_once_about_a_bad_llm_setting(monkeypatch, capsys, env, name):
     monkeypatch.delenv("QA_LLM_MODEL")
     monkeypatch.delenv("QA_LLM_TIMEOUT", raising=False)
     assert app._llm_config()[1] is None and capsys.readouterr().err == ""  # off: nothing to say
+
+
+@pytest.mark.slow
+def test_real_engine_takes_surrogates_and_refuses_japanese_honestly(real_engine):
+    """The real tokenizer raised TypeError on a lone surrogate; a Japanese question got an
+    unrelated answer marked covered."""
+    expected = [(h.doc_id, h.start) for h in real_engine.search("北三县交通", k=3)]
+    assert [(h.doc_id, h.start) for h in real_engine.search("北三县\ud800交通\udcff", k=3)] == expected
+    assert real_engine.ask("\udcff北三县交通有哪些项目").covered
+    for question in ("通州区の2024年の地域総生産の成長目標は何ですか", "통주구 교통 프로젝트는?"):
+        with pytest.raises(InputError, match="暂不支持"):
+            real_engine.ask(question)
