@@ -172,6 +172,23 @@ def test_pdf_paragraphs_rejoin_wrapped_lines_and_drop_furniture():
         "第三页的一段。"]
 
 
+def test_pdf_larger_short_lines_are_headings():
+    from qa.readers.pdf import blocks
+    lines = (_line("交通报告", left=250, right=345, y=780, size=22),
+             _line("交通建设", left=72, right=150, y=740, size=19),
+             _line("道路建设稳步推进，厂通路建成通车，跨河大桥主体完工，地铁线路加", left=104, y=712),
+             _line("快建设。", right=140, y=688),
+             _line("一、教育", left=72, right=150, y=650, size=19),
+             _line("学校", left=72, right=110, y=620, size=18.5),
+             _line("新建学校三所，新增学位两千个。", left=104, right=400, y=592))
+    more = tuple(_line(f"第{i}段正文。", left=104, right=300, y=560 - 28 * i) for i in range(5))
+    got = blocks([Page(lines + more, 595, 842)])[:-5]
+    assert got == [("paragraph", "交通报告", None), ("heading", "交通建设", 0),
+                   ("paragraph", "道路建设稳步推进，厂通路建成通车，跨河大桥主体完工，地铁线路加快建设。", None),
+                   ("heading", "一、教育", 0), ("heading", "学校", 1),
+                   ("paragraph", "新建学校三所，新增学位两千个。", None)]
+
+
 @pytest.mark.parametrize("text, fragment", [
     ("(cid:12)(cid:34)(cid:56) 报告 (cid:78)", "无法识别"),
     ("\ufffd\ufffd\ufffd道路\ufffd\ufffd", "无法识别"),

@@ -3,7 +3,8 @@
 Ruled tables (on pages that draw lines) are found with pdfplumber and read as rows of "列名：值".
 The heart is pure: ``paragraphs(pages)`` takes each page's lines (text, left, right, top, bottom,
 font size) and returns the paragraphs — headers, footers and page numbers removed, lines wrapped
-inside a paragraph joined without spaces between CJK characters. A paragraph starts where a line
+inside a paragraph joined without spaces between CJK characters; ``blocks(pages)`` marks the
+short lines set larger than the body as headings. A paragraph starts where a line
 is indented, the line before it ends short (a centred title in a larger font
 excepted), the font size changes or the gap between lines grows.
 """
@@ -92,30 +93,49 @@ def _wrapped_title(prev: Line, line: Line, left: float, right: float, em: float)
 
 def paragraphs(pages: Sequence[Page]) -> list[str]:
     """The paragraphs of a document's pages, in reading order (see the module docstring)."""
+    return [text for _kind, text, _level in blocks(pages)]
+
+
+def blocks(pages: Sequence[Page]) -> list[tuple[str, str, int | None]]:
+    """(kind, text, level) of each paragraph, heading or table row. A short paragraph after the
+    first (the title) set in a font larger than the body's is a heading, the larger the higher
+    (unless such lines are too many to be headings)."""
+    paras, em = _paragraphs(pages)
+    big = [i for i, (text, size) in enumerate(paras)
+           if i > 0 and size > 1.15 * em and len(text) <= 60 and not text.endswith("。")]
+    sizes = sorted({round(paras[i][1] * 2) / 2 for i in big}, reverse=True)
+    heads = set(big) if len(big) <= 0.3 * len(paras) else set()
+    return [("heading", text, min(sizes.index(round(size * 2) / 2), 3)) if i in heads
+            else ("row" if size == 0 else "paragraph", text, None)
+            for i, (text, size) in enumerate(paras)]
+
+
+def _paragraphs(pages: Sequence[Page]) -> tuple[list[tuple[str, float]], float]:
+    """(text, font size of its first line; 0 for a table row) per paragraph, and the body size."""
     kept = drop_furniture(pages)
-    body = [l for ls in kept for l in ls if l.text.strip()]
+    body = [l for ls in kept for l in ls if l.text.strip() and not l.table]
     if not body:
-        return []
+        return [(row, 0.0) for ls in kept for l in ls for row in l.text.split("\n") if row], 10.0
     em = statistics.median(l.size for l in body) or 10.0
     left = Counter(round(l.left) for l in body).most_common(1)[0][0]
     rights = sorted(l.right for l in body)
     right = rights[int(0.9 * (len(rights) - 1))] if len(rights) >= 20 else rights[-1]  # the text's right edge
     pitches = [a.bottom - b.bottom for ls in kept for a, b in zip(ls, ls[1:]) if 0 < a.bottom - b.bottom < 4 * em]
     pitch = statistics.median(pitches) if pitches else 1.5 * em
-    out: list[str] = []
+    out: list[tuple[str, float]] = []
     prev: Line | None = None
     prev_page = -1
     for p, lines in enumerate(kept):
         for line in lines:
             if line.table:
-                out += [row for row in line.text.split("\n") if row]
+                out += [(row, 0.0) for row in line.text.split("\n") if row]
                 prev = None
                 continue
             text = clean_line(line.text)
             if not text:
                 continue
             if prev is not None and _wrapped_title(prev, line, left, right, em):
-                out[-1] = _join(out[-1], text)
+                out[-1] = (_join(out[-1][0], text), out[-1][1])
                 prev, prev_page = line, p
                 continue
             new = (prev is None
@@ -124,11 +144,11 @@ def paragraphs(pages: Sequence[Page]) -> list[str]:
                    or abs(line.size - prev.size) > 0.15 * em            # a heading or a note
                    or (p == prev_page and prev.bottom - line.bottom > 1.4 * pitch))  # a wider gap
             if new:
-                out.append(text)
+                out.append((text, line.size))
             else:
-                out[-1] = _join(out[-1], text)
+                out[-1] = (_join(out[-1][0], text), out[-1][1])
             prev, prev_page = line, p
-    return out
+    return out, em
 
 
 _CID = re.compile(r"\(cid:\d+\)")
@@ -256,4 +276,4 @@ def read(data: bytes, name: str) -> Reading:
                           "或用 OCR 工具（如 ocrmypdf --force-ocr）重新生成文字层")
     empty = [str(i + 1) for i, p in enumerate(pages) if not p.lines]
     warnings = [f"{name}: 第 {'、'.join(empty[:10])} 页没有文字（可能是图片），已跳过"] if empty else []
-    return assemble((("paragraph", p, None) for p in paragraphs(pages)), title=title, warnings=warnings)
+    return assemble(blocks(pages), title=title, warnings=warnings)
