@@ -98,6 +98,9 @@ def test_docx_heading_styles_tables_and_merged_cells(tmp_path):
     import docx
     d = docx.Document()
     d.add_paragraph("年度报告", style="Title")
+    from docx.enum.style import WD_STYLE_TYPE
+    d.styles.add_style("toc 1", WD_STYLE_TYPE.PARAGRAPH)
+    d.add_paragraph("交通建设\t1", style="toc 1")  # a table of contents: left out
     d.add_heading("交通建设", level=1)           # a styled heading without a number
     d.add_paragraph("道路建设稳步推进，全年新建道路十条。")
     d.add_paragraph("一、主要指标")               # numbered heading typed in the Normal style
@@ -159,6 +162,7 @@ def test_pdf_paragraphs_rejoin_wrapped_lines_and_drop_furniture():
         page(1, (_line("一、总体情况", left=104, right=200, y=700),
                  _line("道路建设稳步推进，厂通路建成通车，跨河大桥主体完工，地铁线路加", left=104, y=676),
                  _line("快建设。", right=140, y=652),
+             _line("二、主要目标…………………………12", left=104, y=640),
                  _line("新开公交线路十条，全年道路总长度达到六百公里，Beijing", left=104, y=628),
                  _line("Tongzhou 区。", right=200, y=604),
                  _line("下一段在页尾开始，跨页继续，首行缩进两个字符，内容很长很长很长", left=104, y=60))),

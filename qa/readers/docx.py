@@ -84,6 +84,8 @@ def read(data: bytes, name: str) -> Reading:
                 items += [("row", line, None) for line in table_lines(rows, header=_header(rows))]
             continue
         style = block.style.name if block.style is not None else ""
+        if style.lower().startswith("toc"):  # a table of contents repeats the headings: left out
+            continue
         if style.lower() == "title" and not title:
             title = clean_line(block.text)
         level = heading_level(style, _outline_level(block))

@@ -46,6 +46,7 @@ _PAGE_NUMBER = re.compile(
     r"|^(?:page|p\.)\s*\d{1,4}(?:\s*(?:of|/)\s*\d{1,4})?$", re.I)
 _MARGIN = 0.12          # top/bottom share of the page where headers and footers live
 _ASCII_WORD = re.compile(r"[A-Za-z]")
+_TOC_LINE = re.compile(r"(?:\.{4,}|…{2,}|·{4,}|-{4,})\s*\d{1,4}$")
 
 
 def _furniture_key(text: str) -> str:
@@ -132,7 +133,7 @@ def _paragraphs(pages: Sequence[Page]) -> tuple[list[tuple[str, float]], float]:
                 prev = None
                 continue
             text = clean_line(line.text)
-            if not text:
+            if not text or _TOC_LINE.search(text):  # a table-of-contents line repeats a heading
                 continue
             if prev is not None and _wrapped_title(prev, line, left, right, em):
                 out[-1] = (_join(out[-1][0], text), out[-1][1])
