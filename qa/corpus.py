@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import CorpusError, InputError
-from .readers import READER_VERSION, SUFFIXES, format_of, read, unsupported_reason
+from .readers import READER_VERSIONS, SUFFIXES, format_of, read, unsupported_reason
 from .readers.text import clean_text, decode  # noqa: F401  (public helpers, kept importable here)
 from .types import Document
 
@@ -87,10 +87,10 @@ def title_of(text: str, fallback: str) -> str:
     return first if 0 < len(first) <= 120 and not first.endswith("。") else fallback
 
 
-def fingerprint(data: bytes) -> str:
-    """The content hash of a file as read (the readers' version included: a reader that changes
-    its output makes indexes built with the old one stale)."""
-    return hashlib.sha256(b"qa-readers-%d\0" % READER_VERSION + data).hexdigest()
+def fingerprint(data: bytes, fmt: str = "txt") -> str:
+    """The content hash of a file as read by the reader of ``fmt`` (its version included: a reader
+    that changes its output makes indexes built with the old one stale)."""
+    return hashlib.sha256(b"qa-readers-%d\0" % READER_VERSIONS.get(fmt, 0) + data).hexdigest()
 
 
 def document_years(title: str, text: str) -> tuple[int | None, int | None]:
@@ -139,7 +139,7 @@ def read_document(path: Path, doc_id: str, limits: Limits) -> tuple[Document, st
     report_year, plan_year = document_years(title, reading.text)
     doc = Document(id=doc_id, title=title, text=reading.text, path=str(path), format=format_of(path.name) or "",
                    source=path.name, report_year=report_year, plan_year=plan_year, headings=reading.headings)
-    return doc, fingerprint(data), warnings
+    return doc, fingerprint(data, doc.format), warnings
 
 
 def _page_asset(root: Path, path: Path) -> bool:

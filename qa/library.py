@@ -64,7 +64,7 @@ def add_files(corpus_dir: str | os.PathLike, paths: Iterable[str | os.PathLike],
     existing = {}
     for path in corpus_files(folder):
         try:
-            existing[fingerprint(path.read_bytes())] = path
+            existing[fingerprint(path.read_bytes(), format_of(path.name) or "")] = path
         except OSError:
             continue
     problems, plan, taken = [], [], set()

@@ -12,7 +12,8 @@ from typing import Callable
 from ..errors import CorpusError
 from .common import Block, Reading, assemble
 
-READER_VERSION = 2  # bump when a reader's output changes for the same bytes (stales indexes)
+# bump a format's version when its reader's output changes for the same bytes (stales indexes)
+READER_VERSIONS = {"txt": 2, "md": 2, "docx": 3, "pdf": 3, "html": 2}
 
 FORMATS = {".txt": "txt", ".md": "md", ".markdown": "md", ".docx": "docx", ".pdf": "pdf",
            ".html": "html", ".htm": "html"}
@@ -65,5 +66,5 @@ def read(data: bytes, name: str) -> Reading:
     return _reader(fmt)(data, name)
 
 
-__all__ = ["Block", "Reading", "assemble", "read", "format_of", "FORMATS", "SUFFIXES", "READER_VERSION",
+__all__ = ["Block", "Reading", "assemble", "read", "format_of", "FORMATS", "SUFFIXES", "READER_VERSIONS",
            "unsupported_reason", "conversion_hint"]
