@@ -1,9 +1,10 @@
-"""report-qa web UI: chat on the left, the cited evidence on the right (Gradio 6 Blocks).
+"""report-qa web UI: the chat, each answer with its own sources, and a reader for the whole report.
 
-Presentation only: retrieval and answering live in ``qa``; markup in ``qa.render``.
+Presentation only: retrieval and answering live in ``qa``; markup, styles and the page script in
+``qa.web``.
 
-    python app.py                     # http://127.0.0.1:7860
-    python app.py --host 0.0.0.0 --port 8080
+    python app.py                     # http://127.0.0.1:7860 (uploads on: this machine only)
+    python app.py --host 0.0.0.0 --port 8080 [--allow-upload]
     python app.py --share             # public Gradio link (off by default)
 
 Named API endpoints (plain JSON), e.g. with gradio_client:
@@ -13,26 +14,40 @@ Named API endpoints (plain JSON), e.g. with gradio_client:
 from __future__ import annotations
 
 import argparse
+import inspect
+import logging
 import os
 import sys
 import threading
 import time
+import uuid
+from importlib.resources import files
 from pathlib import Path
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no phoning home
 
 import gradio as gr  # noqa: E402
+from starlette.middleware import Middleware  # noqa: E402
+from starlette.requests import Request  # noqa: E402
+from starlette.responses import HTMLResponse  # noqa: E402
+from starlette.routing import Route  # noqa: E402
 
 import qa  # noqa: E402
-from qa import render  # noqa: E402
-from qa.errors import QAError  # noqa: E402
 from qa.launch import port_problem  # noqa: E402
-from qa.query import MAX_QUERY_CHARS, prepare_query  # noqa: E402
+from qa.errors import InputError, QAError  # noqa: E402
+from qa.query import MAX_QUERY_CHARS, MAX_RAW_CHARS, k_from_request, prepare_query  # noqa: E402
+from qa.web import cards as webcards  # noqa: E402
+from qa.web import chat, library, reader  # noqa: E402
+from qa.web.guard import RequestGuard, UploadPolicy  # noqa: E402
+
+log = logging.getLogger("report-qa.app")
 
 ROOT = Path(__file__).resolve().parent
+STATIC = files("qa.web").joinpath("static")
 K = 5
-STREAM_DELAY = 0.02  # seconds between streamed pieces of an extractive answer
-MAX_ECHO = 300  # characters of a (huge) question echoed into the chat
+# seconds between streamed pieces of an extractive answer (QA_STREAM_DELAY: tests slow it down)
+STREAM_DELAY = float(os.environ.get("QA_STREAM_DELAY", "0.02"))
+KEEP_MESSAGES = 60  # messages kept in the browser's storage
 
 EXAMPLES = [
     "北三县交通有哪些项目",
@@ -42,21 +57,18 @@ EXAMPLES = [
 ]
 
 TITLE = "报告问答 · report-qa"
-SUBTITLE = "针对《通州区2023年国民经济和社会发展计划执行情况与2024年计划的报告》提问。回答只依据报告原文，[n] 对应右侧的引用段落。"
-EMPTY_PANEL = render.render_evidence([], message="提问后，这里会列出回答所依据的报告原文：黄色为回答句，红色加粗为问题中的关键词。")
+SUBTITLE = ("针对《通州区2023年国民经济和社会发展计划执行情况与2024年计划的报告》提问。回答只依据报告原文；"
+            "点击回答中的 [n] 查看对应的引用段落，点击「在原文中查看」阅读全文。")
+EMPTY_TEXT = "提问后，这里会列出回答所依据的报告原文：黄色为回答句，红色加粗为问题中的关键词。"
+PANEL = ('<section class="qa-panel" aria-label="引用依据"><div class="qa-panel-body" aria-live="polite">'
+         f'<div class="qa-empty">{EMPTY_TEXT}</div></div></section>')
+HINT_EMPTY = "请输入问题，例如「北三县交通有哪些项目」。"
 
-APP_CSS = render.EVIDENCE_CSS + """
-.gradio-container { max-width: 1320px !important; margin: 0 auto !important; }
-#qa-header h1 { font-size: 22px; margin: 4px 0 2px; }
-#qa-header p { margin: 0; color: var(--body-text-color-subdued); font-size: 14px; line-height: 1.6; }
-#qa-evidence-col { max-height: calc(100vh - 120px); overflow-y: auto; }
-#qa-chat .message { font-size: 15px; line-height: 1.8; }
-@media (max-width: 768px) {
-  .gradio-container { padding: 8px !important; }
-  #qa-header h1 { font-size: 18px; }
-  #qa-evidence-col { max-height: none; overflow: visible; }
-}
-"""
+
+def _hint(text: str = "") -> str:
+    """A status line under the input (the page script writes into the same element)."""
+    return f'<p class="qa-hint" role="status">{webcards.esc(text)}</p>'
+
 
 CJK_FONTS = ["PingFang SC", "Hiragino Sans GB", "Microsoft YaHei", "Noto Sans CJK SC",
              "Source Han Sans SC", "WenQuanYi Micro Hei", "system-ui", "sans-serif"]
@@ -65,7 +77,12 @@ CJK_FONTS = ["PingFang SC", "Hiragino Sans GB", "Microsoft YaHei", "Noto Sans CJ
 def _theme() -> gr.themes.Base:
     # Plain font names (no GoogleFont): nothing is fetched from outside, Chinese renders locally.
     return gr.themes.Soft(primary_hue="blue", neutral_hue="slate", font=CJK_FONTS,
-                          font_mono=["ui-monospace", "SFMono-Regular", "Menlo", "monospace"])
+                          font_mono=["ui-monospace", "SFMono-Regular", "Menlo", "monospace"]).set(
+        # every text >= 4.5:1 (axe-core): darker blues than the theme's defaults
+        body_text_color_subdued="#475569", block_info_text_color="#475569",
+        block_label_text_color="#1e40af", block_title_text_color="#1e40af",
+        input_placeholder_color="#64748b", button_primary_background_fill="#1d4ed8",
+        button_primary_background_fill_hover="#1e40af", button_primary_text_color="#ffffff")
 
 
 def _llm_config():
@@ -81,120 +98,364 @@ def _llm_config():
         return None, None
 
 
-def build_app(engine, *, llm_module=None, llm_config=None) -> gr.Blocks:
-    """The Blocks app around ``engine`` (anything with search / ask / document)."""
-    lock = threading.Lock()  # one engine call at a time: the engine need not be thread-safe
+def _supported(fn, **kwargs) -> dict:
+    """The keyword arguments ``fn`` accepts (history=, documents= arrive with newer engines)."""
+    params = inspect.signature(fn).parameters
+    return {k: v for k, v in kwargs.items() if k in params and v}
 
-    def document(doc_id: str):
-        with lock:
-            return engine.document(doc_id)
 
-    def respond(message: str, history: list):
-        """Chat handler: echo the question, find the evidence, stream the answer in."""
-        history = list(history or [])
-        question = message or ""
-        if question.strip():
-            shown = question if len(question) <= MAX_ECHO else question[:MAX_ECHO] + "…"
-            history.append({"role": "user", "content": render.chat_escape(shown)})
-        history.append({"role": "assistant", "content": "正在检索报告原文…"})
-        yield history, "", gr.skip()
+def fit_question(message: str) -> tuple[str, str | None]:
+    """The question to search, and a note when a long paste was cut to its last sentence.
+
+    Cheap for any size (``prepare_query`` looks at the last ``MAX_RAW_CHARS`` characters only),
+    and done before the engine's lock."""
+    if len(message) <= MAX_QUERY_CHARS:
+        return message, None
+    try:
+        q = prepare_query(message, keep="last_sentence")
+    except QAError:
+        return message[-MAX_RAW_CHARS:], None  # the engine will say what is wrong with it
+    return q.text, f"{q.notice}：{chat.echo(q.text, 80)}" if q.notice else None
+
+
+def _trace(engine, question: str, answer, cards) -> chat.Trace:
+    """What retrieval decided, for "检索详情" (best effort: the engine's internals may vary)."""
+    terms = []
+    for h in answer.hits:
+        terms += [h.text[s.start:s.end] for s in h.terms]
+    expansions: tuple[str, ...] = ()
+    period = None
+    try:
+        base = engine.query_tokens(question, False)
+        expansions = tuple(t for t in engine.query_tokens(question, True) if t not in base)
+    except Exception:  # noqa: BLE001 - details are optional
+        pass
+    try:
+        from qa.search import time_intent
+        period = time_intent(question)
+    except Exception:  # noqa: BLE001
+        pass
+    by_n = {c.n: c for c in cards}
+    rows = []
+    for n, h in enumerate(answer.hits, 1):
+        n = next((c.n for c in by_n.values() if c.doc_id == h.doc_id and c.start == h.start), n)
+        s = h.scores or {}
+        rows.append(chat.TraceRow(n, tuple(h.section), float(h.score),
+                                  _float(s.get("dense")), _float(s.get("bm25"))))
+    return chat.Trace(question, tuple(dict.fromkeys(terms)), expansions,
+                      period if isinstance(period, str) else None, tuple(rows))
+
+
+def _float(v):
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        return None
+
+
+class Library:
+    """The engine and its corpus folder; uploads and removals refresh the engine."""
+
+    def __init__(self, engine, corpus: Path | None = None, index: Path | None = None):
+        self.engine = engine
+        self.corpus = corpus
+        self.index = index
+        self.lock = threading.Lock()  # one engine call at a time: the engine need not be thread-safe
+
+    def document(self, doc_id: str):
+        with self.lock:
+            return self.engine.document(doc_id)
+
+    def documents(self) -> list:
+        return list(getattr(self.engine, "documents", []) or [])
+
+    def passage_counts(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
         try:
-            with lock:
-                answer = engine.ask(question, k=K)
-        except QAError as err:
-            history[-1] = {"role": "assistant", "content": "⚠️ 这个问题无法处理：" + render.chat_escape(str(err))}
-            yield history, "", EMPTY_PANEL
-            return
-        note = ""
-        if prepare_query(question).truncated:
-            note = f"*（问题较长，只按前 {MAX_QUERY_CHARS} 个字符检索。）*\n\n"
+            for c in self.engine.data.chunks:
+                counts[c.doc_id] = counts.get(c.doc_id, 0) + 1
+        except AttributeError:
+            pass
+        return counts
 
+    def refresh(self, progress=None) -> None:
+        with self.lock:
+            if hasattr(self.engine, "refresh"):
+                self.engine.refresh()
+            else:  # an engine without refresh(): reopen (rebuilds the stale index)
+                self.engine = qa.open(self.corpus, self.index, progress=False)
+
+
+def build_app(engine, *, llm_module=None, llm_config=None, corpus: Path | None = None,
+              index: Path | None = None, upload: bool = False) -> gr.Blocks:
+    """The Blocks app around ``engine`` (anything with search / ask / document)."""
+    lib = Library(engine, corpus, index)
+    live: dict[str, tuple[list, list]] = {}  # session -> the conversation being answered (for stop)
+
+    def respond(message, conv, questions, documents, request: gr.Request):
+        """Chat handler: echo the question, find the evidence, stream the answer in."""
+        for out in _respond(message, conv, questions, documents, request.session_hash):  # noqa: UP028
+            yield out
+        live.pop(request.session_hash, None)
+
+    def _respond(message, conv, questions, documents, session):
+        message = message if isinstance(message, str) else ""
+        if not message.strip():
+            yield gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), _hint(HINT_EMPTY), gr.skip(), gr.skip()
+            return
+        conv, questions = list(conv or []), list(questions or [])
+        question, note = fit_question(message)
+        answer_id = uuid.uuid4().hex[:12]
+        conv.append(chat.user_message(message))
+        conv.append(chat.pending_message(answer_id))
+        live[session] = (conv, questions)  # updated in place as the answer streams
+        busy = gr.update(value="回答中…", interactive=False)
+        yield "", conv, conv, gr.skip(), gr.skip(), _hint(), busy, gr.update(visible=True)
+        kwargs = _supported(lib.engine.ask, history=questions[-4:], documents=documents or None)
+        try:
+            with lib.lock:
+                answer = lib.engine.ask(question, k=K, **kwargs)
+        except QAError as err:
+            conv[-1] = chat.answer_message(answer_id, f"⚠️ 这个问题无法处理：{err}", [])
+            yield gr.skip(), conv, conv, questions, _saved(conv, questions), gr.skip(), *_idle()
+            return
+        questions.append(question)
+        understood = getattr(answer, "understood", None) or None
+        cards = webcards.cards_for_answer(answer, lib.document)
+        trace = _trace(lib.engine, question, answer, cards)
+        text = ""
         if llm_config is not None and llm_module is not None and answer.hits:
-            cards = render.cards_for_hits(answer.hits, document)
-            yield history, "", render.render_evidence(cards, covered=answer.covered)
-            text = ""
+            cards = webcards.cards_for_hits(answer.hits, lib.document)
             try:
                 for piece in llm_module.stream_answer(question, list(answer.hits), llm_config):
                     text += piece
-                    history[-1] = {"role": "assistant", "content": note + render.answer_markdown(text)}
-                    yield history, "", gr.skip()
-                return
-            except Exception as err:  # fall back to the extractive answer
-                print(f"LLM failed, using the extractive answer: {err}", file=sys.stderr)
+                    conv[-1] = chat.answer_message(answer_id, text, cards, covered=answer.covered,
+                                                   understood=understood, note=note, streaming=True)
+                    yield gr.skip(), conv, conv, gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
+                if not text.strip():
+                    log.warning("the LLM returned no text; using the extractive answer")
+            except Exception as err:  # noqa: BLE001 - fall back to the extractive answer
+                log.warning("LLM failed, using the extractive answer: %s", err)
+                text = ""
+        if not text.strip():
+            cards = webcards.cards_for_answer(answer, lib.document)
+            text = answer.text
+            for prefix in chat.stream_pieces(text)[:-1]:
+                conv[-1] = chat.answer_message(answer_id, prefix, cards, covered=answer.covered,
+                                               understood=understood, note=note, streaming=True)
+                yield gr.skip(), conv, conv, gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
+                time.sleep(STREAM_DELAY)
+        conv[-1] = chat.answer_message(answer_id, text, cards, covered=answer.covered,
+                                       understood=understood, note=note, trace=trace)
+        yield gr.skip(), conv, conv, questions, _saved(conv, questions), gr.skip(), *_idle()
 
-        cards = render.cards_for_answer(answer, document)
-        panel = render.render_evidence(cards, covered=answer.covered)
-        first = True
-        for prefix in render.stream_pieces(answer.text):
-            history[-1] = {"role": "assistant", "content": note + render.answer_markdown(prefix)}
-            yield history, "", (panel if first else gr.skip())
-            first = False
-            time.sleep(STREAM_DELAY)
+    def _idle():
+        return gr.update(value="发送", interactive=True), gr.update(visible=False)
+
+    def _saved(conv, questions):
+        return {"messages": list(conv)[-KEEP_MESSAGES:], "questions": list(questions)[-10:]}
+
+    def stopped(conv, questions, request: gr.Request):
+        conv, questions = live.pop(request.session_hash, (conv, questions))
+        conv = list(conv or [])
+        content = str(conv[-1].get("content", "")) if conv else ""
+        if "qa-pending" in content or "qa-streaming" in content:
+            content = content.replace("qa-pending", "qa-stopped").replace("qa-streaming", "qa-stopped")
+            content = content.replace("正在检索报告原文…", "")
+            cut = content.index(">") + 1
+            conv[-1] = {"role": "assistant",
+                        "content": content[:cut] + '<p class="qa-status">（已停止）</p>' + content[cut:]}
+        return conv, conv, _saved(conv, questions), *_idle()
 
     def clear():
-        return [], "", EMPTY_PANEL
+        return [], [], [], {"messages": [], "questions": []}, _hint(), *_idle()
+
+    def restore(saved):
+        saved = saved if isinstance(saved, dict) else {}
+        messages = [m for m in saved.get("messages", []) if isinstance(m, dict)
+                    and m.get("role") in ("user", "assistant") and isinstance(m.get("content"), str)]
+        questions = [q for q in saved.get("questions", []) if isinstance(q, str)]
+        return messages, messages, questions
 
     def search(query: str, k: int = K) -> list[dict]:
         """Search the report: the top-k passages as JSON (text, score, doc_id, section, start, end, highlights)."""
         try:
-            with lock:
-                hits = engine.search(query, k=int(k))
+            k = k_from_request(k)
+            query = query[:MAX_RAW_CHARS] if isinstance(query, str) else query  # cut before the lock
+            with lib.lock:
+                hits = lib.engine.search(query, k=k)
         except QAError as err:
             raise gr.Error(str(err), print_exception=False) from err
-        return [render.hit_json(h) for h in hits]
+        return [h.to_dict() for h in hits]
 
     def ask(question: str, k: int = K) -> dict:
         """Answer a question from the report: text with [n] markers, covered, citations, hits."""
         try:
-            with lock:
-                answer = engine.ask(question, k=int(k))
+            k = k_from_request(k)
+            question = question[:MAX_RAW_CHARS] if isinstance(question, str) else question
+            with lib.lock:
+                answer = lib.engine.ask(question, k=k)
         except QAError as err:
             raise gr.Error(str(err), print_exception=False) from err
-        return render.answer_json(answer)
+        return answer.to_dict()
+
+    # ------------------------------------------------------------ the document library
+    def library_view():
+        docs = lib.documents()
+        choices = library.document_choices(docs)
+        return (library.documents_html(docs, lib.passage_counts()),
+                gr.update(choices=choices), gr.update(choices=choices, value=None))
+
+    def add_documents(paths, progress=gr.Progress()):
+        if not paths:
+            return gr.skip(), gr.skip(), gr.skip(), _hint("请选择要上传的文件。")
+        add_files = _library_fn("add_files")
+        try:
+            progress(0.1, desc="保存文件")
+            added = add_files(lib.corpus, [Path(p) for p in paths],
+                              **_supported(add_files, limits=None))
+            progress(0.3, desc="建立索引（新文档）")
+            lib.refresh()
+        except QAError as err:
+            return gr.skip(), gr.skip(), gr.skip(), _hint(f"⚠️ {err}")
+        progress(1.0)
+        names = "、".join(Path(p).name for p in added)
+        return *library_view(), _hint(f"已加入：{names}")
+
+    def remove_doc(doc_id):
+        if not doc_id:
+            return gr.skip(), gr.skip(), gr.skip(), _hint("请先选择要删除的文档。")
+        remove = _library_fn("remove_document")
+        try:
+            if remove is library.remove_document:
+                remove(lib.corpus, doc_id, lib.documents())
+            else:
+                remove(lib.corpus, doc_id)
+            lib.refresh()
+        except QAError as err:
+            return gr.skip(), gr.skip(), gr.skip(), _hint(f"⚠️ {err}")
+        return *library_view(), _hint(f"已删除：{doc_id}")
 
     with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
+        conv = gr.State([])
+        questions = gr.State([])
+        saved = gr.BrowserState({"messages": [], "questions": []}, storage_key="report-qa-chat",
+                                secret="report-qa-local-history")
         with gr.Column(elem_id="qa-header"):
-            gr.HTML(f"<h1>{render.chat_escape(TITLE)}</h1><p>{render.chat_escape(SUBTITLE)}</p>")
+            gr.HTML(f"<h1>{webcards.esc(TITLE)}</h1><p>{webcards.esc(SUBTITLE)}</p>")
         with gr.Row(equal_height=False):
             with gr.Column(scale=3, min_width=320):
                 chatbot = gr.Chatbot(
                     elem_id="qa-chat",
                     label="对话",
                     show_label=False,
-                    height=560,
+                    height=600,
                     layout="bubble",
-                    buttons=["copy"],
+                    buttons=[],
                     feedback_options=None,
                     placeholder="请在下方输入问题，或点击示例问题。",
                     sanitize_html=True,
+                    render_markdown=False,
+                    group_consecutive_messages=False,
                 )
-                with gr.Row():
+                with gr.Row(equal_height=True):
                     msg = gr.Textbox(
                         elem_id="qa-input",
-                        show_label=False,
-                        placeholder="输入关于报告的问题，按回车发送",
+                        label="向报告提问",
+                        placeholder="输入问题，回车发送",
                         lines=1,
-                        max_lines=4,
+                        max_lines=6,
                         scale=5,
                         autofocus=True,
                     )
-                    send = gr.Button("发送", variant="primary", scale=1, min_width=72, elem_id="qa-send")
+                    send = gr.Button("发送", variant="primary", scale=1, min_width=80, elem_id="qa-send")
+                    stop = gr.Button("停止", variant="stop", scale=1, min_width=72, elem_id="qa-stop",
+                                     visible=False)
+                hint = gr.HTML(_hint(), elem_id="qa-hint",
+                               padding=False)
                 examples = gr.Examples(examples=[[q] for q in EXAMPLES], inputs=[msg],
                                        label="示例问题（点击即问）", elem_id="qa-examples")
-                clear_btn = gr.Button("清空对话", variant="secondary", size="sm", elem_id="qa-clear")
+                with gr.Row():
+                    clear_btn = gr.Button("清空对话", variant="secondary", size="sm", elem_id="qa-clear")
+                    gr.Button("导出对话（Markdown）", variant="secondary", size="sm", elem_id="qa-export")
+                    debug = gr.Checkbox(False, label="显示检索详情", elem_id="qa-debug-toggle",
+                                        container=False)
+                with gr.Accordion("文档库", open=False, elem_id="qa-library"):
+                    docs_table = gr.HTML(elem_id="qa-docs")
+                    doc_filter = gr.Dropdown([], multiselect=True, label="只在这些文档中检索（不选即全部）",
+                                             elem_id="qa-doc-filter")
+                    if upload:
+                        files_in = gr.File(label="上传文档（.docx/.pdf/.txt/.md/.html，每个不超过 20 MB）",
+                                           file_count="multiple", file_types=list(library.UPLOAD_SUFFIXES),
+                                           elem_id="qa-upload")
+                        with gr.Row():
+                            doc_remove = gr.Dropdown([], label="删除文档", elem_id="qa-doc-remove", scale=3)
+                            remove_btn = gr.Button("删除所选文档", variant="stop", size="sm",
+                                                   elem_id="qa-remove", scale=1)
+                    else:
+                        gr.Markdown("此服务器未开启上传（仅本机 127.0.0.1 运行时默认开启，或使用 `--allow-upload`）。")
+                        doc_remove = gr.State(None)
+                    lib_status = gr.HTML(_hint(), elem_id="qa-lib-status",
+                                         padding=False)
             with gr.Column(scale=2, min_width=300, elem_id="qa-evidence-col"):
-                evidence = gr.HTML(EMPTY_PANEL, elem_id="qa-evidence", label="引用依据")
+                gr.HTML(PANEL, elem_id="qa-evidence", padding=False)
 
-        chat_io = dict(inputs=[msg, chatbot], outputs=[chatbot, msg, evidence],
-                       api_visibility="private", show_progress="hidden")
-        msg.submit(respond, **chat_io)
-        send.click(respond, **chat_io)
-        examples.load_input_event.then(respond, **chat_io)
-        clear_btn.click(clear, None, [chatbot, msg, evidence], api_visibility="private")
+        ask_io = dict(inputs=[msg, conv, questions, doc_filter],
+                      outputs=[msg, chatbot, conv, questions, saved, hint, send, stop],
+                      api_visibility="private", show_progress="hidden")
+        events = [msg.submit(respond, **ask_io), send.click(respond, **ask_io),
+                  examples.load_input_event.then(respond, **ask_io)]
+        stop.click(stopped, [conv, questions], [chatbot, conv, saved, send, stop], cancels=events,
+                   api_visibility="private", queue=False)
+        clear_out = [chatbot, conv, questions, saved, hint, send, stop]
+        clear_btn.click(clear, None, clear_out, api_visibility="private", queue=False)
+        chatbot.clear(clear, None, clear_out, api_visibility="private", queue=False)
+        debug.change(None, [debug], None, js="(on) => { document.documentElement.classList"
+                     ".toggle('qa-show-debug', on); }")
+        demo.load(restore, [saved], [chatbot, conv, questions], api_visibility="private", queue=False)
+        lib_out = [docs_table, doc_filter, doc_remove]
+        demo.load(library_view, None, lib_out, api_visibility="private", queue=False)
+        if upload:
+            files_in.upload(add_documents, [files_in], [*lib_out, lib_status], api_visibility="private",
+                            show_progress="full")
+            remove_btn.click(remove_doc, [doc_remove], [*lib_out, lib_status], api_visibility="private")
 
         gr.api(search, api_name="search")
         gr.api(ask, api_name="ask")
+    demo.qa_library = lib  # the reader route reads documents through it
     return demo
+
+
+def _library_fn(name: str):
+    """``qa.library.<name>`` when it exists, else the stand-in in qa.web.library."""
+    try:
+        from qa import library as core
+        return getattr(core, name)
+    except (ImportError, AttributeError):
+        return getattr(library, name)
+
+
+def reader_route(lib: Library) -> Route:
+    """GET /reader?doc=ID&s=START&e=END&m=A-B,…: the whole document, at the passage."""
+
+    async def endpoint(request: Request) -> HTMLResponse:
+        q = request.query_params
+        try:
+            doc = lib.document(q.get("doc", ""))
+        except QAError:
+            return HTMLResponse(reader.not_found_page("没有这个文档，它可能已被删除。"), status_code=404)
+        n = len(doc.text)
+        start = int(q["s"]) if q.get("s", "").isdigit() else -1
+        end = int(q["e"]) if q.get("e", "").isdigit() else -1
+        page = reader.reader_page(doc, start, end, reader.parse_marks(q.get("m"), n))
+        return HTMLResponse(page, headers={"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"})
+
+    return Route("/reader", endpoint, methods=["GET"])
+
+
+def upload_allowed(host: str, allow_upload: bool) -> bool:
+    """Uploads are on for a server bound to this machine only, or with ``--allow-upload``."""
+    return allow_upload or host in ("127.0.0.1", "localhost", "::1")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -204,6 +465,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--share", action="store_true", help="also create a public Gradio share link")
     p.add_argument("--corpus", default=str(ROOT / "corpus"), help="corpus folder")
     p.add_argument("--index", default=str(ROOT / "index"), help="index folder (built on first run)")
+    p.add_argument("--allow-upload", action="store_true",
+                   help="allow uploading documents on a server bound to another host (no login!)")
     return p.parse_args(argv)
 
 
@@ -213,21 +476,29 @@ def main(argv: list[str] | None = None) -> int:
     if problem:
         print(f"error: {problem}", file=sys.stderr)
         return 2
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
         engine = qa.open(corpus=args.corpus, index=args.index)
     except QAError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
     llm_module, llm_config = _llm_config()
-    demo = build_app(engine, llm_module=llm_module, llm_config=llm_config)
+    upload = upload_allowed(args.host, args.allow_upload) and not args.share
+    demo = build_app(engine, llm_module=llm_module, llm_config=llm_config, corpus=Path(args.corpus),
+                     index=Path(args.index), upload=upload)
     demo.queue(default_concurrency_limit=2)
+    policy = UploadPolicy(max_bytes=library.MAX_UPLOAD_BYTES) if upload else None
     demo.launch(
         server_name=args.host,
         server_port=args.port,
         share=args.share,
         theme=_theme(),
-        css=APP_CSS,
+        css_paths=[str(STATIC.joinpath("app.css"))],
+        js=STATIC.joinpath("app.js").read_text(encoding="utf-8"),
         footer_links=["api"],
+        max_file_size=library.MAX_UPLOAD_BYTES,
+        app_kwargs={"routes": [reader_route(demo.qa_library)],
+                    "middleware": [Middleware(RequestGuard, upload=policy)]},
     )
     return 0
 

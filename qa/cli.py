@@ -8,7 +8,6 @@ import os
 import sys
 from pathlib import Path
 
-from . import render
 from .errors import InputError, QAError
 
 
@@ -237,7 +236,7 @@ def _run(args) -> int:
         hits = _search(eng, args.query, args.k, _doc_ids(eng, args.doc))
         for i, h in enumerate(hits, 1):
             if args.json:
-                print(json.dumps(render.hit_json(h), ensure_ascii=False))
+                print(json.dumps(h.to_dict(), ensure_ascii=False))
             else:
                 print(f"[{i}] {h.score:.4f}  {_label(eng, h.doc_id)}{h.doc_id}:{h.start}-{h.end}  "
                       f"{' › '.join(h.section)}")
@@ -246,7 +245,7 @@ def _run(args) -> int:
     if args.command == "ask":
         ans = _ask(eng, args.question, args.k, _doc_ids(eng, args.doc))
         if args.json:
-            print(json.dumps(render.answer_json(ans), ensure_ascii=False))
+            print(json.dumps(ans.to_dict(), ensure_ascii=False))
         else:
             print(ans.text)
             if len(eng.documents) > 1 and ans.citations:  # name the documents the answer cites

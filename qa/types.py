@@ -4,6 +4,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 
+def _num(value: object) -> object:
+    try:
+        return float(value)  # numpy scalars are not JSON serialisable
+    except (TypeError, ValueError):
+        return str(value)
+
+
 @dataclass(frozen=True)
 class Document:
     """A cleaned source document. All offsets elsewhere index into ``text``.
@@ -31,6 +38,9 @@ class Span:
     start: int
     end: int
     kind: str = "sentence"
+
+    def to_dict(self) -> dict:
+        return {"start": int(self.start), "end": int(self.end), "kind": self.kind}
 
 
 @dataclass(frozen=True)
@@ -81,6 +91,21 @@ class Hit:
     def terms(self) -> tuple[Span, ...]:
         return tuple(s for s in self.highlights if s.kind == "term")
 
+    def to_dict(self) -> dict:
+        """Plain JSON: text, score, doc_id, section, start, end, highlights (with their text),
+        paragraph, scores."""
+        return {
+            "text": self.text,
+            "score": float(self.score),
+            "doc_id": self.doc_id,
+            "section": list(self.section),
+            "start": int(self.start),
+            "end": int(self.end),
+            "highlights": [dict(s.to_dict(), text=self.text[s.start:s.end]) for s in self.highlights],
+            "paragraph": [int(self.paragraph[0]), int(self.paragraph[1])],
+            "scores": {str(k): _num(v) for k, v in (self.scores or {}).items()},
+        }
+
 
 @dataclass(frozen=True)
 class Citation:
@@ -92,6 +117,10 @@ class Citation:
     start: int
     end: int
     text: str
+
+    def to_dict(self) -> dict:
+        return {"n": int(self.n), "doc_id": self.doc_id, "section": list(self.section),
+                "start": int(self.start), "end": int(self.end), "text": self.text}
 
 
 @dataclass(frozen=True)
@@ -107,3 +136,14 @@ class Answer:
     hits: tuple[Hit, ...]
     covered: bool = True
     kind: str = "fact"
+
+    def to_dict(self) -> dict:
+        """Plain JSON: question, text (markdown with [n]), covered, kind, citations, hits."""
+        return {
+            "question": self.question,
+            "text": self.text,
+            "covered": bool(self.covered),
+            "kind": self.kind,
+            "citations": [c.to_dict() for c in self.citations],
+            "hits": [h.to_dict() for h in self.hits],
+        }

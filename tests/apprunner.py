@@ -24,14 +24,14 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def running_app(log_name: str, *args: str):
+def running_app(log_name: str, *args: str, env: dict | None = None):
     """Yield the URL of ``python app.py --port FREE *args`` once it serves; stop it afterwards.
-    Its output goes to tests/artifacts/``log_name``."""
+    Its output goes to tests/artifacts/``log_name``; ``env`` adds environment variables."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     log_path = ARTIFACTS / log_name
-    env = dict(os.environ, GRADIO_ANALYTICS_ENABLED="False", PYTHONUNBUFFERED="1")
+    env = dict(os.environ, GRADIO_ANALYTICS_ENABLED="False", PYTHONUNBUFFERED="1", **(env or {}))
     with open(log_path, "w", encoding="utf-8") as log:
         proc = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "--port", str(port), *args],
                                 cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env)

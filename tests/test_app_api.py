@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import sys
+import threading
+import time
 
 import pytest
 
@@ -73,11 +75,80 @@ def test_huge_query_is_cut_not_fatal(client):
     assert isinstance(hits, list) and len(hits) <= 5
 
 
+@pytest.mark.parametrize("bad", ["abc", None, [1], "1e3", 2.5, True, 0, 101, "0"])
+def test_bad_k_is_refused_with_a_message_naming_k(client, bad):
+    from gradio_client.exceptions import AppError
+
+    for endpoint in ("/search", "/ask"):
+        with pytest.raises(AppError) as info:
+            client.predict("北三县交通有哪些项目", bad, api_name=endpoint)
+        assert "k（返回的段落数）" in str(info.value)
+
+
+def test_huge_request_is_refused_fast_and_does_not_delay_others(client, app_url):
+    import httpx
+
+    normal: dict = {}
+
+    def ask_normal():
+        time.sleep(0.2)  # while the huge request is being sent
+        t0 = time.monotonic()
+        normal["hits"] = client.predict("北三县交通有哪些项目", api_name="/search")
+        normal["seconds"] = time.monotonic() - t0
+
+    other = threading.Thread(target=ask_normal)
+    other.start()
+    t0 = time.monotonic()
+    body = '{"data": ["' + "交通" * 4_500_000 + '", 5]}'  # 9M characters
+    try:
+        r = httpx.post(app_url + "/gradio_api/call/search", content=body.encode(),
+                       headers={"content-type": "application/json"}, timeout=30)
+        status = r.status_code
+    except httpx.TransportError:  # the server may close the connection instead
+        status = None
+    huge_seconds = time.monotonic() - t0
+    other.join(timeout=60)
+    assert status in (413, None)
+    assert huge_seconds < 5
+    assert normal["hits"] and normal["seconds"] < 3
+
+
+def test_uploads_cross_origin_or_too_big_are_refused(app_url):
+    import httpx
+
+    host = app_url.split("//")[1]
+    files = {"files": ("a.md", b"# x\n\nsome text", "text/markdown")}
+    r = httpx.post(app_url + "/gradio_api/upload", files=files,
+                   headers={"origin": "http://evil.example"}, timeout=30)
+    assert r.status_code == 403
+    big = {"files": ("big.txt", b"x" * (25 * 1024 * 1024), "text/plain")}
+    try:
+        r = httpx.post(app_url + "/gradio_api/upload", files=big, headers={"origin": f"http://{host}"},
+                       timeout=60)
+        assert r.status_code == 413
+    except httpx.TransportError:
+        pass  # refused before the whole body was read
+    r = httpx.post(app_url + "/gradio_api/upload", files={"files": ("x.exe", b"MZ", "application/x")},
+                   headers={"origin": f"http://{host}"}, timeout=30)
+    assert r.status_code == 415
+
+
+def test_reader_page_serves_any_document(client, app_url):
+    import httpx
+
+    hit = client.predict("北三县交通有哪些项目", 1, api_name="/search")[0]
+    r = httpx.get(app_url + "/reader", params={"doc": hit["doc_id"], "s": hit["start"], "e": hit["end"]})
+    assert r.status_code == 200 and 'lang="zh-CN"' in r.text and 'id="qa-here"' in r.text
+    assert httpx.get(app_url + "/reader", params={"doc": "nope"}).status_code == 404
+
+
 def test_defaults_bind_localhost_without_share():
     sys.path.insert(0, str(ROOT))
     import app
 
     args = app.parse_args([])
-    assert args.host == "127.0.0.1" and args.share is False
+    assert args.host == "127.0.0.1" and args.share is False and args.allow_upload is False
     args = app.parse_args(["--host", "0.0.0.0", "--port", "8080", "--share"])
     assert (args.host, args.port, args.share) == ("0.0.0.0", 8080, True)
+    assert app.upload_allowed("127.0.0.1", False) and not app.upload_allowed("0.0.0.0", False)
+    assert app.upload_allowed("0.0.0.0", True)

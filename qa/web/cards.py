@@ -1,0 +1,287 @@
+"""Evidence cards: the passages an answer cites, as HTML.
+
+Nothing here does I/O or imports Gradio. Every string that comes from the corpus or from the
+user goes through :func:`html.escape` before it is placed inside markup; highlights are placed
+by offsets (``Span`` ranges inside the passage), never by searching strings.
+"""
+from __future__ import annotations
+
+import html
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from urllib.parse import urlencode
+
+from ..types import Answer, Citation, Document, Hit, Span
+
+__all__ = ["Card", "cards_for_answer", "cards_for_hits", "cards_html", "esc", "highlight_html",
+           "section_path"]
+
+DocLookup = Callable[[str], "Document | None"]
+
+SECTION_SEP = " › "
+
+
+@dataclass(frozen=True)
+class Card:
+    """One evidence card: a numbered passage with its highlights and surrounding paragraph."""
+
+    n: int
+    doc_id: str
+    title: str
+    section: tuple[str, ...]
+    text: str
+    highlights: tuple[Span, ...] = ()
+    score: float | None = None
+    relevance: float = 0.0  # 0..1, relative to the best hit of the same answer
+    paragraph: str = ""  # the whole surrounding paragraph ("" when unknown or same as text)
+    paragraph_highlights: tuple[Span, ...] = ()
+    start: int = -1  # the passage's offsets in its document (-1: unknown)
+    end: int = -1
+
+    @property
+    def marked(self) -> tuple[tuple[int, int], ...]:
+        """The answering sentences as document offsets."""
+        if self.start < 0:
+            return ()
+        return tuple((self.start + s.start, self.start + s.end)
+                     for s in self.highlights if s.kind == "sentence")
+
+    def plain(self) -> str:
+        """``[n] section path: passage`` (for copying)."""
+        path = section_path(self.section)
+        return f"[{self.n}] {path}：{self.text}" if path else f"[{self.n}] {self.text}"
+
+
+# ---------------------------------------------------------------- highlighting
+
+
+def esc(text: object) -> str:
+    """``text`` escaped for HTML text and attribute values."""
+    return html.escape(str(text), quote=True)
+
+
+_esc = esc
+
+
+def section_path(section: Sequence[str]) -> str:
+    """A section path as one line: ``一、… › （一）…``."""
+    return SECTION_SEP.join(s for s in section if s)
+
+
+def highlight_html(text: str, spans: Sequence[Span] = ()) -> str:
+    """``text`` escaped, with sentence spans in ``<mark>`` and term spans in ``<strong>``.
+
+    Spans are clamped to the text; overlapping spans merge; terms inside a sentence nest
+    inside its ``<mark>`` (tags are always well nested).
+    """
+    n = len(text)
+    sentence = [False] * n
+    term = [False] * n
+    for span in spans:
+        start, end = max(0, int(span.start)), min(n, int(span.end))
+        if start >= end:
+            continue
+        mask = term if span.kind == "term" else sentence
+        for i in range(start, end):
+            mask[i] = True
+    out: list[str] = []
+    in_mark = in_term = False
+    i = 0
+    while i < n:
+        j = i + 1
+        while j < n and sentence[j] == sentence[i] and term[j] == term[i]:
+            j += 1
+        s, t = sentence[i], term[i]
+        if s != in_mark:
+            if in_term:
+                out.append("</strong>")
+                in_term = False
+            out.append("<mark>" if s else "</mark>")
+            in_mark = s
+        if t != in_term:
+            out.append('<strong class="qa-term">' if t else "</strong>")
+            in_term = t
+        out.append(_esc(text[i:j]))
+        i = j
+    if in_term:
+        out.append("</strong>")
+    if in_mark:
+        out.append("</mark>")
+    return "".join(out)
+
+
+# ---------------------------------------------------------------- cards
+
+
+def _lookup(document: DocLookup | None, doc_id: str) -> Document | None:
+    if document is None:
+        return None
+    try:
+        return document(doc_id)
+    except Exception:  # a missing document must not break the panel
+        return None
+
+
+def _relevance(score: float | None, best: float) -> float:
+    if score is None or best <= 0:
+        return 0.0
+    return max(0.0, min(1.0, float(score) / best))
+
+
+def _paragraph(hit: Hit, doc: Document | None) -> tuple[str, tuple[Span, ...]]:
+    """The paragraph around ``hit`` and the hit's highlights shifted into it ("" if no wider)."""
+    if doc is None:
+        return "", ()
+    p0, p1 = hit.paragraph
+    if not (0 <= p0 <= hit.start and hit.end <= p1 <= len(doc.text)) or (p0, p1) == (hit.start, hit.end):
+        return "", ()
+    shift = hit.start - p0
+    spans = tuple(Span(s.start + shift, s.end + shift, s.kind) for s in hit.highlights)
+    return doc.text[p0:p1], spans
+
+
+def _best(hits: Sequence[Hit]) -> float:
+    return max((float(h.score) for h in hits), default=0.0)
+
+
+def _card_from_hit(n: int, hit: Hit, document: DocLookup | None, best: float,
+                   highlights: tuple[Span, ...] | None = None) -> Card:
+    doc = _lookup(document, hit.doc_id)
+    paragraph, para_spans = _paragraph(hit, doc)
+    if highlights is not None and paragraph:
+        shift = hit.start - hit.paragraph[0]
+        para_spans = tuple(Span(s.start + shift, s.end + shift, s.kind) for s in highlights)
+    return Card(
+        n=n,
+        doc_id=hit.doc_id,
+        title=doc.title if doc is not None else hit.doc_id,
+        section=tuple(hit.section),
+        text=hit.text,
+        highlights=tuple(hit.highlights) if highlights is None else highlights,
+        score=float(hit.score),
+        relevance=_relevance(hit.score, best),
+        paragraph=paragraph,
+        paragraph_highlights=para_spans,
+        start=int(hit.start),
+        end=int(hit.end),
+    )
+
+
+def _hit_for(citation: Citation, hits: Sequence[Hit]) -> Hit | None:
+    """The hit whose passage contains the citation (exact match preferred)."""
+    containing = [h for h in hits if h.doc_id == citation.doc_id
+                  and h.start <= citation.start and citation.end <= h.end]
+    for h in containing:
+        if (h.start, h.end) == (citation.start, citation.end):
+            return h
+    return containing[0] if containing else None
+
+
+def cards_for_hits(hits: Sequence[Hit], document: DocLookup | None = None) -> list[Card]:
+    """One card per hit, numbered 1..n in rank order."""
+    best = _best(hits)
+    return [_card_from_hit(i, h, document, best) for i, h in enumerate(hits, 1)]
+
+
+def cards_for_answer(answer: Answer, document: DocLookup | None = None) -> list[Card]:
+    """One card per citation of ``answer`` (numbered as cited), or per hit if it cites none."""
+    if not answer.citations:
+        return cards_for_hits(answer.hits, document)
+    best = _best(answer.hits)
+    cards = []
+    for c in answer.citations:
+        hit = _hit_for(c, answer.hits)
+        if hit is not None:
+            highlights = None
+            if not hit.sentences and (c.start, c.end) != (hit.start, hit.end):
+                cited = Span(c.start - hit.start, c.end - hit.start, "sentence")
+                highlights = (cited, *hit.terms)
+            cards.append(_card_from_hit(c.n, hit, document, best, highlights))
+            continue
+        doc = _lookup(document, c.doc_id)
+        cards.append(Card(
+            n=c.n,
+            doc_id=c.doc_id,
+            title=doc.title if doc is not None else c.doc_id,
+            section=tuple(c.section),
+            text=c.text,
+            highlights=(Span(0, len(c.text), "sentence"),),
+            start=int(c.start),
+            end=int(c.end),
+        ))
+    return cards
+
+
+# ---------------------------------------------------------------- HTML
+
+
+def reader_url(card: Card) -> str:
+    """The reader page at ``card``'s passage, its answering sentences marked (relative URL)."""
+    query = {"doc": card.doc_id, "s": card.start, "e": card.end}
+    if card.marked:
+        query["m"] = ",".join(f"{a}-{b}" for a, b in card.marked)
+    return "reader?" + urlencode(query) + "#qa-here"
+
+
+def _relevance_html(card: Card) -> str:
+    if card.score is None:
+        return ""
+    pct = round(card.relevance * 100)
+    tip = (f"相关度：与本次最相关的段落相比为 {pct}%（检索融合得分 {card.score:.3f}，"
+           "综合语义相似度与关键词匹配）")
+    return (
+        f'<div class="qa-rel" title="{_esc(tip)}">'
+        '<span class="qa-rel-label">相关度</span>'
+        f'<span class="qa-bar"><span style="width:{pct}%"></span></span>'
+        f'<span class="qa-score">{pct}%</span></div>'
+    )
+
+
+def card_html(card: Card) -> str:
+    """One card: number, document, section path, relevance, passage, paragraph, reader link."""
+    path = [s for s in card.section if s]
+    full = _esc(section_path(path))
+    section = ""
+    if path:
+        if len(path) > 1:  # ancestors small and clamped, the nearest heading in bold
+            section += f'<div class="qa-path" title="{full}">{SECTION_SEP.join(_esc(s) for s in path[:-1])}</div>'
+        section += f'<div class="qa-section" title="{full}">{_esc(path[-1])}</div>'
+    details = ""
+    if card.paragraph:
+        details = (
+            '<details class="qa-more"><summary>展开完整段落</summary>'
+            f'<div class="qa-para">{highlight_html(card.paragraph, card.paragraph_highlights)}</div>'
+            "</details>"
+        )
+    reader = ""
+    if card.start >= 0:
+        reader = (f'<a class="qa-open" href="{_esc(reader_url(card))}" target="_blank" rel="noopener">在原文中查看</a>')
+    return (
+        # the chat's sanitiser drops data-* and aria-* attributes: the page script reads .qa-n
+        f'<article class="qa-card" tabindex="-1">'
+        '<div class="qa-card-head">'
+        f'<span class="qa-n">{card.n}</span>'
+        '<div class="qa-meta">'
+        f'<div class="qa-title">{_esc(card.title)}</div>'
+        + section
+        + "</div></div>"
+        + _relevance_html(card)
+        + f'<div class="qa-passage">{highlight_html(card.text, card.highlights)}</div>'
+        + '<div class="qa-card-foot">' + details + reader + "</div>"
+        + "</article>"
+    )
+
+
+NOT_COVERED = "报告中没有找到直接回答这个问题的内容。以下是最接近的段落，仅供参考。"
+
+
+def cards_html(cards: Sequence[Card], *, covered: bool = True) -> str:
+    """The cards of one answer under a heading (``covered=False``: closest matches only)."""
+    if not cards:
+        return ""
+    if covered:
+        head = f'<div class="qa-ev-head">引用依据 · {len(cards)} 段原文</div>'
+    else:
+        head = f'<div class="qa-ev-head qa-ev-notcovered">{NOT_COVERED}</div>'
+    return '<div class="qa-cards">' + head + "".join(card_html(c) for c in cards) + "</div>"
