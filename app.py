@@ -410,8 +410,7 @@ def build_app(engine, *, llm_module=None, llm_config=None, corpus: Path | None =
         clear_out = [chatbot, conv, questions, saved, hint, send, stop]
         clear_btn.click(clear, None, clear_out, api_visibility="private", queue=False)
         chatbot.clear(clear, None, clear_out, api_visibility="private", queue=False)
-        debug.change(None, [debug], None, js="(on) => { document.documentElement.classList"
-                     ".toggle('qa-show-debug', on); }")
+        debug.change(None, [debug], None, js="(on) => window.qaShowDetails(on)")
         demo.load(restore, [saved], [chatbot, conv, questions], api_visibility="private", queue=False)
         lib_out = [docs_table, doc_filter, doc_remove]
         demo.load(library_view, None, lib_out, api_visibility="private", queue=False)

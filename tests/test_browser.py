@@ -103,10 +103,15 @@ def panel_cards(page) -> dict[int, str]:
     return out
 
 
-def in_viewport(locator) -> bool:
-    return locator.evaluate(
+def wait_in_viewport(page, locator) -> None:
+    """Wait until ``locator``'s element is wholly inside the window and its scroll containers."""
+    page.wait_for_function(
         "el => { const r = el.getBoundingClientRect();"
-        " return r.top >= 0 && r.bottom <= window.innerHeight && r.height > 0; }")
+        " if (!(r.height > 0 && r.top >= 0 && r.bottom <= window.innerHeight)) return false;"
+        " for (let p = el.parentElement; p; p = p.parentElement) {"
+        "   if (p.scrollHeight > p.clientHeight && getComputedStyle(p).overflowY !== 'visible') {"
+        "     const b = p.getBoundingClientRect(); if (r.top < b.top - 1 || r.bottom > b.bottom + 1) return false; } }"
+        " return true; }", arg=locator.element_handle())
 
 
 def shot(page, name: str, full_page: bool = False) -> None:
@@ -140,7 +145,7 @@ def test_citation_is_a_control_that_marks_its_card(page):
     marked = page.locator("#qa-evidence .qa-card.qa-marked")
     marked.wait_for()
     assert marked.count() == 1 and int(marked.locator(".qa-n").inner_text()) == n
-    assert in_viewport(marked)
+    wait_in_viewport(page, marked)
     # a click on another citation moves the mark
     first = refs.first
     first.click()
@@ -324,7 +329,7 @@ def test_phone_layout_puts_collapsed_sources_under_each_answer(browser, app_url)
         marked = sources.locator(".qa-card.qa-marked")
         marked.wait_for()
         assert sources.get_attribute("open") is not None
-        assert in_viewport(marked)
+        wait_in_viewport(page, marked)
         placeholder = box(page).get_attribute("placeholder")
         assert box(page).evaluate("el => el.scrollWidth <= el.clientWidth + 1")
         assert placeholder and "右侧" not in page.locator("#qa-header").inner_text()

@@ -62,7 +62,21 @@
     const card = findCard(box, n);
     if (!card) return;
     card.classList.add("qa-marked");
-    card.scrollIntoView({ block: "nearest", behavior: "instant" });
+    // The chat scrolls itself to its bottom shortly after its content changes (opening the
+    // sources is such a change): for a moment, bring the card back if that happens.
+    const log = ans.closest('[role="log"]');
+    const reveal = () => card.scrollIntoView({ block: phone() ? "start" : "nearest", behavior: "instant" });
+    reveal();
+    if (log) {
+      const until = performance.now() + 1500;
+      const keep = () => {
+        if (performance.now() > until) { log.removeEventListener("scroll", keep); return; }
+        const r = card.getBoundingClientRect(), l = log.getBoundingClientRect();
+        const fits = r.height <= l.height;
+        if (r.top < l.top - 1 || (fits ? r.bottom > l.bottom + 1 : r.top > l.top + 40)) reveal();
+      };
+      log.addEventListener("scroll", keep);
+    }
     card.focus({ preventScroll: true });
   }
 
@@ -141,4 +155,16 @@
     }
   }, true);
 
+
+  // retrieval details (off by default): one style rule switched on and off
+  window.qaShowDetails = (on) => {
+    let style = document.getElementById("qa-details-on");
+    if (on && !style) {
+      style = document.createElement("style");
+      style.id = "qa-details-on";
+      style.textContent = "#qa-chat .qa-debug { display: block; }";
+      document.head.appendChild(style);
+    } else if (!on && style) style.remove();
+    return [];
+  };
 }
