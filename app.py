@@ -118,6 +118,17 @@ def fit_question(message: str) -> tuple[str, str | None]:
     return q.text, f"{q.notice}：{chat.echo(q.text, 80)}" if q.notice else None
 
 
+def _ask(engine, question: str, history: list[str], documents: list[str] | None):
+    """``engine.ask`` with the chat's history and the chosen documents, where it takes them."""
+    kwargs = _supported(engine.ask, history=history, documents=documents)
+    if documents and "documents" not in kwargs:
+        # stopgap until the engine filters by document: rank widely, keep the chosen documents
+        from qa.answer import compose
+        hits = [h for h in engine.search(question, k=100) if h.doc_id in documents][:K]
+        return compose(prepare_query(question).text, hits)
+    return engine.ask(question, k=K, **kwargs)
+
+
 def _trace(engine, question: str, answer, cards) -> chat.Trace:
     """What retrieval decided, for "检索详情" (best effort: the engine's internals may vary)."""
     terms = []
@@ -211,10 +222,9 @@ def build_app(engine, *, llm_module=None, llm_config=None, corpus: Path | None =
         live[session] = (conv, questions)  # updated in place as the answer streams
         busy = gr.update(value="回答中…", interactive=False)
         yield "", conv, conv, gr.skip(), gr.skip(), _hint(), busy, gr.update(visible=True)
-        kwargs = _supported(lib.engine.ask, history=questions[-4:], documents=documents or None)
         try:
             with lib.lock:
-                answer = lib.engine.ask(question, k=K, **kwargs)
+                answer = _ask(lib.engine, question, questions[-4:], documents or None)
         except QAError as err:
             conv[-1] = chat.answer_message(answer_id, f"⚠️ 这个问题无法处理：{err}", [])
             yield gr.skip(), conv, conv, questions, _saved(conv, questions), gr.skip(), *_idle()
@@ -309,32 +319,27 @@ def build_app(engine, *, llm_module=None, llm_config=None, corpus: Path | None =
     def add_documents(paths, progress=gr.Progress()):
         if not paths:
             return gr.skip(), gr.skip(), gr.skip(), _hint("请选择要上传的文件。")
-        add_files = _library_fn("add_files")
+        paths = [Path(p) for p in paths]
         try:
-            progress(0.1, desc="保存文件")
-            added = add_files(lib.corpus, [Path(p) for p in paths],
-                              **_supported(add_files, limits=None))
-            progress(0.3, desc="建立索引（新文档）")
+            progress(0.05, desc="检查并保存文件")
+            # Gradio keeps an upload under its original (unsafe) name: add_files sanitises it
+            added = qa.add_files(lib.corpus, paths, names=[p.name for p in paths])
+            progress(0.3, desc="为新文档建立索引")
             lib.refresh()
         except QAError as err:
             return gr.skip(), gr.skip(), gr.skip(), _hint(f"⚠️ {err}")
-        progress(1.0)
-        names = "、".join(Path(p).name for p in added)
-        return *library_view(), _hint(f"已加入：{names}")
+        progress(1.0, desc="完成")
+        return *library_view(), _hint(f"已加入文档库：{'、'.join(p.name for p in added)}")
 
     def remove_doc(doc_id):
         if not doc_id:
             return gr.skip(), gr.skip(), gr.skip(), _hint("请先选择要删除的文档。")
-        remove = _library_fn("remove_document")
         try:
-            if remove is library.remove_document:
-                remove(lib.corpus, doc_id, lib.documents())
-            else:
-                remove(lib.corpus, doc_id)
+            qa.remove_document(lib.corpus, doc_id)
             lib.refresh()
         except QAError as err:
             return gr.skip(), gr.skip(), gr.skip(), _hint(f"⚠️ {err}")
-        return *library_view(), _hint(f"已删除：{doc_id}")
+        return *library_view(), _hint(f"已从文档库删除：{doc_id}")
 
     with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
         conv = gr.State([])
@@ -423,15 +428,6 @@ def build_app(engine, *, llm_module=None, llm_config=None, corpus: Path | None =
         gr.api(ask, api_name="ask")
     demo.qa_library = lib  # the reader route reads documents through it
     return demo
-
-
-def _library_fn(name: str):
-    """``qa.library.<name>`` when it exists, else the stand-in in qa.web.library."""
-    try:
-        from qa import library as core
-        return getattr(core, name)
-    except (ImportError, AttributeError):
-        return getattr(library, name)
 
 
 def reader_route(lib: Library) -> Route:

@@ -386,3 +386,76 @@ def test_axe_no_serious_violations_on_landing_and_after_an_answer(page):
     ask(page, Q1)
     answers(page).first.locator("details.qa-debug")  # present, hidden by default
     assert _serious(page) == []
+
+
+# ---------------------------------------------------------------- the document library
+
+
+FLOWER_DOC = """# 2025年花卉产业发展情况报告
+
+## 一、总体情况
+
+2025年，本区花卉种植面积达到三千亩，郁金香主题花展接待游客十二万人次。
+
+## 二、下一步安排
+
+继续举办郁金香文化节，建设花卉交易中心，推动花卉产业与乡村旅游融合发展。
+"""
+
+
+@pytest.fixture(scope="module")
+def library_app(tmp_path_factory):
+    """The app over a corpus of its own (the report), which the tests add to and remove from."""
+    root = tmp_path_factory.mktemp("library")
+    corpus = root / "corpus"
+    corpus.mkdir()
+    for f in (ROOT / "corpus").iterdir():
+        shutil.copyfile(f, corpus / f.name)
+    with running_app("app-library.log", "--corpus", str(corpus), "--index", str(root / "index")) as url:
+        yield url, corpus
+
+
+def choose(page, dropdown: str, label_part: str) -> None:
+    """Pick the option containing ``label_part`` in Gradio's dropdown ``dropdown``."""
+    page.locator(f"{dropdown} input").click()
+    page.locator('[data-testid="dropdown-option"]', has_text=label_part).first.click()
+    page.keyboard.press("Escape")
+
+
+def test_upload_list_filter_and_remove_a_document(browser, library_app, tmp_path):
+    url, corpus = library_app
+    page = new_page(browser, url)
+    try:
+        page.locator("#qa-library").get_by_text("文档库").first.click()
+        table = page.locator("#qa-docs table")
+        table.wait_for()
+        assert table.locator("tbody tr").count() == 1
+        report = table.locator("tbody tr").first.inner_text()
+        assert "通州区" in report and "txt" in report
+
+        upload = tmp_path / "花卉 报告<2025>.md"
+        upload.write_text(FLOWER_DOC, encoding="utf-8")
+        page.locator("#qa-upload input[type=file]").set_input_files(str(upload))
+        row = table.locator("tbody tr", has_text="花卉产业")
+        row.wait_for(timeout=600_000)  # copied, then the index follows
+        cells = row.locator("td").all_inner_texts()
+        assert cells[0] == "2025年花卉产业发展情况报告" and cells[3] == "md" and int(cells[2]) >= 1
+        saved = [p.name for p in corpus.iterdir()]
+        assert len(saved) == 2 and not any("<" in n or " " in n for n in saved), saved  # sanitised
+        page.locator("#qa-lib-status", has_text="已加入").wait_for()
+
+        # the selector limits the search to the chosen document
+        choose(page, "#qa-doc-filter", "花卉产业")
+        ask(page, "郁金香主题花展接待了多少游客")
+        titles = page.locator("#qa-evidence .qa-card .qa-title").all_inner_texts()
+        assert titles and all(t == "2025年花卉产业发展情况报告" for t in titles)
+        assert "十二万" in page.locator("#qa-evidence").inner_text()
+
+        # remove it: gone from the list and from the corpus
+        choose(page, "#qa-doc-remove", "花卉产业")
+        page.locator("#qa-remove").click()
+        page.locator("#qa-lib-status", has_text="已从文档库删除").wait_for(timeout=600_000)
+        assert table.locator("tbody tr").count() == 1
+        assert [p.name for p in corpus.iterdir()] == [p.name for p in (ROOT / "corpus").iterdir()]
+    finally:
+        page.context.close()

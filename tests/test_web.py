@@ -9,10 +9,10 @@ import re
 import pytest
 
 from qa.types import Answer, Citation, Document, Hit, Span
-from qa.web import cards as render
+from qa.web import cards as webcards
 from qa.web import chat, reader
 from qa.web.guard import RequestGuard, UploadPolicy, same_origin
-from qa.web.library import documents_html, sanitize_name
+from qa.web.library import documents_html
 from qa.web.markdown import markdown_html
 
 TEXT = "总体要求。加快建设交通“一张网”，实现厂通路及跨潮白河大桥通车，大力推进地铁22号线建设。其他内容。"
@@ -54,28 +54,28 @@ def strip_tags(s: str) -> str:
 
 
 def test_highlight_marks_sentence_and_nests_terms():
-    out = render.highlight_html("abcdefgh", [Span(2, 6, "sentence"), Span(4, 8, "term")])
+    out = webcards.highlight_html("abcdefgh", [Span(2, 6, "sentence"), Span(4, 8, "term")])
     assert out == 'ab<mark>cd<strong class="qa-term">ef</strong></mark><strong class="qa-term">gh</strong>'
 
 
 def test_highlight_merges_overlaps_and_clamps():
-    out = render.highlight_html("abcdef", [Span(1, 3), Span(2, 4), Span(-5, 0), Span(5, 99)])
+    out = webcards.highlight_html("abcdef", [Span(1, 3), Span(2, 4), Span(-5, 0), Span(5, 99)])
     assert out == "a<mark>bcd</mark>e<mark>f</mark>"
 
 
 def test_highlight_no_spans_is_just_escaped():
-    assert render.highlight_html("a<b>&c") == "a&lt;b&gt;&amp;c"
+    assert webcards.highlight_html("a<b>&c") == "a&lt;b&gt;&amp;c"
 
 
 def test_highlight_escapes_inside_marks():
-    out = render.highlight_html("x<script>y", [Span(1, 9, "sentence")])
+    out = webcards.highlight_html("x<script>y", [Span(1, 9, "sentence")])
     assert out == "x<mark>&lt;script&gt;</mark>y"
     assert "<script" not in out
 
 
 def test_highlight_keeps_text():
     spans = make_hit().highlights
-    assert strip_tags(render.highlight_html(PASSAGE, spans)) == PASSAGE
+    assert strip_tags(webcards.highlight_html(PASSAGE, spans)) == PASSAGE
 
 
 # ---------------------------------------------------------------- cards and panel
@@ -87,7 +87,7 @@ def test_cards_follow_citation_numbers():
         Citation(2, "plan", hit1.section, hit1.start, hit1.end, hit1.text),
         Citation(1, "plan", (), 0, 5, TEXT[:5]),
     ), (hit1, hit2))
-    cards = render.cards_for_answer(answer, lookup)
+    cards = webcards.cards_for_answer(answer, lookup)
     assert [c.n for c in cards] == [2, 1]
     assert cards[0].text == PASSAGE and cards[0].title == DOC.title
     assert cards[0].relevance == 1.0 and cards[1].relevance == 0.5
@@ -99,27 +99,27 @@ def test_citation_narrower_than_hit_marks_the_cited_range():
     hit = make_hit(highlights=(Span(0, 2, "term"),))
     c0 = P_START + SENT
     answer = Answer("q", "x [1]", (Citation(1, "plan", hit.section, c0, c0 + 5, TEXT[c0:c0 + 5]),), (hit,))
-    (card,) = render.cards_for_answer(answer, lookup)
-    html = render.cards_html([card])
+    (card,) = webcards.cards_for_answer(answer, lookup)
+    html = webcards.cards_html([card])
     assert re.findall(r"<mark>(.*?)</mark>", html)[0] == TEXT[c0:c0 + 5]
 
 
 def test_citation_without_hit_still_renders():
     answer = Answer("q", "x [1]", (Citation(1, "gone", ("一、",), 3, 9, "引用<文本>"),), ())
-    (card,) = render.cards_for_answer(answer, lookup)
+    (card,) = webcards.cards_for_answer(answer, lookup)
     assert card.title == "gone" and card.score is None
-    html = render.cards_html([card])
+    html = webcards.cards_html([card])
     assert "<mark>引用&lt;文本&gt;</mark>" in html
 
 
 def test_no_citations_falls_back_to_hits():
     answer = Answer("q", "没有找到", (), (make_hit(), make_hit(score=0.2)), covered=False)
-    assert [c.n for c in render.cards_for_answer(answer, lookup)] == [1, 2]
+    assert [c.n for c in webcards.cards_for_answer(answer, lookup)] == [1, 2]
 
 
 def test_panel_card_contents():
-    (card,) = render.cards_for_hits([make_hit()], lookup)
-    html = render.cards_html([card])
+    (card,) = webcards.cards_for_hits([make_hit()], lookup)
+    html = webcards.cards_html([card])
     assert '<span class="qa-n">1</span>' in html
     assert "通州区2024年计划报告" in html
     assert "二、2024年工作 › （三）协同发展" in html
@@ -135,14 +135,14 @@ def test_panel_card_contents():
 
 
 def test_panel_not_covered_says_closest_matches():
-    (card,) = render.cards_for_hits([make_hit()], lookup)
-    assert "最接近" in render.cards_html([card], covered=False)
-    assert "最接近" not in render.cards_html([card], covered=True)
+    (card,) = webcards.cards_for_hits([make_hit()], lookup)
+    assert "最接近" in webcards.cards_html([card], covered=False)
+    assert "最接近" not in webcards.cards_html([card], covered=True)
 
 
 def test_relevance_is_bounded():
-    cards = render.cards_for_hits([make_hit(score=1.3), make_hit(score=2.6)], lookup)
-    html = render.cards_html(cards)
+    cards = webcards.cards_for_hits([make_hit(score=1.3), make_hit(score=2.6)], lookup)
+    html = webcards.cards_html(cards)
     widths = [int(w) for w in re.findall(r"width:(\d+)%", html)]
     assert widths == [50, 100] and "1.300" in html and "130" not in re.findall(r"(\d+)%", html)
 
@@ -150,7 +150,7 @@ def test_relevance_is_bounded():
 def test_panel_escapes_every_corpus_string():
     evil = "<img src=x onerror=alert(1)>"
     hit = make_hit(text=evil, highlights=(Span(0, 4, "sentence"),), section=(evil,), doc_id=evil, paragraph=(0, 0))
-    html = render.cards_html(render.cards_for_hits([hit], lambda _id: Document(_id, evil, evil)))
+    html = webcards.cards_html(webcards.cards_for_hits([hit], lambda _id: Document(_id, evil, evil)))
     assert "<img" not in html
     assert html.count("&lt;img") == 4  # title, section (title attribute and text), passage
 
@@ -159,7 +159,7 @@ def test_missing_document_lookup_error_is_tolerated():
     def boom(_):
         raise KeyError("no such document")
 
-    (card,) = render.cards_for_hits([make_hit()], boom)
+    (card,) = webcards.cards_for_hits([make_hit()], boom)
     assert card.title == "plan" and card.paragraph == ""
 
 
@@ -199,7 +199,7 @@ def test_user_message_is_escaped_once_and_long_ones_keep_both_ends():
 def test_answer_message_carries_its_sources_and_clean_copy_text():
     hit = make_hit()
     answer = Answer("q", "**要点**：厂通路通车 [1]。", (Citation(1, "plan", hit.section, hit.start, hit.end, hit.text),), (hit,))
-    cards = render.cards_for_answer(answer, lookup)
+    cards = webcards.cards_for_answer(answer, lookup)
     trace = chat.Trace("q", ("交通",), ("违法",), "plan", (chat.TraceRow(1, hit.section, 0.8, 0.7, 1.5),))
     html = chat.answer_message("a1", answer.text, cards, understood="那2023年呢 → 2023年交通", trace=trace)["content"]
     assert 'class="qa-ref"' in html and '<details class="qa-sources">' in html
@@ -254,12 +254,6 @@ def test_reader_ignores_bad_offsets_and_marks():
 
 
 # ---------------------------------------------------------------- the library panel
-
-
-def test_sanitize_name():
-    assert sanitize_name("../../etc/passwd.md") == "passwd.md"
-    assert sanitize_name("C:\\x\\报告 2024<script>.DOCX") == "报告_2024_script.docx"
-    assert sanitize_name("....pdf") == "document.pdf"
 
 
 def test_documents_table_escapes():
