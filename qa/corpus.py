@@ -126,7 +126,13 @@ def read_document(path: Path, doc_id: str, limits: Limits) -> tuple[Document, st
         data = path.read_bytes()
     except OSError as exc:
         raise CorpusError(f"{doc_id}: cannot read ({exc.strerror or exc})") from None
-    reading = read(data, doc_id)
+    try:
+        reading = read(data, doc_id)
+    except CorpusError:
+        raise
+    except Exception as exc:  # a file no reader foresaw: skip it with the reason, keep the rest
+        log.debug("reading %s failed", doc_id, exc_info=True)
+        raise CorpusError(f"{doc_id}: 无法读取（{type(exc).__name__}: {exc}）；文件可能已损坏") from None
     warnings += reading.warnings
     if not reading.text:
         raise CorpusError(f"{doc_id}: no text（文件中没有文字）")

@@ -68,7 +68,7 @@ def read(data: bytes, name: str) -> Reading:
     try:
         import docx
         document = docx.Document(io.BytesIO(data))
-    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
+    except (zipfile.BadZipFile, KeyError, ValueError, SyntaxError) as exc:  # lxml's XMLSyntaxError too
         raise CorpusError(f"{name}: 不是有效的 .docx 文件（{exc}）；请用 Word 或 WPS 打开后另存为 .docx") from None
     from docx.table import Table
 

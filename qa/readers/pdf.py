@@ -11,6 +11,7 @@ excepted), the font size changes or the gap between lines grows.
 from __future__ import annotations
 
 import io
+import logging
 import re
 import statistics
 from collections import Counter
@@ -18,6 +19,8 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from ..errors import CorpusError
+
+log = logging.getLogger(__name__)
 from .common import Reading, assemble, clean_line, table_lines
 
 
@@ -188,8 +191,6 @@ def _with_tables(lines: list[Line], tables: list[Line]) -> list[Line]:
 def _ruled_tables(data: bytes, page_index: int, textpage, height: float) -> list[Line]:
     """The ruled tables of a page, found by pdfplumber (MIT), their cells read by pdfium: one
     Line per table whose text is its rows as "列名：值" lines."""
-    import logging
-
     import pdfplumber
     logging.getLogger("pdfminer").setLevel(logging.ERROR)
     out = []
@@ -256,7 +257,10 @@ def _pages(data: bytes, name: str) -> tuple[list[Page], str]:
                 boxes.append((l, b, r, t, raw.FPDFText_GetFontSize(tp.raw, i) or (t - b)))
             flush()
             if any(True for _ in page.get_objects(filter=[raw.FPDF_PAGEOBJ_PATH], max_depth=1)):
-                lines = _with_tables(lines, _ruled_tables(data, len(pages), tp, height))
+                try:
+                    lines = _with_tables(lines, _ruled_tables(data, len(pages), tp, height))
+                except Exception as exc:  # pdfminer cannot parse it: the lines stay as they are
+                    log.warning("%s: page %d: tables not read (%s)", name, len(pages) + 1, exc)
             pages.append(Page(tuple(lines), width, height))
             tp.close()
             page.close()
