@@ -35,7 +35,7 @@ from starlette.routing import Route  # noqa: E402
 import qa  # noqa: E402
 from qa.launch import port_problem  # noqa: E402
 from qa.errors import InputError, QAError  # noqa: E402
-from qa.query import MAX_QUERY_CHARS, MAX_RAW_CHARS, k_from_request, prepare_query  # noqa: E402
+from qa.query import MAX_QUERY_CHARS, MAX_RAW_CHARS, encodable, k_from_request, prepare_query  # noqa: E402
 from qa.web import cards as webcards  # noqa: E402
 from qa.web import chat, library, reader  # noqa: E402
 from qa.web.guard import RequestGuard, UploadPolicy  # noqa: E402
@@ -110,11 +110,11 @@ def fit_question(message: str) -> tuple[str, str | None]:
     Cheap for any size (``prepare_query`` looks at the last ``MAX_RAW_CHARS`` characters only),
     and done before the engine's lock."""
     if len(message) <= MAX_QUERY_CHARS:
-        return message, None
+        return encodable(message), None  # it is kept in the conversation: JSON-safe
     try:
         q = prepare_query(message, keep="last_sentence")
     except QAError:
-        return message[-MAX_RAW_CHARS:], None  # the engine will say what is wrong with it
+        return encodable(message[-MAX_RAW_CHARS:]), None  # the engine will say what is wrong with it
     return q.text, f"{q.notice}：{chat.echo(q.text, 80)}" if q.notice else None
 
 

@@ -23,6 +23,7 @@ _HANGUL = r"\u1100-\u11ff\u3130-\u318f\uac00-\ud7af\ua960-\ua97f\ud7b0-\ud7ff"
 _SCRIPTS = {"han": re.compile(f"[{_HAN}]"), "kana": re.compile(f"[{_KANA}]"),
             "hangul": re.compile(f"[{_HANGUL}]"), "latin": re.compile(r"[A-Za-z\u00c0-\u024f]")}
 _SENTENCE = re.compile(r"[^。！？!?；;\n]*(?:[。！？!?；;]+|\n|$)")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _DROPPED = ("Cc", "Cf", "Cs")  # control, format (zero-width), surrogates (unencodable)
 
 Keep = Literal["start", "last_sentence"]
@@ -53,6 +54,12 @@ def clean_text(raw: str) -> str:
     text = "".join(" " if ch.isspace() else ch for ch in raw
                    if ch.isspace() or unicodedata.category(ch) not in _DROPPED)
     return re.sub(r"\s+", " ", text).strip()
+
+
+def encodable(text: str) -> str:
+    """``text`` without lone surrogates (all else kept, line breaks too): safe to encode as UTF-8
+    or JSON, e.g. to echo a question as it was typed."""
+    return text.encode("utf-8", "ignore").decode("utf-8") if _SURROGATE.search(text) else text
 
 
 def last_sentence(text: str) -> str:

@@ -568,3 +568,28 @@ def test_real_engine_takes_surrogates_and_refuses_japanese_honestly(real_engine)
     for question in ("通州区の2024年の地域総生産の成長目標は何ですか", "통주구 교통 프로젝트는?"):
         with pytest.raises(InputError, match="暂不支持"):
             real_engine.ask(question)
+
+
+# ---------------------------------------------------------------- (g) the chat path
+
+@pytest.mark.parametrize("typed", ["交通\ud800", "\udcff北三县\n交通", "\ud83d" * 400 + "交通"])
+def test_a_surrogate_typed_into_the_chat_can_still_be_sent_as_json(typed):
+    """orjson (Gradio's encoder) refuses lone surrogates: the chat stream used to break."""
+    import orjson
+
+    from qa.query import encodable
+    from qa.web import chat
+    orjson.dumps(chat.user_message(typed))
+    assert encodable(typed) == "".join(ch for ch in typed if not "\ud800" <= ch <= "\udfff")
+    assert encodable("北三县\n交通") == "北三县\n交通"
+
+
+@pytest.mark.slow  # imports gradio
+@pytest.mark.parametrize("typed", ["交通\ud800", "\udcff北三县交通有哪些项目", "材料。" * 300 + "\ud800交通？"])
+def test_the_question_kept_in_the_conversation_is_json_safe(typed):
+    import orjson
+    sys.path.insert(0, str(ROOT))
+    import app
+    question, _note = app.fit_question(typed)
+    orjson.dumps([question])
+    assert "交通" in question

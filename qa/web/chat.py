@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from ..query import encodable
 from .cards import Card, cards_html, esc, section_path
 from .markdown import CITE, markdown_html
 
@@ -41,11 +42,12 @@ class Trace:
 
 
 def echo(question: str, limit: int = MAX_ECHO) -> str:
-    """The question as echoed into the chat: a long paste keeps its start and its end."""
+    """The question as echoed into the chat: a long paste keeps its start and its end; lone
+    surrogates (undecodable input) are dropped, or the chat could not be sent as JSON."""
     if len(question) <= limit:
-        return question
+        return encodable(question)
     half = limit // 2
-    return question[:half] + " … " + question[-half:]
+    return encodable(question[:half] + " … " + question[-half:])
 
 
 def user_message(question: str) -> dict:
