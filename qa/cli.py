@@ -217,7 +217,7 @@ def _run(args) -> int:
     _query, questions = _check_input(args)
     if args.command == "index":
         eng = engine_mod.open(args.corpus, args.index, args.model, rebuild=not args.no_rebuild,
-                              force=args.force)
+                              force=args.force, must_save=True)
         m = eng.data.manifest
         print(f"index ok: {m['n_chunks']} passages, {m['n_sentences']} sentences, model {m['model']} "
               f"({m['dim']}-d), {len(eng.documents)} document(s), in {args.index}")

@@ -5,7 +5,9 @@ import logging
 import os
 import sys
 import threading
-from dataclasses import replace
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Sequence
 
 import numpy as np
@@ -13,15 +15,16 @@ import numpy as np
 from .chunking import SplitterSettings
 from .corpus import Limits, load_corpus
 from .embedding import Embedder, load_embedder
-from .errors import IndexFileError, QAError
+from .errors import IndexFileError, InputError, QAError
 from .highlight import highlight, shared_terms
 from .index import (IndexData, build_index, load_index, manifest_for, read_manifest, save_index,
                     stale_reason)
-from .lexical import BM25, abbreviation_phrases, mine_terms, tokenizer_for
+from .lexical import abbreviation_phrases, mine_terms, tokenizer_for
 from .multilingual import MultilingualEncoder, is_available, looks_english
 from .query import Query, check_k, prepare_query
-from .search import Ranked, SearchParams, dense_scores, rank, time_intent
-from .structure import period
+from .search import Ranked, SearchParams, rank, time_intent
+from .store import Store, StoreConfig, Where, store_config
+from .store.faiss import FaissStore
 from .types import Answer, Document, Hit
 
 log = logging.getLogger(__name__)
@@ -46,38 +49,93 @@ class _ProgressBar:
             self._bar.close()
 
 
+CANDIDATES = 100  # passages taken from each signal (dense, lexical) before fusion
+
+
+@dataclass(frozen=True)
+class Scored:
+    """The candidate passages of one query (union of the dense and lexical top lists) with their
+    exact dense, BM25 and match scores; ``query_vector`` in ``space`` scores their sentences."""
+
+    ids: np.ndarray
+    dense: np.ndarray
+    bm25: np.ndarray
+    match: np.ndarray
+    query_vector: np.ndarray
+    space: str = "main"
+
+
+class _ReadWriteLock:
+    """Many searches at once, or one refresh swapping the corpus state."""
+
+    def __init__(self):
+        self._cond = threading.Condition()
+        self._readers = 0
+        self._writing = False
+
+    @contextmanager
+    def reading(self):
+        with self._cond:
+            while self._writing:
+                self._cond.wait()
+            self._readers += 1
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._readers -= 1
+                self._cond.notify_all()
+
+    @contextmanager
+    def writing(self):
+        with self._cond:
+            while self._writing:
+                self._cond.wait()
+            self._writing = True
+            while self._readers:
+                self._cond.wait()
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._writing = False
+                self._cond.notify_all()
+
+
 class Engine:
     """Search and answer over one corpus. Build with :func:`open`; safe to share between threads."""
 
-    def __init__(self, docs: Sequence[Document], data: IndexData, embedder: Embedder,
+    def __init__(self, docs: Sequence[Document], data: "IndexData | Store", embedder: Embedder,
                  params: SearchParams = SearchParams(), cross=None, user_dictionary: bool = True):
-        self._docs = {d.id: d for d in docs}
-        self._texts = [d.text for d in docs]
-        self.data = data
+        store = data if isinstance(data, Store) else FaissStore(data)
         self.embedder = embedder
-        self.cross = cross if data.cross_passage_vectors is not None else None
         self.params = params
         self._lock = threading.Lock()
-        chunks = data.chunks
+        self._rw = _ReadWriteLock()
+        self._refreshing = threading.Lock()
+        self._opened: dict | None = None  # how open() made this engine (for refresh)
+        self._install(docs, store, cross, user_dictionary)
+
+    def _install(self, docs: Sequence[Document], store: "Store", cross, user_dictionary: bool = True) -> None:
+        """Take ``docs`` and ``store`` as the engine's corpus state."""
+        if not user_dictionary:  # ablation: tokens without the dictionary mined from the corpus
+            plain = tokenizer_for(())
+            data = store.data
+            data = replace(data, tokens=tuple(tuple(plain.words(f"{c.context} {c.text}")) for c in data.chunks))
+            store = FaissStore(data)
+        self._docs = {d.id: d for d in docs}
+        self._texts = [d.text for d in docs]
+        self.store = store
+        self.cross = cross if store.data.manifest.get("cross_model") and cross is not None else None
         self.tokenizer = tokenizer_for(tuple(mine_terms(d.text for d in docs)) if user_dictionary else ())
+        self.bm25 = store.lexicon
         self._context_cache: dict[str, list[str]] = {}
-        self._chunk_tokens = [self.tokenizer.words(f"{c.context} {c.text}") for c in chunks]
-        self.bm25 = BM25(self._chunk_tokens)
-        self._sentence_chunk = np.array([i for i, _s, _e in data.sentences], dtype=np.int64)
-        self._chunk_sentences: list[list[int]] = [[] for _ in chunks]
-        self._sentence_tokens: list[frozenset[str]] = []
-        self._is_lead: list[bool] = []
-        for j, (i, s, e) in enumerate(data.sentences):
-            chunk, text = chunks[i], self._docs[chunks[i].doc_id].text[s:e]
-            self._chunk_sentences[i].append(j)
-            # a sentence is read with its passage's context: "交通…" under "与北三县一体化…"
-            # answers 北三县交通
-            self._sentence_tokens.append(frozenset(self.tokenizer.words(text))
-                                         | frozenset(self._context_tokens(chunk.context)))
-            # a paragraph's lead sentence is its sub-heading (already in the section path): it is
-            # highlighted only when a passage has nothing else
-            self._is_lead.append(bool(chunk.section) and text.rstrip("。！？") == chunk.section[-1])
-        self._periods = [period(c.section) for c in chunks]
+        self._sentence_cache: dict[int, tuple[frozenset[str], bool]] = {}
+
+    @property
+    def data(self) -> IndexData:
+        """The catalogue: chunks, sentences, tokens (and vectors with the FAISS store)."""
+        return self.store.data
 
     # ------------------------------------------------------------------ public API
     @property
@@ -95,18 +153,36 @@ class Engine:
         self.embedder.embed_query("预热")
         return self
 
-    def search(self, query: str, k: int = 5, *, params: SearchParams | None = None) -> list[Hit]:
-        """The ``k`` passages that best answer ``query``, best first, with highlights."""
+    def search(self, query: str, k: int = 5, *, params: SearchParams | None = None,
+               documents: Sequence[str] | None = None) -> list[Hit]:
+        """The ``k`` passages that best answer ``query``, best first, with highlights; with
+        ``documents`` (ids), only passages of those documents."""
         k = check_k(k)
         q = prepare_query(query)
-        return self._search(q, k, params or self.params)
+        return self._search(q, k, params or self.params, documents=documents)
 
-    def ask(self, question: str, k: int = 5, *, history=()) -> Answer:
+    def ask(self, question: str, k: int = 5, *, history=(), documents: Sequence[str] | None = None) -> Answer:
         """A short answer composed from the best passages, with numbered citations."""
         from .answer import compose
 
         q = prepare_query(question)
-        return compose(q.text, self._search(q, check_k(k), self.params))
+        return compose(q.text, self._search(q, check_k(k), self.params, documents=documents))
+
+    def refresh(self) -> bool:
+        """Pick up corpus changes (files added, changed or removed) in a running app: a cheap check
+        of the corpus files' names, sizes and modification times, and when they changed, an
+        incremental update (only new or changed documents are embedded). True when it changed."""
+        opened = self._opened
+        if opened is None or corpus_state(opened["corpus"]) == opened["state"]:
+            return False
+        with self._refreshing:
+            if corpus_state(opened["corpus"]) == self._opened["state"]:
+                return False  # another thread refreshed meanwhile
+            fresh = open(**{k: v for k, v in opened.items() if k != "state"}, progress=False)
+            with self._rw.writing():
+                self._install(fresh.documents, fresh.store, fresh.cross)
+                self._opened = fresh._opened
+        return True
 
     # ------------------------------------------------------------------ internals
     def _context_tokens(self, context: str) -> list[str]:
@@ -128,94 +204,177 @@ class Engine:
                     extra += [w for w in tok.words(phrase) if w in self.bm25.idf]
         return tokens + [w for w in dict.fromkeys(extra) if w not in tokens]
 
-    def scores(self, q: Query, params: SearchParams, tokens: Sequence[str] | None = None,
-               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Dense, BM25 and match scores per passage, and similarity per sentence."""
+    def scores(self, q: Query, params: SearchParams, tokens: Sequence[str] | None = None, *,
+               where: Where | None = None, candidates: int = CANDIDATES) -> Scored:
+        """The candidate passages for ``q``: the top ``candidates`` of the dense and of the lexical
+        signal (within ``where``), each scored exactly on both, plus the match score."""
         if tokens is None:
             tokens = self.query_tokens(q.text, params.expand_abbreviations)
-        if self.crosslingual(q, params):  # English question, Chinese report
-            with self._lock:
-                qv = self.cross.embed([q.text], kind="query")[0]
-            passage_sim = self.data.cross_passage_vectors @ qv
-            sentence_sim = self.data.cross_sentence_vectors @ qv
-        else:
-            with self._lock:  # one encoder call at a time: torch on 2 cores gains nothing from more
-                qv = self.embedder.embed_query(q.text)
-            passage_sim = self.data.passage_vectors @ qv
-            sentence_sim = self.data.sentence_vectors @ qv
-        dense = dense_scores(passage_sim, sentence_sim, self._sentence_chunk, params.sentence_weight)
-        return dense, self.bm25.scores(tokens), self.bm25.match(tokens), sentence_sim
+        cross = self.crosslingual(q, params)  # English question, Chinese report
+        with self._lock:  # one encoder call at a time: torch on 2 cores gains nothing from more
+            qv = self.cross.embed([q.text], kind="query")[0] if cross else self.embedder.embed_query(q.text)
+        space, w = ("cross" if cross else "main"), params.sentence_weight
+        dense = self.store.dense(qv, candidates, space=space, sentence_weight=w, where=where)
+        lexical = self.store.lexical(tokens, candidates, where=where)
+        ids = np.union1d(dense.ids, lexical.ids)
+        dense_s = self.store.dense_scores(qv, ids, space=space, sentence_weight=w)
+        bm25 = self.store.lexical_scores(tokens, ids)
+        return Scored(ids, dense_s, bm25, self.bm25.match(tokens, ids), qv, space)
 
     def crosslingual(self, q: Query, params: SearchParams) -> bool:
         """Whether ``q`` is an English question answered through the cross-lingual encoder."""
         return self.cross is not None and params.use_cross and looks_english(q.text)
 
-    def _search(self, q: Query, k: int, params: SearchParams) -> list[Hit]:
-        tokens = self.query_tokens(q.text, params.expand_abbreviations)
-        dense, bm25, match, sentence_sim = self.scores(q, params, tokens)
-        if self.crosslingual(q, params) and params.fusion != "bm25":
-            # English words never match the Chinese text: BM25 would only add noise from numbers
-            # (29 English questions: hit@5 0.97 → 1.00, MRR 0.82 → 0.87 with dense alone)
-            params = replace(params, fusion="dense")
-        ranked = rank(dense, bm25, match, self._periods, params, time_intent(q.text), k=k)
-        return [self._hit(r, sentence_sim, tokens, q.text) for r in ranked]
+    def where(self, documents: Sequence[str] | None = None) -> Where | None:
+        """The store filter for ``documents`` (ids); unknown ids are refused."""
+        if documents is None:
+            return None
+        if isinstance(documents, str):
+            documents = [documents]
+        unknown = [d for d in documents if d not in self._docs]
+        if unknown:
+            raise InputError(f"没有这些文档：{', '.join(map(repr, unknown))}（现有：{', '.join(self._docs)}）")
+        return Where.of(documents=documents)
+
+    def _search(self, q: Query, k: int, params: SearchParams, *,
+                documents: Sequence[str] | None = None) -> list[Hit]:
+        with self._rw.reading():
+            where = self.where(documents)
+            tokens = self.query_tokens(q.text, params.expand_abbreviations)
+            scored = self.scores(q, params, tokens, where=where, candidates=max(CANDIDATES, k))
+            if self.crosslingual(q, params) and params.fusion != "bm25":
+                # English words never match the Chinese text: BM25 would only add noise from numbers
+                # (29 English questions: hit@5 0.97 → 1.00, MRR 0.82 → 0.87 with dense alone)
+                params = replace(params, fusion="dense")
+            periods = [self.store.periods[i] for i in scored.ids]
+            ranked = rank(scored.dense, scored.bm25, scored.match, periods, params, time_intent(q.text), k=k)
+            ranked = [replace(r, index=int(scored.ids[r.index])) for r in ranked]
+            return [self._hit(r, scored, tokens, q.text) for r in ranked]
+
+    def _sentence_info(self, j: int) -> tuple[frozenset[str], bool]:
+        """A sentence's tokens (read with its passage's context) and whether it leads its paragraph."""
+        info = self._sentence_cache.get(j)
+        if info is None:
+            i, s, e = self.data.sentences[j]
+            chunk = self.data.chunks[i]
+            text = self._docs[chunk.doc_id].text[s:e]
+            # a sentence is read with its passage's context: "交通…" under "与北三县一体化…"
+            # answers 北三县交通; a paragraph's lead sentence is its sub-heading (already in the
+            # section path): it is highlighted only when a passage has nothing else
+            info = (frozenset(self.tokenizer.words(text)) | frozenset(self._context_tokens(chunk.context)),
+                    bool(chunk.section) and text.rstrip("。！？") == chunk.section[-1])
+            self._sentence_cache[j] = info
+        return info
 
     def _sentence_relevance(self, j: int, sim: float, tokens: Sequence[str]) -> float:
         toks = set(tokens)
-        if self._is_lead[j]:
+        sentence_tokens, is_lead = self._sentence_info(j)
+        if is_lead:
             return sim - 1.0
         if not toks:
             return sim
         idf, top = self.bm25.idf, self.bm25.max_idf
         total = sum(idf.get(t, top) for t in toks)
-        have = sum(idf.get(t, top) for t in toks if t in self._sentence_tokens[j])
+        have = sum(idf.get(t, top) for t in toks if t in sentence_tokens)
         return sim + 0.5 * have / total
 
-    def _hit(self, r: Ranked, sentence_sim: np.ndarray, tokens: Sequence[str], query: str) -> Hit:
+    def _hit(self, r: Ranked, scored: Scored, tokens: Sequence[str], query: str) -> Hit:
         c = self.data.chunks[r.index]
-        sents = self._chunk_sentences[r.index]
+        first, end = self.data.sentence_bounds[r.index]
+        sents = range(int(first), int(end))
+        sims = self.store.sentence_scores(scored.query_vector, np.arange(first, end), space=scored.space)
         spans = [(self.data.sentences[j][1] - c.start, self.data.sentences[j][2] - c.start) for j in sents]
-        rel = [self._sentence_relevance(j, float(sentence_sim[j]), tokens) for j in sents]
+        rel = [self._sentence_relevance(j, float(sim), tokens) for j, sim in zip(sents, sims)]
         terms = shared_terms(query, c.text, tokens) + list(tokens)
         return Hit(text=c.text, score=r.score, doc_id=c.doc_id, section=c.section, start=c.start,
                    end=c.end, highlights=highlight(c.text, spans, rel, terms), paragraph=c.paragraph,
                    scores={"dense": r.dense, "bm25": r.bm25, "match": r.match})
 
 
+def corpus_state(folder: str | os.PathLike) -> tuple:
+    """Names, sizes and modification times of the files under ``folder``: cheap to take and compare
+    (a stat per file, no reading), so a running app can check it on every request."""
+    root = Path(folder)
+    try:
+        paths = sorted(p for p in root.rglob("*") if not p.name.startswith("."))
+        out = []
+        for p in paths:
+            st = p.stat()
+            if p.is_file():
+                out.append((p.relative_to(root).as_posix(), st.st_size, st.st_mtime_ns))
+        return tuple(out)
+    except OSError:
+        return ("unreadable",)
+
+
 def open(corpus: str | os.PathLike = "corpus", index: str | os.PathLike = "index",  # noqa: A001
          model: str | None = None, *, rebuild: bool = True, embedder: Embedder | None = None,
          settings: SplitterSettings = SplitterSettings(), params: SearchParams = SearchParams(),
          progress: bool = True, force: bool = False, cross="auto", limits: Limits | None = None,
-         ) -> Engine:
+         store: "str | StoreConfig | None" = None, must_save: bool = False) -> Engine:
     """Open the engine over ``corpus``, loading the index in ``index`` or (re)building it when it is
-    missing, stale (corpus, model or settings changed) or damaged. With ``rebuild=False`` a missing,
-    stale or damaged index raises IndexFileError instead; ``force=True`` always rebuilds.
+    missing, stale (corpus, model or settings changed) or damaged. After a corpus change only new
+    or changed documents are embedded. With ``rebuild=False`` a missing, stale or damaged index
+    raises IndexFileError instead; ``force=True`` always rebuilds everything. ``must_save=True``
+    makes a failure to save the index an IndexFileError (otherwise it is served from memory).
 
     ``cross`` is the cross-lingual encoder for English questions: "auto" uses the multilingual
     encoder when its package is installed (and no custom ``embedder`` was given); None disables it.
     ``limits`` are the per-file size limits (default: ``qa.Limits.from_env()``).
+    ``store`` is "faiss" (default) or "qdrant", or a :class:`qa.store.StoreConfig`; None reads
+    $QA_STORE (see ``qa.store.store_config``).
     """
+    config = store_config(store)
+    state = corpus_state(corpus)
     docs, fingerprints = load_corpus(corpus, limits)
     if cross == "auto":
         cross = MultilingualEncoder() if embedder is None and is_available() else None
     embedder = embedder or load_embedder(model)
-    expected = manifest_for(fingerprints, embedder, settings, cross)
-    try:
-        reason = stale_reason(read_manifest(index), expected)
-        reason = "rebuild forced" if force else reason
-        data = load_index(index) if reason is None else None
-    except IndexFileError as exc:
-        reason, data = str(exc), None
-    if data is None:
-        if not rebuild:
-            raise IndexFileError(f"index in {index} cannot be used ({reason}); "
-                                 "run `python -m qa index` to rebuild it")
-        log.info("building index in %s (%s)", index, reason)
-        data = build_index(docs, fingerprints, embedder, settings,
-                           progress=_ProgressBar() if progress else None, cross=cross)
-        try:
-            save_index(data, index)
-        except OSError as exc:  # e.g. a read-only folder: serve from memory
-            log.warning("cannot save the index to %s (%s); using it from memory", index, exc)
-    return Engine(docs, data, embedder, params, cross)
+    bar = _ProgressBar() if progress else None
+    if config.kind == "qdrant":
+        from .store.qdrant import open_qdrant
+        st = open_qdrant(config, docs, fingerprints, embedder, settings, cross, index, rebuild=rebuild,
+                         force=force, progress=bar, save=lambda s: _save(s.save, index, must_save))
+    else:
+        st = FaissStore(_faiss_index(docs, fingerprints, embedder, settings, cross, index, rebuild=rebuild,
+                                     force=force, progress=bar, must_save=must_save))
+    engine = Engine(docs, st, embedder, params, cross)
+    engine._opened = dict(corpus=corpus, index=index, model=model, rebuild=rebuild, embedder=embedder,
+                          settings=settings, params=params, cross=cross, limits=limits, store=config,
+                          state=state)
+    return engine
 
+
+def _faiss_index(docs, fingerprints, embedder, settings, cross, index, *, rebuild, force, progress,
+                 must_save) -> IndexData:
+    """The live index if it serves ``docs``, else an updated one (unchanged documents reused)."""
+    expected = manifest_for(fingerprints, embedder, settings, cross, "faiss")
+    data = previous = None
+    try:
+        reason = "rebuild forced" if force else stale_reason(read_manifest(index), expected)
+        if reason is None:
+            data = load_index(index)
+        elif reason == "corpus changed":  # same settings: unchanged documents are reused
+            previous = load_index(index)
+    except IndexFileError as exc:
+        reason = str(exc)
+    if data is not None:
+        return data
+    if not rebuild:
+        raise IndexFileError(f"index in {index} cannot be used ({reason}); "
+                             "run `python -m qa index` to rebuild it")
+    log.info("building index in %s (%s)", index, reason)
+    data = build_index(docs, fingerprints, embedder, settings, progress=progress, cross=cross,
+                       previous=previous)
+    log.info("embedded %d of %d document(s)", len(data.manifest["embedded"]), len(docs))
+    _save(lambda folder: save_index(data, folder), index, must_save)
+    return data
+
+
+def _save(save, index, must_save: bool) -> None:
+    try:
+        save(index)
+    except OSError as exc:  # e.g. a read-only folder: serve from memory, unless saving was the point
+        if must_save:
+            raise IndexFileError(f"无法保存索引到 {index}：{exc.strerror or exc}") from None
+        log.warning("cannot save the index to %s (%s); using it from memory", index, exc)

@@ -1,18 +1,26 @@
-"""Build, save and load the index: passage and sentence vectors (FAISS) plus chunk records.
+"""Build, save and load the index: per-document passages, sentence units, vectors and tokens.
 
 Layout of the index folder::
 
     index/CURRENT            name of the live version folder (replaced atomically)
-    index/v-…/manifest.json  format, model, dimension, splitter settings, corpus and file checksums
+    index/v-…/manifest.json  format, model, dimension, splitter settings, corpus and file checksums,
+                             and per document its content key (sha256 of its cleaned text)
     index/v-…/chunks.json    the passages and their sentence units (plain JSON, never pickle)
+    index/v-…/tokens.json    each passage's BM25 tokens (jieba, with the document's own dictionary)
     index/v-…/passages.faiss, sentences.faiss            the main model's vectors
     index/v-…/xpassages.faiss, xsentences.faiss          the cross-lingual encoder's, when installed
 
+Incremental: everything stored for a document depends only on its text (and the settings in the
+manifest), so a rebuild reuses the entries of unchanged documents by content key and embeds only new
+or changed ones; a removed document's passages are simply not carried over.
+
 A build writes a new version folder, then swaps CURRENT with ``os.replace``: a crash at any moment
-leaves the previous index intact and live.
+leaves the previous index intact and live. Writers take an exclusive lock on the folder; a reader
+whose version is deleted by a writer while it loads retries with the new CURRENT.
 """
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import logging
@@ -21,7 +29,9 @@ import re
 import shutil
 import tempfile
 import time
-from dataclasses import asdict, dataclass
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -30,32 +40,78 @@ import numpy as np
 from .chunking import SplitterSettings, chunk_document
 from .embedding import Embedder, embed_for_index
 from .errors import IndexFileError
+from .lexical import mine_terms, tokenizer_for
+from .store.base import DocumentEntry
 from .types import Chunk, Document
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+TOKENIZER = "jieba-search/document-dictionary/v1"  # how tokens.json was made (in the manifest)
 _SENTENCE = re.compile(r".*?(?:[。！？；!?;]+[”’）)]*|$)", re.S)
 MIN_SENTENCE = 8
-FILES = ("chunks.json", "passages.faiss", "sentences.faiss")
+FILES = ("chunks.json", "tokens.json", "passages.faiss", "sentences.faiss")
 CROSS_FILES = ("xpassages.faiss", "xsentences.faiss")
+LOAD_ATTEMPTS = 5
 
 log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class IndexData:
-    """Everything search needs: chunks, their sentence units and both vector sets."""
+    """The catalogue search needs: chunks, their sentence units, tokens and (FAISS store) vectors.
+
+    Documents are contiguous and in corpus order; so are each chunk's sentences.
+    """
 
     chunks: tuple[Chunk, ...]
     sentences: tuple[tuple[int, int, int], ...]  # (chunk index, start, end) in document offsets
-    passage_vectors: np.ndarray
-    sentence_vectors: np.ndarray
+    passage_vectors: np.ndarray | None
+    sentence_vectors: np.ndarray | None
     manifest: dict
     cross_passage_vectors: np.ndarray | None = None   # cross-lingual (English queries), optional
     cross_sentence_vectors: np.ndarray | None = None
+    tokens: tuple[tuple[str, ...], ...] = ()          # per chunk, BM25 tokens
 
     @property
     def files(self) -> tuple[str, ...]:
         return FILES + (CROSS_FILES if self.cross_passage_vectors is not None else ())
+
+    @cached_property
+    def chunk_docs(self) -> np.ndarray:
+        """Document id of each chunk (object array, for filters)."""
+        return np.array([c.doc_id for c in self.chunks], dtype=object)
+
+    @cached_property
+    def sentence_chunk(self) -> np.ndarray:
+        return np.array([i for i, _s, _e in self.sentences], dtype=np.int64)
+
+    @cached_property
+    def sentence_bounds(self) -> np.ndarray:
+        """``[first, end)`` sentence positions of each chunk, shape (n_chunks, 2)."""
+        first = np.searchsorted(self.sentence_chunk, np.arange(len(self.chunks)), side="left")
+        end = np.searchsorted(self.sentence_chunk, np.arange(len(self.chunks)), side="right")
+        return np.stack([first, end], axis=1).astype(np.int64) if len(self.chunks) else np.zeros((0, 2), np.int64)
+
+    @cached_property
+    def doc_ranges(self) -> dict[str, tuple[int, int]]:
+        """Chunk range ``[first, end)`` of each document."""
+        out: dict[str, list[int]] = {}
+        for i, c in enumerate(self.chunks):
+            out.setdefault(c.doc_id, [i, i])[1] = i + 1
+        return {d: (a, b) for d, (a, b) in out.items()}
+
+    def entries(self) -> dict[str, DocumentEntry]:
+        """This catalogue cut back into per-document entries (by document id)."""
+        keys = self.manifest.get("documents") or {}
+        out = {}
+        for doc_id, (a, b) in self.doc_ranges.items():
+            sa, sb = (int(self.sentence_bounds[a][0]), int(self.sentence_bounds[b - 1][1]))
+            vec = lambda v, lo, hi: None if v is None else v[lo:hi]  # noqa: E731
+            out[doc_id] = DocumentEntry(
+                doc_id, keys.get(doc_id, ""), self.chunks[a:b],
+                tuple((i - a, s, e) for i, s, e in self.sentences[sa:sb]), tuple(self.tokens[a:b]),
+                vec(self.passage_vectors, a, b), vec(self.sentence_vectors, sa, sb),
+                vec(self.cross_passage_vectors, a, b), vec(self.cross_sentence_vectors, sa, sb))
+        return out
 
 
 def sentence_spans(text: str, offset: int = 0) -> list[tuple[int, int]]:
@@ -86,8 +142,17 @@ def passage_input(chunk: Chunk, context: bool) -> str:
     return f"{chunk.context}：{chunk.text}" if context and chunk.context else chunk.text
 
 
+SETTINGS = ("format", "model", "cross_model", "query_prompt", "document_prompt", "splitter", "tokenizer",
+            "store")  # a change in any of these makes every stored entry unusable
+
+
+def content_key(doc: Document) -> str:
+    """What a document's stored entry is keyed by: the sha256 of its cleaned text."""
+    return hashlib.sha256(doc.text.encode("utf-8")).hexdigest()
+
+
 def manifest_for(fingerprints: dict[str, str], embedder: Embedder, settings: SplitterSettings,
-                 cross=None) -> dict:
+                 cross=None, store: str = "faiss") -> dict:
     """The manifest fields an index must match to be reused (checksums are added on save)."""
     return {
         "format": FORMAT_VERSION,
@@ -96,28 +161,82 @@ def manifest_for(fingerprints: dict[str, str], embedder: Embedder, settings: Spl
         "query_prompt": embedder.query_prompt,
         "document_prompt": embedder.document_prompt,
         "splitter": settings.as_dict(),
+        "tokenizer": TOKENIZER,
+        "store": store,
         "corpus": dict(sorted(fingerprints.items())),
     }
 
 
+def passage_tokens(doc: Document, chunks: Sequence[Chunk]) -> tuple[tuple[str, ...], ...]:
+    """BM25 tokens of each passage (with its section path), with the dictionary of names the
+    document itself puts in quotes: a document's tokens depend on its own text only."""
+    tok = tokenizer_for(tuple(mine_terms([doc.text])))
+    return tuple(tuple(tok.words(f"{c.context} {c.text}")) for c in chunks)
+
+
+def embed_documents(docs: Sequence[Document], embedder: Embedder,
+                    settings: SplitterSettings = SplitterSettings(), *, cross=None,
+                    progress: Callable[[int, int], None] | None = None) -> list[DocumentEntry]:
+    """Chunk, tokenize and embed ``docs`` (all of them in one batched pass per vector kind)."""
+    parts = []
+    for doc in docs:
+        chunks = tuple(chunk_document(doc, settings))
+        sentences = tuple((i, s, e) for i, c in enumerate(chunks) for s, e in sentence_spans(c.text, c.start))
+        parts.append((doc, chunks, sentences))
+    texts = [passage_input(c, settings.context) for _d, chunks, _s in parts for c in chunks]
+    sent_texts = [d.text[s:e] for d, _c, sentences in parts for _i, s, e in sentences]
+    vectors = embed_for_index(embedder, texts, sent_texts, cross=cross,
+                              cross_passages=[c.text for _d, chunks, _s in parts for c in chunks],
+                              progress=progress)
+    pv, sv, xpv, xsv = vectors.passages, vectors.sentences, vectors.cross_passages, vectors.cross_sentences
+    out, a, sa = [], 0, 0
+    for doc, chunks, sentences in parts:
+        b, sb = a + len(chunks), sa + len(sentences)
+        out.append(DocumentEntry(doc.id, content_key(doc), chunks, sentences, passage_tokens(doc, chunks),
+                                 pv[a:b], sv[sa:sb], None if xpv is None else xpv[a:b],
+                                 None if xsv is None else xsv[sa:sb]))
+        a, sa = b, sb
+    return out
+
+
+def assemble(entries: Sequence[DocumentEntry], manifest: dict) -> IndexData:
+    """One catalogue from per-document entries, in the given order (vectors kept only when every
+    entry has them)."""
+    chunks, sentences, tokens = [], [], []
+    for e in entries:
+        base = len(chunks)
+        chunks += e.chunks
+        sentences += [(base + i, s, t) for i, s, t in e.sentences]
+        tokens += e.tokens
+
+    def stack(name):
+        arrays = [getattr(e, name) for e in entries]
+        if not arrays or any(a is None for a in arrays):
+            return None
+        return np.ascontiguousarray(np.vstack(arrays), dtype=np.float32)
+
+    pv = stack("passage_vectors")
+    dim = int(pv.shape[1]) if pv is not None else manifest.get("dim")
+    manifest = dict(manifest, dim=dim, n_chunks=len(chunks), n_sentences=len(sentences),
+                    documents={e.doc_id: e.key for e in entries})
+    return IndexData(tuple(chunks), tuple(sentences), pv, stack("sentence_vectors"), manifest,
+                     stack("cross_passage_vectors"), stack("cross_sentence_vectors"), tuple(tokens))
+
+
 def build_index(docs: Sequence[Document], fingerprints: dict[str, str], embedder: Embedder,
                 settings: SplitterSettings = SplitterSettings(),
-                progress: Callable[[int, int], None] | None = None, cross=None) -> IndexData:
-    """Chunk every document and embed passages and sentences (also with ``cross``, a
-    cross-lingual encoder, when given)."""
-    chunks = tuple(c for d in docs for c in chunk_document(d, settings))
-    sentences = tuple((i, s, e) for i, c in enumerate(chunks)
-                      for s, e in sentence_spans(c.text, c.start))
-    texts = [passage_input(c, settings.context) for c in chunks]
-    doc_text = {d.id: d.text for d in docs}
-    sent_texts = [doc_text[chunks[i].doc_id][s:e] for i, s, e in sentences]
-    vectors = embed_for_index(embedder, texts, sent_texts, cross=cross,
-                              cross_passages=[c.text for c in chunks], progress=progress)
-    pv, sv, xpv, xsv = vectors.passages, vectors.sentences, vectors.cross_passages, vectors.cross_sentences
-    manifest = manifest_for(fingerprints, embedder, settings, cross)
-    manifest.update(dim=int(pv.shape[1]), n_chunks=len(chunks), n_sentences=len(sentences),
-                    built=time.strftime("%Y-%m-%dT%H:%M:%S"))
-    return IndexData(chunks, sentences, pv, sv, manifest, xpv, xsv)
+                progress: Callable[[int, int], None] | None = None, cross=None,
+                previous: IndexData | None = None, store: str = "faiss") -> IndexData:
+    """The index of ``docs``: entries of ``previous`` (an index built with the same settings) are
+    reused for documents whose text has not changed; the others are embedded."""
+    old = previous.entries() if previous is not None and previous.passage_vectors is not None else {}
+    fresh = [d for d in docs if d.id not in old or old[d.id].key != content_key(d)]
+    made = {e.doc_id: e for e in embed_documents(fresh, embedder, settings, cross=cross, progress=progress)}
+    manifest = manifest_for(fingerprints, embedder, settings, cross, store)
+    manifest.update(built=time.strftime("%Y-%m-%dT%H:%M:%S"), embedded=sorted(made))
+    if not made and not old:
+        manifest["dim"] = getattr(embedder, "dim", 0) or None
+    return assemble([made.get(d.id) or old[d.id] for d in docs], manifest)
 
 
 # ---------------------------------------------------------------- persistence
@@ -145,37 +264,61 @@ def _read_faiss(path: Path) -> np.ndarray:
     return index.reconstruct_n(0, index.ntotal) if index.ntotal else np.zeros((0, index.d), np.float32)
 
 
+@contextmanager
+def writer_lock(root: Path):
+    """An exclusive lock on the index folder for the length of a save (released if killed)."""
+    fd = os.open(root, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+def _files_of(manifest: dict) -> tuple[str, ...]:
+    if manifest.get("store", "faiss") != "faiss":
+        return FILES[:2]
+    return FILES + (CROSS_FILES if manifest.get("cross_model") else ())
+
+
 def save_index(data: IndexData, folder: str | Path) -> Path:
     """Write ``data`` as a new version under ``folder`` and make it live atomically."""
     root = Path(folder)
     root.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".build-", dir=root))
-    try:
-        records = {"chunks": [asdict(c) for c in data.chunks], "sentences": [list(s) for s in data.sentences]}
-        (tmp / "chunks.json").write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
-        _write_faiss(data.passage_vectors, tmp / "passages.faiss")
-        _write_faiss(data.sentence_vectors, tmp / "sentences.faiss")
-        if data.cross_passage_vectors is not None:
-            _write_faiss(data.cross_passage_vectors, tmp / "xpassages.faiss")
-            _write_faiss(data.cross_sentence_vectors, tmp / "xsentences.faiss")
-        manifest = dict(data.manifest, checksums={f: _sha256(tmp / f) for f in data.files})
-        (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
-        for f in (*data.files, "manifest.json"):
-            with open(tmp / f, "rb") as fh:
-                os.fsync(fh.fileno())
-        version = root / f"v-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}-{tmp.name[-6:]}"
-        os.rename(tmp, version)
-        pointer = root / f".CURRENT.{os.getpid()}"
-        pointer.write_text(version.name, encoding="utf-8")
-        os.replace(pointer, root / "CURRENT")
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    _remove_old_versions(root, keep=version.name)
+    with writer_lock(root):
+        tmp = Path(tempfile.mkdtemp(prefix=".build-", dir=root))
+        files = _files_of(data.manifest)
+        try:
+            records = {"chunks": [asdict(c) for c in data.chunks], "sentences": [list(s) for s in data.sentences]}
+            (tmp / "chunks.json").write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
+            (tmp / "tokens.json").write_text(json.dumps([list(t) for t in data.tokens], ensure_ascii=False),
+                                             encoding="utf-8")
+            if "passages.faiss" in files:
+                _write_faiss(data.passage_vectors, tmp / "passages.faiss")
+                _write_faiss(data.sentence_vectors, tmp / "sentences.faiss")
+            if "xpassages.faiss" in files:
+                _write_faiss(data.cross_passage_vectors, tmp / "xpassages.faiss")
+                _write_faiss(data.cross_sentence_vectors, tmp / "xsentences.faiss")
+            manifest = dict(data.manifest, checksums={f: _sha256(tmp / f) for f in files})
+            (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
+            for f in (*files, "manifest.json"):
+                with open(tmp / f, "rb") as fh:
+                    os.fsync(fh.fileno())
+            version = root / f"v-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}-{tmp.name[-6:]}"
+            os.rename(tmp, version)
+            pointer = root / f".CURRENT.{os.getpid()}"
+            pointer.write_text(version.name, encoding="utf-8")
+            os.replace(pointer, root / "CURRENT")
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        _remove_old_versions(root, keep=version.name)
     return version
 
 
 def _remove_old_versions(root: Path, keep: str) -> None:
+    """Delete every other version (readers loading one retry with the new CURRENT) and what killed
+    builds left behind; called with the writer lock held, so no build of another writer is live."""
     for p in root.iterdir():
         if p.is_dir() and p.name != keep and (p.name.startswith("v-") or p.name.startswith(".build-")):
             shutil.rmtree(p, ignore_errors=True)
@@ -184,66 +327,150 @@ def _remove_old_versions(root: Path, keep: str) -> None:
 
 
 def current_version(folder: str | Path) -> Path | None:
+    """The live version folder (None when there is no index yet)."""
     root = Path(folder)
+    for attempt in range(LOAD_ATTEMPTS):
+        try:
+            name = (root / "CURRENT").read_text(encoding="utf-8").strip()
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise IndexFileError(f"cannot read {root / 'CURRENT'}: {exc}") from None
+        if re.fullmatch(r"v-[\w.-]+", name) and (root / name).is_dir():
+            return root / name
+        try:  # a writer may have swapped CURRENT and deleted this version since we read it
+            moved = (root / "CURRENT").read_text(encoding="utf-8").strip() != name
+        except (OSError, UnicodeDecodeError):
+            moved = False
+        if not moved or attempt + 1 == LOAD_ATTEMPTS:
+            raise IndexFileError(f"{root / 'CURRENT'} points to a missing index version {name!r}")
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+_SCHEMA = {"format": int, "model": str, "splitter": dict, "corpus": dict, "checksums": dict,
+           "dim": int, "n_chunks": int, "n_sentences": int, "documents": dict}
+
+
+def check_manifest(manifest: object) -> dict:
+    """``manifest`` if it has the expected shape; anything unexpected is damage (IndexFileError)."""
+    if not isinstance(manifest, dict):
+        raise IndexFileError(f"manifest is not a JSON object but {type(manifest).__name__}")
+    for key, kind in _SCHEMA.items():
+        value = manifest.get(key)
+        if key == "checksums" and value is None:
+            raise IndexFileError("manifest has no checksums")
+        if not isinstance(value, kind) or isinstance(value, bool):
+            raise IndexFileError(f"manifest field {key!r} is not a {kind.__name__}: {value!r:.60}")
+    for key in ("corpus", "checksums", "documents"):
+        if not all(isinstance(k, str) and isinstance(v, str) for k, v in manifest[key].items()):
+            raise IndexFileError(f"manifest field {key!r} must map names to strings")
+    return manifest
+
+
+def _read_manifest_at(version: Path) -> dict:
     try:
-        name = (root / "CURRENT").read_text(encoding="utf-8").strip()
-    except (FileNotFoundError, NotADirectoryError):
-        return None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise IndexFileError(f"cannot read {root / 'CURRENT'}: {exc}") from None
-    if not re.fullmatch(r"v-[\w.-]+", name) or not (root / name).is_dir():
-        raise IndexFileError(f"{root / 'CURRENT'} points to a missing index version {name!r}")
-    return root / name
+        raw = json.loads((version / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise IndexFileError(f"corrupt index manifest in {version}: {exc}") from None
+    if isinstance(raw, dict) and raw.get("format") != FORMAT_VERSION:
+        return raw  # an older format: stale (rebuilt), not damaged
+    try:
+        return check_manifest(raw)
+    except IndexFileError as exc:
+        raise IndexFileError(f"corrupt index manifest in {version}: {exc}") from None
 
 
 def read_manifest(folder: str | Path) -> dict | None:
     """The live index's manifest, or None when there is no index yet."""
-    version = current_version(folder)
-    if version is None:
-        return None
-    try:
-        return json.loads((version / "manifest.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise IndexFileError(f"corrupt index manifest in {version}: {exc}") from None
+    for attempt in range(LOAD_ATTEMPTS):
+        version = current_version(folder)
+        if version is None:
+            return None
+        try:
+            return _read_manifest_at(version)
+        except IndexFileError:
+            if attempt + 1 < LOAD_ATTEMPTS and _moved_on(folder, version):
+                continue  # a writer replaced the version while we read it
+            raise
 
 
 def stale_reason(manifest: dict | None, expected: dict) -> str | None:
     """Why an index with ``manifest`` cannot serve ``expected`` (None when it can)."""
     if manifest is None:
         return "no index yet"
-    for key in ("format", "model", "cross_model", "query_prompt", "document_prompt", "splitter", "corpus"):
+    for key in (*SETTINGS, "corpus"):
         if manifest.get(key) != expected.get(key):
             return f"{key} changed"
     return None
 
 
+def _moved_on(folder: str | Path, version: Path) -> bool:
+    """True when CURRENT no longer names ``version`` (a writer replaced it)."""
+    try:
+        return current_version(folder) != version
+    except IndexFileError:
+        return False
+
+
 def load_index(folder: str | Path) -> IndexData:
-    """Load the live index, verifying every file against the manifest's checksums."""
-    version = current_version(folder)
-    if version is None:
-        raise IndexFileError(f"no index in {folder}")
-    manifest = read_manifest(folder)
-    sums = manifest.get("checksums") or {}
-    cross = bool(manifest.get("cross_model"))
-    for f in FILES + (CROSS_FILES if cross else ()):
+    """Load the live index, verifying every file against the manifest's checksums. A version
+    deleted by a writer while it is being read is retried with the new CURRENT."""
+    for attempt in range(LOAD_ATTEMPTS):
+        version = current_version(folder)
+        if version is None:
+            raise IndexFileError(f"no index in {folder}")
+        try:
+            return _load_version(version)
+        except IndexFileError:
+            if attempt + 1 < LOAD_ATTEMPTS and _moved_on(folder, version):
+                log.info("index version %s was replaced while loading; retrying", version.name)
+                continue
+            raise
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _load_version(version: Path) -> IndexData:
+    manifest = _read_manifest_at(version)
+    if manifest.get("format") != FORMAT_VERSION:
+        raise IndexFileError(f"index in {version} has format {manifest.get('format')!r}, "
+                             f"not {FORMAT_VERSION}")
+    sums = manifest["checksums"]
+    files = _files_of(manifest)
+    for f in files:
         path = version / f
-        if not path.is_file():
-            raise IndexFileError(f"index file missing: {path}")
-        if sums.get(f) != _sha256(path):
+        try:
+            digest = _sha256(path)
+        except FileNotFoundError:
+            raise IndexFileError(f"index file missing: {path}") from None
+        except OSError as exc:
+            raise IndexFileError(f"cannot read index file {path}: {exc}") from None
+        if sums.get(f) != digest:
             raise IndexFileError(f"index file damaged (checksum mismatch): {path}")
+    cross = "xpassages.faiss" in files
     try:
         records = json.loads((version / "chunks.json").read_text(encoding="utf-8"))
         chunks = tuple(Chunk(**{**c, "section": tuple(c["section"]), "paragraph": tuple(c["paragraph"])})
                        for c in records["chunks"])
         sentences = tuple(tuple(s) for s in records["sentences"])
-        pv = _read_faiss(version / "passages.faiss")
-        sv = _read_faiss(version / "sentences.faiss")
+        tokens = tuple(tuple(t) for t in json.loads((version / "tokens.json").read_text(encoding="utf-8")))
+        if not all(isinstance(t, str) for toks in tokens for t in toks):
+            raise ValueError("tokens must be strings")
+        if "passages.faiss" in files:
+            pv = _read_faiss(version / "passages.faiss")
+            sv = _read_faiss(version / "sentences.faiss")
+        else:
+            pv = sv = None
         xpv = _read_faiss(version / "xpassages.faiss") if cross else None
         xsv = _read_faiss(version / "xsentences.faiss") if cross else None
     except Exception as exc:  # noqa: BLE001 - any decoding failure means a damaged index
         raise IndexFileError(f"cannot read index in {version}: {type(exc).__name__}: {exc}") from None
-    if len(pv) != len(chunks) or len(sv) != len(sentences) or pv.shape[1] != manifest.get("dim"):
+    n = len(chunks)
+    if len(tokens) != n or manifest["n_chunks"] != n or manifest["n_sentences"] != len(sentences) \
+            or any(not 0 <= s[0] < n for s in sentences) \
+            or {c.doc_id for c in chunks} - set(manifest["documents"]):
         raise IndexFileError(f"index in {version} is inconsistent (sizes do not match the manifest)")
-    if cross and (len(xpv) != len(chunks) or len(xsv) != len(sentences)):
+    if pv is not None and (len(pv) != n or len(sv) != len(sentences) or pv.shape[1] != manifest["dim"]):
+        raise IndexFileError(f"index in {version} is inconsistent (sizes do not match the manifest)")
+    if cross and (len(xpv) != n or len(xsv) != len(sentences)):
         raise IndexFileError(f"index in {version} is inconsistent (cross-lingual vectors)")
-    return IndexData(chunks, sentences, pv, sv, manifest, xpv, xsv)
+    return IndexData(chunks, sentences, pv, sv, manifest, xpv, xsv, tokens)

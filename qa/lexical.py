@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 import unicodedata
 from functools import lru_cache
 from typing import Iterable, Sequence
@@ -87,35 +88,50 @@ def tokenizer_for(user_words: tuple[str, ...]) -> Tokenizer:
 
 
 class BM25:
-    """BM25 (Lucene variant, k1=1.2, b=0.75) over pre-tokenized documents."""
+    """BM25 (Lucene variant, k1=1.2, b=0.75) over pre-tokenized documents.
+
+    The statistics (``idf``, ``max_idf``, token sets) are ready at once; the bm25s index is built on
+    the first ``scores`` call (a store that searches elsewhere never builds it)."""
 
     def __init__(self, docs_tokens: Sequence[Sequence[str]], k1: float = 1.2, b: float = 0.75):
-        import bm25s
-
-        logging.getLogger("bm25s").setLevel(logging.WARNING)  # it sets itself to DEBUG on import
-        self._bm25 = bm25s.BM25(k1=k1, b=b, method="lucene")
-        self._bm25.index([list(t) or [""] for t in docs_tokens], show_progress=False)
+        self.k1, self.b = k1, b
+        self._tokens = docs_tokens
+        self._bm25 = None
+        self._lock = threading.Lock()
         self.n_docs = len(docs_tokens)
         df: dict[str, int] = {}
         for toks in docs_tokens:
             for t in set(toks):
                 df[t] = df.get(t, 0) + 1
+        self.df = df
         self.idf = {t: float(np.log(1 + (self.n_docs - n + 0.5) / (n + 0.5))) for t, n in df.items()}
         self.max_idf = max(self.idf.values(), default=1.0)  # the weight of a token never seen
         self.doc_sets = [frozenset(t) for t in docs_tokens]
 
+    def _index(self):
+        with self._lock:
+            if self._bm25 is None:
+                import bm25s
+
+                logging.getLogger("bm25s").setLevel(logging.WARNING)  # it sets itself to DEBUG on import
+                bm = bm25s.BM25(k1=self.k1, b=self.b, method="lucene")
+                bm.index([list(t) or [""] for t in self._tokens], show_progress=False)
+                self._bm25 = bm
+        return self._bm25
+
     def scores(self, query_tokens: Sequence[str]) -> np.ndarray:
         known = [t for t in query_tokens if t in self.idf]
-        if not known:
+        if not known or not self.n_docs:
             return np.zeros(self.n_docs, dtype=np.float32)
-        return np.asarray(self._bm25.get_scores(known), dtype=np.float32)
+        return np.asarray(self._index().get_scores(known), dtype=np.float32)
 
-    def match(self, query_tokens: Sequence[str]) -> np.ndarray:
-        """IDF-weighted fraction of the query's tokens present in each document (0..1).
-        Unknown tokens weigh as much as the rarest known one."""
+    def match(self, query_tokens: Sequence[str], ids: Sequence[int] | None = None) -> np.ndarray:
+        """IDF-weighted fraction of the query's tokens present in each document (0..1), for all
+        documents or those at positions ``ids``. Unknown tokens weigh as much as the rarest known one."""
+        sets = self.doc_sets if ids is None else [self.doc_sets[int(i)] for i in ids]
         toks = list(dict.fromkeys(query_tokens))
-        if not toks:
-            return np.zeros(self.n_docs, dtype=np.float32)
+        if not toks or not sets:
+            return np.zeros(len(sets), dtype=np.float32)
         weights = np.array([self.idf.get(t, self.max_idf) for t in toks], dtype=np.float32)
-        present = np.array([[t in s for t in toks] for s in self.doc_sets], dtype=np.float32)
+        present = np.array([[t in s for t in toks] for s in sets], dtype=np.float32)
         return present @ weights / weights.sum()

@@ -3,6 +3,8 @@ import json
 import pytest
 
 import qa
+from conftest import FakeEmbedder
+
 from qa.errors import IndexFileError
 from qa.index import current_version, load_index, read_manifest, sentence_spans, stale_reason
 
@@ -19,7 +21,7 @@ def test_build_save_load_round_trip(tiny_engine, tmp_path):
     assert (data.passage_vectors == tiny_engine.data.passage_vectors).all()
     m = read_manifest(tmp_path / "index")
     assert m["model"] == "fake-bigrams" and m["dim"] == 64 and set(m["corpus"]) == {"a.txt", "b.md"}
-    assert set(m["checksums"]) == {"chunks.json", "passages.faiss", "sentences.faiss"}
+    assert set(m["checksums"]) == {"chunks.json", "tokens.json", "passages.faiss", "sentences.faiss"}
     assert stale_reason(m, m) is None
 
 
@@ -92,3 +94,96 @@ def test_unwritable_index_folder_serves_from_memory(tiny_corpus, tmp_path, fake_
     monkeypatch.setattr(engine_mod, "save_index", refuse)
     eng = qa.open(tiny_corpus, tmp_path / "ro-index", embedder=fake_embedder, progress=False)
     assert eng.search("学校") and "using it from memory" in caplog.text
+
+
+MANIFEST_DAMAGE = {
+    "a list": lambda m: [],
+    "a number": lambda m: 1,
+    "a string": lambda m: "manifest",
+    "null": lambda m: None,
+    "checksums a list": lambda m: dict(m, checksums=[]),
+    "checksums a string": lambda m: dict(m, checksums="abc"),
+    "checksum values not strings": lambda m: dict(m, checksums={k: 1 for k in m["checksums"]}),
+    "corpus not an object": lambda m: dict(m, corpus=["a.txt"]),
+    "n_chunks a string": lambda m: dict(m, n_chunks="12"),
+    "dim a bool": lambda m: dict(m, dim=True),
+    "documents missing": lambda m: {k: v for k, v in m.items() if k != "documents"},
+}
+
+
+@pytest.mark.parametrize("damage", list(MANIFEST_DAMAGE))
+def test_manifest_of_the_wrong_shape_is_damage_and_healed(tiny_corpus, tmp_path, fake_embedder, tiny_engine, damage):
+    root = tmp_path / "index"
+    path = current_version(root) / "manifest.json"
+    path.write_text(json.dumps(MANIFEST_DAMAGE[damage](json.loads(path.read_text()))), encoding="utf-8")
+    with pytest.raises(IndexFileError, match="corrupt index manifest"):
+        read_manifest(root)
+    with pytest.raises(IndexFileError, match="corrupt index manifest"):
+        qa.open(tiny_corpus, root, embedder=fake_embedder, rebuild=False)
+    eng = qa.open(tiny_corpus, root, embedder=fake_embedder, progress=False)
+    assert eng.search("学校") and read_manifest(root)["n_chunks"] == len(eng.data.chunks)
+
+
+def test_cli_index_on_an_unwritable_folder_fails_with_the_reason(tiny_corpus, tmp_path, monkeypatch, capsys):
+    """`python -m qa index` must not say "index ok" when nothing could be saved."""
+    import qa.cli
+    import qa.engine as engine_mod
+
+    def refuse(data, folder):
+        raise PermissionError(30, "Read-only file system", str(folder))
+
+    monkeypatch.setattr(engine_mod, "load_embedder", lambda model=None: FakeEmbedder())
+    monkeypatch.setattr(engine_mod, "save_index", refuse)
+    monkeypatch.setattr(engine_mod, "is_available", lambda: False)
+    code = qa.cli.main(["--corpus", str(tiny_corpus), "--index", str(tmp_path / "ro"), "index"])
+    out, err = capsys.readouterr()
+    assert code != 0 and "index ok" not in out
+    assert "Read-only file system" in err and str(tmp_path / "ro") in err
+
+
+def test_cli_index_on_a_path_that_cannot_be_a_folder(tiny_corpus, tmp_path, monkeypatch, capsys):
+    import qa.cli
+    import qa.engine as engine_mod
+
+    monkeypatch.setattr(engine_mod, "load_embedder", lambda model=None: FakeEmbedder())
+    monkeypatch.setattr(engine_mod, "is_available", lambda: False)
+    (tmp_path / "file").write_text("x")
+    code = qa.cli.main(["--corpus", str(tiny_corpus), "--index", str(tmp_path / "file" / "index"), "index"])
+    out, err = capsys.readouterr()
+    assert code != 0 and "index ok" not in out and "error" in err
+
+
+def test_readers_never_fail_while_a_writer_replaces_versions(tiny_engine, tmp_path):
+    """A reader whose version is deleted by a writer while it loads retries with the new CURRENT."""
+    import threading
+
+    from qa.index import save_index
+
+    root = tmp_path / "index"
+    data = load_index(root)
+    stop, errors, loads = threading.Event(), [], [0]
+
+    def write():
+        while not stop.is_set():
+            save_index(data, root)
+
+    def read():
+        while not stop.is_set():
+            try:
+                assert len(load_index(root).chunks) == len(data.chunks)
+                read_manifest(root)
+                loads[0] += 1
+            except Exception as exc:  # noqa: BLE001 - any failure is the bug
+                errors.append(repr(exc))
+
+    threads = [threading.Thread(target=write)] + [threading.Thread(target=read) for _ in range(3)]
+    for t in threads:
+        t.start()
+    import time
+    time.sleep(3)
+    stop.set()
+    for t in threads:
+        t.join()
+    assert not errors, errors[:3]
+    assert loads[0] > 10
+    assert {p.name for p in root.iterdir()} == {"CURRENT", current_version(root).name}

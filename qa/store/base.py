@@ -1,0 +1,112 @@
+"""The store protocol: what retrieval needs from a place that keeps passages, vectors and lexical data.
+
+A store holds, per document, its passages (``Chunk``), their sentence units, the passage and
+sentence vectors (main model, and optionally the cross-lingual encoder's), and the passages' lexical
+tokens. It answers two kinds of candidate queries, each top-k and each with a :class:`Where` filter
+on document ids and period: dense (½ passage + ½ best sentence similarity, see
+``qa.search.dense_scores``) and lexical (BM25 over the jieba tokens). Fusion happens on those
+candidate lists (``qa.search.rank`` over their union), never over every passage.
+
+Chunks and sentences are addressed by their position in the store's catalogue (``store.data``),
+which is the same in every backend: documents in corpus order, passages in reading order.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol, Sequence, runtime_checkable
+
+import numpy as np
+
+from ..types import Chunk
+
+SPACES = ("main", "cross")  # vector spaces: the main model's, the cross-lingual encoder's
+
+
+@dataclass(frozen=True)
+class Where:
+    """A filter: only passages of these documents, and only of these periods (None: no filter)."""
+
+    documents: frozenset[str] | None = None
+    periods: frozenset[str | None] | None = None
+
+    @classmethod
+    def of(cls, documents: Sequence[str] | None = None, periods: Sequence[str | None] | None = None
+           ) -> "Where | None":
+        if documents is None and periods is None:
+            return None
+        return cls(None if documents is None else frozenset(documents),
+                   None if periods is None else frozenset(periods))
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """Passages (catalogue positions) with one signal's scores, best first."""
+
+    ids: np.ndarray      # int64
+    scores: np.ndarray   # float64, same length
+
+    @classmethod
+    def top(cls, ids: np.ndarray, scores: np.ndarray, k: int) -> "Candidates":
+        """The best ``k`` of ``ids`` by ``scores`` (stable: ties keep catalogue order)."""
+        order = np.argsort(-scores, kind="stable")[:k]
+        return cls(np.asarray(ids, dtype=np.int64)[order], np.asarray(scores, dtype=np.float64)[order])
+
+
+@dataclass(frozen=True)
+class DocumentEntry:
+    """Everything a store keeps about one document; ``key`` is the sha256 of its cleaned text.
+
+    Sentences are ``(chunk ordinal within this document, start, end)`` in document offsets.
+    """
+
+    doc_id: str
+    key: str
+    chunks: tuple[Chunk, ...]
+    sentences: tuple[tuple[int, int, int], ...]
+    tokens: tuple[tuple[str, ...], ...]          # per passage, for BM25
+    passage_vectors: np.ndarray
+    sentence_vectors: np.ndarray
+    cross_passage_vectors: np.ndarray | None = None
+    cross_sentence_vectors: np.ndarray | None = None
+
+
+@runtime_checkable
+class Store(Protocol):
+    """One backend (``qa/store/faiss.py``, ``qa/store/qdrant.py``) behind one interface."""
+
+    name: str
+
+    @property
+    def data(self):  # -> qa.index.IndexData: the catalogue (vectors may live elsewhere)
+        ...
+
+    def documents(self) -> dict[str, str]:
+        """Stored document ids → their content keys."""
+
+    def upsert(self, entry: DocumentEntry) -> None:
+        """Add a document, or replace the stored one with the same id."""
+
+    def delete(self, doc_id: str) -> None:
+        """Remove a document and every passage of it (a no-op for an unknown id)."""
+
+    def dense(self, query_vector: np.ndarray, k: int, *, space: str = "main",
+              sentence_weight: float = 0.5, where: Where | None = None) -> Candidates:
+        """The ``k`` best passages by dense score."""
+
+    def lexical(self, tokens: Sequence[str], k: int, *, where: Where | None = None) -> Candidates:
+        """The ``k`` best passages by BM25 (passages sharing no token with the query are left out)."""
+
+    def dense_scores(self, query_vector: np.ndarray, ids: np.ndarray, *, space: str = "main",
+                     sentence_weight: float = 0.5) -> np.ndarray:
+        """The exact dense scores of the passages ``ids`` (to complete a fused candidate list)."""
+
+    def lexical_scores(self, tokens: Sequence[str], ids: np.ndarray) -> np.ndarray:
+        """The exact BM25 scores of the passages ``ids``."""
+
+    def sentence_scores(self, query_vector: np.ndarray, sentence_ids: np.ndarray, *,
+                        space: str = "main") -> np.ndarray:
+        """Similarity of each sentence in ``sentence_ids`` to the query (for highlighting)."""
+
+    def save(self, folder: str | Path) -> None:
+        """Persist atomically (a new version, then the ``CURRENT`` swap)."""

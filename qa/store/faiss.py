@@ -1,0 +1,199 @@
+"""The default store: vectors searched with FAISS, passages scored lexically with bm25s, on disk in
+the index folder (``qa/index.py``).
+
+Dense search uses an exact ``IndexFlatIP`` while a vector set is small and an HNSW graph above
+``HNSW_ABOVE`` vectors (built on first use; ``efSearch`` high enough for recall@10 ≥ 0.99 against
+exact search, see tests/test_store.py). The dense score of a passage is ½ its own similarity + ½
+its best sentence's: FAISS returns the nearest passages and the nearest sentences, and their union is
+scored exactly from the stored vectors.
+"""
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from ..index import IndexData, assemble, load_index, save_index
+from ..lexical import BM25
+from ..structure import period
+from .base import Candidates, DocumentEntry, Where
+
+HNSW_ABOVE = 50_000     # vectors; below, exact search costs under ~10 ms on 2 cores (512-d)
+HNSW_M = 32
+HNSW_EF_CONSTRUCTION = 200
+HNSW_EF_SEARCH = 256
+EXACT_FILTERED = 20_000  # a filter leaving at most this many passages is scored exactly (numpy)
+
+
+def _faiss():
+    import faiss
+
+    return faiss
+
+
+class FaissStore:
+    """Catalogue, vectors and BM25 in memory; FAISS indexes built lazily per vector set."""
+
+    name = "faiss"
+
+    def __init__(self, data: IndexData, *, hnsw_above: int = HNSW_ABOVE):
+        self.hnsw_above = hnsw_above
+        self._lock = threading.Lock()
+        self._entries: dict[str, DocumentEntry] | None = None
+        self._set(data)
+
+    # ------------------------------------------------------------------ catalogue
+    def _set(self, data: IndexData) -> None:
+        self._data = data
+        self._indexes: dict[tuple[str, str], object] = {}
+        self.lexicon = BM25(data.tokens)
+        self.periods = np.array([period(c.section) for c in data.chunks], dtype=object)
+
+    @property
+    def data(self) -> IndexData:
+        return self._data
+
+    @classmethod
+    def load(cls, folder: str | Path, **kwargs) -> "FaissStore":
+        return cls(load_index(folder), **kwargs)
+
+    def save(self, folder: str | Path) -> Path:
+        return save_index(self._data, folder)
+
+    def documents(self) -> dict[str, str]:
+        return {d: self._data.manifest.get("documents", {}).get(d, "") for d in self._data.doc_ranges}
+
+    def upsert(self, entry: DocumentEntry) -> None:
+        entries = self._data.entries()
+        entries[entry.doc_id] = entry
+        self._rebuild(entries)
+
+    def delete(self, doc_id: str) -> None:
+        entries = self._data.entries()
+        if entries.pop(doc_id, None) is not None:
+            self._rebuild(entries)
+
+    def _rebuild(self, entries: dict[str, DocumentEntry]) -> None:
+        """Documents in id order, so the catalogue does not depend on the order of changes."""
+        manifest = {k: v for k, v in self._data.manifest.items() if k != "checksums"}
+        self._set(assemble([entries[d] for d in sorted(entries)], manifest))
+
+    # ------------------------------------------------------------------ search
+    def _vectors(self, space: str) -> tuple[np.ndarray, np.ndarray]:
+        d = self._data
+        pv, sv = (d.passage_vectors, d.sentence_vectors) if space == "main" else \
+            (d.cross_passage_vectors, d.sentence_vectors if d.cross_sentence_vectors is None else d.cross_sentence_vectors)
+        if pv is None:
+            raise ValueError(f"no {space} vectors in this index")
+        return pv, sv
+
+    def _index(self, space: str, kind: str):
+        key = (space, kind)
+        index = self._indexes.get(key)
+        if index is None:
+            with self._lock:
+                index = self._indexes.get(key)
+                if index is None:
+                    vectors = self._vectors(space)[0 if kind == "passage" else 1]
+                    index = self._indexes[key] = build_faiss_index(vectors, self.hnsw_above)
+        return index
+
+    def mask(self, where: Where | None) -> np.ndarray | None:
+        """Allowed passages (boolean array) for ``where``; None for no filter."""
+        if where is None:
+            return None
+        allowed = np.ones(len(self._data.chunks), dtype=bool)
+        if where.documents is not None:
+            allowed &= np.isin(self._data.chunk_docs, list(where.documents))
+        if where.periods is not None:
+            allowed &= np.array([p in where.periods for p in self.periods], dtype=bool)
+        return allowed
+
+    def dense(self, query_vector: np.ndarray, k: int, *, space: str = "main",
+              sentence_weight: float = 0.5, where: Where | None = None) -> Candidates:
+        n = len(self._data.chunks)
+        allowed = self.mask(where)
+        if n == 0 or (allowed is not None and not allowed.any()):
+            return Candidates(np.zeros(0, np.int64), np.zeros(0))
+        if allowed is not None and allowed.sum() <= EXACT_FILTERED:
+            ids = np.flatnonzero(allowed)
+        else:
+            qv = np.ascontiguousarray(query_vector.reshape(1, -1), dtype=np.float32)
+            sel = _selector(allowed)
+            ids = _search(self._index(space, "passage"), qv, min(k, n), sel)
+            if sentence_weight > 0 and len(self._data.sentences):
+                s_allowed = None if allowed is None else allowed[self._data.sentence_chunk]
+                sids = _search(self._index(space, "sentence"), qv, min(k, len(self._data.sentences)),
+                               _selector(s_allowed))
+                ids = np.union1d(ids, self._data.sentence_chunk[sids])
+        return Candidates.top(ids, self.dense_scores(query_vector, ids, space=space,
+                                                     sentence_weight=sentence_weight), k)
+
+    def dense_scores(self, query_vector: np.ndarray, ids: np.ndarray, *, space: str = "main",
+                     sentence_weight: float = 0.5) -> np.ndarray:
+        from ..search import dense_scores
+
+        ids = np.asarray(ids, dtype=np.int64)
+        pv, sv = self._vectors(space)
+        passage_sim = pv[ids] @ query_vector
+        bounds = self._data.sentence_bounds[ids] if len(ids) else np.zeros((0, 2), np.int64)
+        sids = np.concatenate([np.arange(a, b) for a, b in bounds]) if len(ids) else np.zeros(0, np.int64)
+        owner = np.repeat(np.arange(len(ids)), bounds[:, 1] - bounds[:, 0])
+        sentence_sim = sv[sids.astype(np.int64)] @ query_vector if len(sids) else np.zeros(0, np.float32)
+        return dense_scores(passage_sim, sentence_sim, owner, sentence_weight)
+
+    def lexical(self, tokens: Sequence[str], k: int, *, where: Where | None = None) -> Candidates:
+        scores = self.lexicon.scores(tokens).astype(np.float64)
+        keep = scores > 0
+        allowed = self.mask(where)
+        if allowed is not None:
+            keep &= allowed
+        ids = np.flatnonzero(keep)
+        return Candidates.top(ids, scores[ids], k)
+
+    def lexical_scores(self, tokens: Sequence[str], ids: np.ndarray) -> np.ndarray:
+        return self.lexicon.scores(tokens).astype(np.float64)[np.asarray(ids, dtype=np.int64)]
+
+    def sentence_scores(self, query_vector: np.ndarray, sentence_ids: np.ndarray, *,
+                        space: str = "main") -> np.ndarray:
+        return self._vectors(space)[1][np.asarray(sentence_ids, dtype=np.int64)] @ query_vector
+
+
+def build_faiss_index(vectors: np.ndarray, hnsw_above: int = HNSW_ABOVE):
+    """Exact inner-product search for up to ``hnsw_above`` vectors, HNSW above."""
+    faiss = _faiss()
+    vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+    if len(vectors) <= hnsw_above:
+        index = faiss.IndexFlatIP(vectors.shape[1])
+    else:
+        index = faiss.IndexHNSWFlat(vectors.shape[1], HNSW_M, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
+        index.hnsw.efSearch = HNSW_EF_SEARCH
+    index.add(vectors)
+    return index
+
+
+def _selector(allowed: np.ndarray | None):
+    if allowed is None:
+        return None
+    faiss = _faiss()
+    ids = np.flatnonzero(allowed).astype(np.int64)
+    return faiss.IDSelectorBatch(len(ids), faiss.swig_ptr(ids)), ids  # keep ids alive with the selector
+
+
+def _search(index, qv: np.ndarray, k: int, selector) -> np.ndarray:
+    """Positions of the ``k`` nearest vectors (fewer when a filter leaves fewer)."""
+    faiss = _faiss()
+    if k <= 0:
+        return np.zeros(0, np.int64)
+    if selector is None:
+        _d, found = index.search(qv, k)
+    else:
+        sel, _keep = selector
+        params = (faiss.SearchParametersHNSW(sel=sel, efSearch=HNSW_EF_SEARCH)
+                  if isinstance(index, faiss.IndexHNSW) else faiss.SearchParameters(sel=sel))
+        _d, found = index.search(qv, k, params=params)
+    found = found[0]
+    return found[found >= 0].astype(np.int64)

@@ -1,0 +1,125 @@
+"""The store seam: candidate-list fusion, FAISS exact/HNSW search, filters, add/replace/delete."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import DEV, ENGLISH, OWN, FakeEmbedder
+
+import qa
+import qa.engine
+from qa.corpus import load_corpus
+from qa.evaluate import load_questions
+from qa.index import build_index, embed_documents
+from qa.store import Store, Where
+from qa.store.faiss import FaissStore, build_faiss_index
+
+
+def test_faiss_store_is_a_store(tiny_engine):
+    assert isinstance(tiny_engine.store, Store) and tiny_engine.store.name == "faiss"
+
+
+def _clustered(n: int, d: int, seed: int = 0) -> np.ndarray:
+    """Unit vectors in clusters, shaped like sentence embeddings rather than uniform noise."""
+    rng = np.random.default_rng(seed)
+    centers = rng.normal(size=(max(n // 100, 2), d))
+    x = centers[rng.integers(0, len(centers), n)] + 0.6 * rng.normal(size=(n, d))
+    return (x / np.linalg.norm(x, axis=1, keepdims=True)).astype(np.float32)
+
+
+def test_hnsw_recall_at_10_against_exact_search():
+    import faiss
+
+    x = _clustered(10_000, 64)
+    rng = np.random.default_rng(1)
+    q = x[rng.integers(0, len(x), 200)] + 0.3 * rng.normal(size=(200, 64)).astype(np.float32)
+    q = (q / np.linalg.norm(q, axis=1, keepdims=True)).astype(np.float32)
+    approx, exact = build_faiss_index(x, hnsw_above=1000), build_faiss_index(x, hnsw_above=len(x))
+    assert isinstance(approx, faiss.IndexHNSW) and isinstance(exact, faiss.IndexFlatIP)
+    _, a = approx.search(q, 10)
+    _, b = exact.search(q, 10)
+    recall = np.mean([len(set(a[i]) & set(b[i])) / 10 for i in range(len(q))])
+    assert recall >= 0.99, recall
+
+
+def test_store_with_hnsw_finds_what_exact_search_finds(tiny_engine):
+    exact = tiny_engine.store
+    approx = FaissStore(exact.data, hnsw_above=0)  # HNSW even for a handful of vectors
+    qv = tiny_engine.embedder.embed_query("厂通路建成通车")
+    a, b = exact.dense(qv, 5), approx.dense(qv, 5)
+    assert a.ids.tolist() == b.ids.tolist() and np.allclose(a.scores, b.scores)
+    only_b = approx.dense(qv, 5, where=Where.of(documents=["b.md"]))
+    assert only_b.ids.size and {exact.data.chunks[i].doc_id for i in only_b.ids} == {"b.md"}
+
+
+def test_dense_candidates_score_passage_and_best_sentence(tiny_engine):
+    store = tiny_engine.store
+    qv = tiny_engine.embedder.embed_query("新建学校")
+    got = store.dense(qv, 100)
+    data = store.data
+    full = np.array([0.5 * data.passage_vectors[i] @ qv + 0.5 * max(
+        [data.sentence_vectors[j] @ qv for j, (c, _s, _e) in enumerate(data.sentences) if c == i]
+        or [data.passage_vectors[i] @ qv]) for i in range(len(data.chunks))])
+    assert sorted(got.ids.tolist()) == list(range(len(data.chunks)))
+    assert np.allclose(got.scores, full[got.ids])
+    assert got.ids[0] == int(np.argmax(full))
+
+
+def test_lexical_candidates_leave_out_passages_without_the_terms(tiny_engine):
+    store = tiny_engine.store
+    got = store.lexical(["学校"], 10)
+    assert got.ids.size and all("学校" in store.data.chunks[i].text for i in got.ids)
+    assert store.lexical(["不存在的词"], 10).ids.size == 0
+
+
+def test_filters_on_documents_and_period(tiny_engine):
+    store = tiny_engine.store
+    qv = tiny_engine.embedder.embed_query("交通 建设")
+    docs = lambda c: {store.data.chunks[i].doc_id for i in c.ids}  # noqa: E731
+    assert docs(store.dense(qv, 50, where=Where.of(documents=["a.txt"]))) == {"a.txt"}
+    assert docs(store.lexical(["建设"], 50, where=Where.of(documents=["b.md"]))) <= {"b.md"}
+    plan = store.dense(qv, 50, where=Where.of(periods=["plan"]))
+    assert plan.ids.size and all(store.data.chunks[i].section[0].startswith("二、2024年") for i in plan.ids)
+    assert store.dense(qv, 50, where=Where.of(documents=[])).ids.size == 0
+
+
+def test_search_and_ask_filter_by_document(tiny_engine):
+    everywhere = tiny_engine.search("建设", k=10)
+    assert {h.doc_id for h in everywhere} == {"a.txt", "b.md"}
+    only = tiny_engine.search("建设", k=10, documents=["b.md"])
+    assert only and {h.doc_id for h in only} == {"b.md"}
+    assert all(h.doc_id == "a.txt" for h in tiny_engine.ask("学校", documents=["a.txt"]).hits)
+    with pytest.raises(qa.InputError, match="nope.txt"):
+        tiny_engine.search("建设", documents=["nope.txt"])
+
+
+def test_upsert_and_delete_match_a_build_from_scratch(tiny_corpus, tmp_path):
+    docs, prints = load_corpus(tiny_corpus)
+    emb = FakeEmbedder()
+    full = FaissStore(build_index(docs, prints, emb))
+    store = FaissStore(build_index(docs[:1], {docs[0].id: prints[docs[0].id]}, emb))
+    store.upsert(embed_documents(docs[1:], emb)[0])
+    assert store.data.chunks == full.data.chunks and store.data.tokens == full.data.tokens
+    assert np.array_equal(store.data.passage_vectors, full.data.passage_vectors)
+    assert store.documents() == full.documents()
+    store.upsert(embed_documents(docs[1:], emb)[0])  # replacing leaves one copy
+    assert store.data.chunks == full.data.chunks
+    store.delete("a.txt")
+    assert {c.doc_id for c in store.data.chunks} == {"b.md"} and store.lexical(["厂通路"], 5).ids.size == 0
+    assert len(store.data.sentences) == len(store.data.sentence_vectors)
+    store.delete("missing.txt")
+
+
+@pytest.mark.slow
+def test_candidate_fusion_gives_the_same_top5_as_full_array_fusion(real_engine, monkeypatch):
+    """Fusion over the dense and lexical top lists (100 each, and even 20) ranks the report's
+    questions exactly as fusion over every passage does."""
+    questions = [q.question for path in (DEV, OWN, ENGLISH) for q in load_questions(path)]
+    n = len(real_engine.data.chunks)
+
+    def top5(candidates):
+        monkeypatch.setattr(qa.engine, "CANDIDATES", candidates)
+        return [[(h.doc_id, h.start, h.end) for h in real_engine.search(q, k=5)] for q in questions]
+
+    full = top5(n)
+    assert top5(100) == full
+    assert top5(20) == full
