@@ -50,6 +50,7 @@ class _ProgressBar:
 
 
 CANDIDATES = 100  # passages taken from each signal (dense, lexical) before fusion
+FLOOR = 20        # and the passages least like the query (where min-max normalisation starts)
 
 
 @dataclass(frozen=True)
@@ -216,7 +217,10 @@ class Engine:
         space, w = ("cross" if cross else "main"), params.sentence_weight
         dense = self.store.dense(qv, candidates, space=space, sentence_weight=w, where=where)
         lexical = self.store.lexical(tokens, candidates, where=where)
-        ids = np.union1d(dense.ids, lexical.ids)
+        # the passages least like the query: min-max fusion normalises from the lowest score, so the
+        # candidates carry it as fusion over every passage does (the same top 5 on the report)
+        floor = self.store.dense(-qv, FLOOR, space=space, sentence_weight=0.0, where=where)
+        ids = np.union1d(np.union1d(dense.ids, lexical.ids), floor.ids)
         dense_s = self.store.dense_scores(qv, ids, space=space, sentence_weight=w)
         bm25 = self.store.lexical_scores(tokens, ids)
         return Scored(ids, dense_s, bm25, self.bm25.match(tokens, ids), qv, space)
