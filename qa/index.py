@@ -178,6 +178,8 @@ def embed_documents(docs: Sequence[Document], embedder: Embedder,
                     settings: SplitterSettings = SplitterSettings(), *, cross=None,
                     progress: Callable[[int, int], None] | None = None) -> list[DocumentEntry]:
     """Chunk, tokenize and embed ``docs`` (all of them in one batched pass per vector kind)."""
+    if not docs:
+        return []
     parts = []
     for doc in docs:
         chunks = tuple(chunk_document(doc, settings))
