@@ -355,15 +355,16 @@ def build_app(engine, *, llm_module=None, llm_config=None, corpus: Path | None =
                     label="对话",
                     show_label=False,
                     height=600,
-                    layout="bubble",
+                    layout="panel",
                     buttons=[],
                     feedback_options=None,
                     placeholder="请在下方输入问题，或点击示例问题。",
                     sanitize_html=True,
                     render_markdown=False,
                     group_consecutive_messages=False,
+                    line_breaks=False,
                 )
-                with gr.Row(equal_height=True):
+                with gr.Row(equal_height=False, elem_id="qa-input-row"):
                     msg = gr.Textbox(
                         elem_id="qa-input",
                         label="向报告提问",

@@ -159,6 +159,8 @@ def test_citation_is_a_control_that_marks_its_card(page):
     width = rel.locator(".qa-bar > span").evaluate("el => el.style.width")
     assert 0 <= float(width.rstrip("%")) <= 100
     page.mouse.move(0, 0)
+    page.evaluate("() => { window.scrollTo(0, 0);"
+                  " document.querySelector('#qa-chat [role=\"log\"]').scrollTop = 0; }")
     shot(page, "answer-desktop.png")
 
 
@@ -198,14 +200,14 @@ def test_reader_opens_the_document_at_the_passage(page):
     shown = "".join(s.inner_text() for s in reader.locator("span.passage").all())
     assert shown == passage
     assert marked in "".join(m.inner_text() for m in reader.locator("mark").all())
+    shot(reader, "reader-desktop.png")
     outline = reader.locator("nav[aria-label='目录'] a")
     assert outline.count() >= 5  # parts and sections
     assert len(reader.locator("main").inner_text()) > 10 * len(passage)  # the whole document
-    outline.first.click()  # the outline jumps within the page
-    reader.set_viewport_size(DESKTOP)
-    reader.goto(reader.url)
-    reader.locator("#qa-here").wait_for()
-    shot(reader, "reader-desktop.png")
+    first = outline.first
+    first.click()  # the outline jumps within the page
+    target = reader.locator(first.get_attribute("href"))
+    reader.wait_for_function("el => Math.abs(el.getBoundingClientRect().top) < 40", arg=target.element_handle())
     reader.close()
 
 
@@ -324,17 +326,18 @@ def test_phone_layout_puts_collapsed_sources_under_each_answer(browser, app_url)
         assert sources.bounding_box()["y"] < answer_box["y"] + answer_box["height"] + 1
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 1, f"page is {overflow}px wider than a 390px phone screen"
+        sources.evaluate("el => { el.scrollIntoView({block: 'end'}); window.scrollTo(0, 0); }")
+        shot(page, "answer-phone.png")
         ref = answers(page).first.locator("button.qa-ref").first
         ref.click()
         marked = sources.locator(".qa-card.qa-marked")
         marked.wait_for()
         assert sources.get_attribute("open") is not None
         wait_in_viewport(page, marked)
+        shot(page, "sources-phone.png")
         placeholder = box(page).get_attribute("placeholder")
         assert box(page).evaluate("el => el.scrollWidth <= el.clientWidth + 1")
         assert placeholder and "右侧" not in page.locator("#qa-header").inner_text()
-        page.locator('#qa-chat [role="log"]').evaluate("log => { log.scrollTop = 0; }")
-        shot(page, "answer-phone.png")
     finally:
         page.context.close()
 

@@ -37,7 +37,7 @@ def markdown_html(text: str, *, citations: bool = True) -> str:
     html = _text_only(html, lambda t: _BOLD_LEFT.sub(r"<strong>\1</strong>", t))
     if citations:
         html = _text_only(html, lambda t: CITE.sub(_citation_button, t))
-    return html.strip()
+    return re.sub(r">\s*\n\s*<", "><", html).strip()  # no stray line breaks between blocks
 
 
 def plain_markdown(text: str) -> str:

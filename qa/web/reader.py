@@ -53,7 +53,7 @@ def reader_page(doc: Document, start: int = -1, end: int = -1,
     """The reader page for ``doc``; ``[start, end)`` is the passage, ``marks`` answering sentences."""
     text = doc.text
     passage = (start, end) if 0 <= start < end <= len(text) else (-1, -1)
-    paragraphs = parse(text)
+    paragraphs = parse(text, getattr(doc, "headings", ()))
     outline, body, anchor, here = [], [], [False], ""
     for p in paragraphs:
         line = text[p.start:p.end]
