@@ -454,6 +454,26 @@ def upload_allowed(host: str, allow_upload: bool) -> bool:
     return allow_upload or host in ("127.0.0.1", "localhost", "::1")
 
 
+def warm_up(engine) -> None:
+    """Load and exercise the models, so the first real question is answered at once: the main
+    encoder, then a throwaway search (tokenizer, scoring), then the cross-lingual encoder, which
+    loads under its own lock, so a Chinese question asked meanwhile does not wait for it.
+    Runs in a background thread at start-up."""
+    started = time.perf_counter()
+    try:
+        if hasattr(engine.embedder, "warm_up"):
+            engine.embedder.warm_up()
+        engine.search("预热", k=1)
+        cross = getattr(engine, "cross", None)
+        if cross is not None and hasattr(cross, "warm_up"):
+            cross.warm_up()
+            engine.search("warm up", k=1)
+    except Exception as err:  # noqa: BLE001 - a failed warm-up only costs the first question time
+        print(f"warm-up failed (the first question will load the models): {err}", file=sys.stderr)
+        return
+    print(f"models ready in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description="report-qa web UI")
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
@@ -478,6 +498,8 @@ def main(argv: list[str] | None = None) -> int:
     except QAError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
+    if os.environ.get("QA_WARM_UP", "1") != "0":  # load the models while the page starts
+        threading.Thread(target=warm_up, args=(engine,), name="qa-warm-up", daemon=True).start()
     llm_module, llm_config = _llm_config()
     upload = upload_allowed(args.host, args.allow_upload) and not args.share
     demo = build_app(engine, llm_module=llm_module, llm_config=llm_config, corpus=Path(args.corpus),
