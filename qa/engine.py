@@ -245,6 +245,9 @@ class Engine:
         with self._rw.reading():
             where = self.where(documents)
             tokens = self.query_tokens(q.text, params.expand_abbreviations)
+            hybrid = getattr(self.store, "hybrid", None)
+            if hybrid is not None and params.fusion in ("weighted", "rrf") and not self.crosslingual(q, params):
+                return self._server_fused(q, k, params, tokens, where)
             scored = self.scores(q, params, tokens, where=where, candidates=max(CANDIDATES, k))
             if self.crosslingual(q, params) and params.fusion != "bm25":
                 # English words never match the Chinese text: BM25 would only add noise from numbers
@@ -254,6 +257,27 @@ class Engine:
             ranked = rank(scored.dense, scored.bm25, scored.match, periods, params, time_intent(q.text), k=k)
             ranked = [replace(r, index=int(scored.ids[r.index])) for r in ranked]
             return [self._hit(r, scored, tokens, q.text) for r in ranked]
+
+    def _server_fused(self, q: Query, k: int, params: SearchParams, tokens: Sequence[str],
+                      where: Where | None) -> list[Hit]:
+        """Fusion done by the store (Qdrant's Query API), then the period boost and exact scores."""
+        with self._lock:
+            qv = self.embedder.embed_query(q.text)
+        fused = self.store.hybrid(qv, tokens, max(CANDIDATES, k), where=where,
+                                  fusion="rrf" if params.fusion == "rrf" else "dbsf")
+        scores = fused.scores.copy()
+        intent = time_intent(q.text)
+        if params.use_intent and intent:
+            scores *= np.array([1 + params.intent_boost if self.store.periods[i] == intent else 1.0
+                                for i in fused.ids])
+        order = np.argsort(-scores, kind="stable")[:k]
+        ids = fused.ids[order]
+        dense = self.store.dense_scores(qv, ids, sentence_weight=params.sentence_weight)
+        bm25 = self.store.lexical_scores(tokens, ids)
+        match = self.bm25.match(tokens, ids)
+        scored = Scored(ids, dense, bm25, match, qv, "main")
+        return [self._hit(Ranked(int(i), float(scores[o]), float(d), float(b), float(mt)), scored, tokens, q.text)
+                for i, o, d, b, mt in zip(ids, order, dense, bm25, match)]
 
     def _sentence_info(self, j: int) -> tuple[frozenset[str], bool]:
         """A sentence's tokens (read with its passage's context) and whether it leads its paragraph."""

@@ -187,3 +187,97 @@ def test_readers_never_fail_while_a_writer_replaces_versions(tiny_engine, tmp_pa
     assert not errors, errors[:3]
     assert loads[0] > 10
     assert {p.name for p in root.iterdir()} == {"CURRENT", current_version(root).name}
+
+
+# ---------------------------------------------------------------- incremental
+
+class CountingEmbedder(FakeEmbedder):
+    def __init__(self):
+        super().__init__()
+        self.texts: list[str] = []
+
+    def embed_batch(self, texts):
+        self.texts += list(texts)
+        return super().embed_batch(texts)
+
+
+def test_adding_a_document_embeds_only_it(tiny_corpus, tmp_path):
+    emb = CountingEmbedder()
+    qa.open(tiny_corpus, tmp_path / "index", embedder=emb, progress=False)
+    (tiny_corpus / "c.txt").write_text("新文件\n新增一段关于地铁换乘枢纽建设的内容。", encoding="utf-8")
+    emb.texts.clear()
+    eng = qa.open(tiny_corpus, tmp_path / "index", embedder=emb, progress=False)
+    assert emb.texts and all("换乘" in t or "新文件" in t for t in emb.texts)
+    assert eng.data.manifest["embedded"] == ["c.txt"]
+    assert eng.search("地铁换乘枢纽", k=1)[0].doc_id == "c.txt"
+    full = qa.open(tiny_corpus, tmp_path / "full", embedder=FakeEmbedder(), progress=False)
+    assert eng.data.chunks == full.data.chunks and eng.data.tokens == full.data.tokens
+    assert (eng.data.passage_vectors == full.data.passage_vectors).all()
+
+
+def test_removing_a_document_leaves_no_passage(tiny_corpus, tmp_path):
+    emb = CountingEmbedder()
+    qa.open(tiny_corpus, tmp_path / "index", embedder=emb, progress=False)
+    (tiny_corpus / "b.md").unlink()
+    emb.texts.clear()
+    eng = qa.open(tiny_corpus, tmp_path / "index", embedder=emb, progress=False)
+    assert emb.texts == []
+    assert {c.doc_id for c in load_index(tmp_path / "index").chunks} == {"a.txt"}
+    assert all(h.doc_id == "a.txt" for h in eng.search("新建学校 医院", k=100))
+
+
+def test_changed_document_is_re_embedded(tiny_corpus, tmp_path):
+    emb = CountingEmbedder()
+    qa.open(tiny_corpus, tmp_path / "index", embedder=emb, progress=False)
+    (tiny_corpus / "b.md").write_text("# 教育报告\n## 学校\n新建学校五所，新增学位三千个。", encoding="utf-8")
+    emb.texts.clear()
+    eng = qa.open(tiny_corpus, tmp_path / "index", embedder=emb, progress=False)
+    assert emb.texts and not any("厂通路" in t for t in emb.texts)
+    assert "五所" in eng.search("新建学校", k=1)[0].text
+    assert not any("三所" in h.text for h in eng.search("新建学校", k=100))
+
+
+def test_refresh_picks_up_added_and_removed_documents(tiny_corpus, tmp_path):
+    emb = CountingEmbedder()
+    eng = qa.open(tiny_corpus, tmp_path / "index", embedder=emb, progress=False)
+    assert eng.refresh() is False  # nothing changed: a stat per file, no work
+    (tiny_corpus / "c.txt").write_text("新文件\n新增一段关于地铁换乘枢纽建设的内容。", encoding="utf-8")
+    assert eng.refresh() is True
+    assert "c.txt" in {d.id for d in eng.documents}
+    assert eng.search("地铁换乘枢纽", k=1)[0].doc_id == "c.txt"
+    assert eng.search("换乘", k=1, documents=["c.txt"])
+    (tiny_corpus / "c.txt").unlink()
+    assert eng.refresh() is True
+    assert "c.txt" not in {d.id for d in eng.documents}
+    assert all(h.doc_id != "c.txt" for h in eng.search("地铁换乘枢纽", k=100))
+    assert eng.refresh() is False
+
+
+def test_refresh_while_searching(tiny_corpus, tmp_path):
+    import threading
+
+    eng = qa.open(tiny_corpus, tmp_path / "index", embedder=FakeEmbedder(), progress=False)
+    stop, errors = threading.Event(), []
+
+    def search():
+        while not stop.is_set():
+            try:
+                for h in eng.search("交通 学校", k=5):
+                    assert eng.document(h.doc_id).text[h.start:h.end] == h.text
+            except Exception as exc:  # noqa: BLE001
+                errors.append(repr(exc))
+
+    threads = [threading.Thread(target=search) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for i in range(4):
+        path = tiny_corpus / "c.txt"
+        if i % 2 == 0:
+            path.write_text(f"新文件{i}\n新增一段关于地铁换乘枢纽建设的内容{i}。", encoding="utf-8")
+        else:
+            path.unlink()
+        assert eng.refresh()
+    stop.set()
+    for t in threads:
+        t.join()
+    assert not errors, errors[:3]
