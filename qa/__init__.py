@@ -13,6 +13,7 @@ from .library import add_files, remove_document
 from .errors import CorpusError, IndexFileError, InputError, ModelError, QAError
 from .query import Query, check_k, k_from_request, prepare_query
 from .search import SearchParams
+from .store import StoreConfig
 from .types import Answer, Chunk, Citation, Document, Hit, Span
 
 __all__ = [
@@ -20,4 +21,5 @@ __all__ = [
     "QAError", "InputError", "CorpusError", "IndexFileError", "ModelError",
     "Embedder", "load_embedder", "resolve_model", "SearchParams", "SplitterSettings",
     "Query", "prepare_query", "check_k", "k_from_request", "Limits", "add_files", "remove_document",
+    "StoreConfig",
 ]
