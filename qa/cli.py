@@ -154,29 +154,6 @@ def _doc_ids(eng, wanted) -> list[str] | None:
     return list(dict.fromkeys(wanted))
 
 
-def _takes_documents(method) -> bool:
-    import inspect
-    return "documents" in inspect.signature(method).parameters
-
-
-def _search(eng, query: str, k: int, docs: list[str] | None):
-    if docs is None:
-        return eng.search(query, k=k)
-    if _takes_documents(eng.search):
-        return eng.search(query, k=k, documents=docs)
-    # stopgap until the engine filters by document: rank widely, keep the chosen documents' hits
-    return [h for h in eng.search(query, k=100) if h.doc_id in docs][:k]
-
-
-def _ask(eng, question: str, k: int, docs: list[str] | None):
-    if docs is None:
-        return eng.ask(question, k=k)
-    if _takes_documents(eng.ask):
-        return eng.ask(question, k=k, documents=docs)
-    from .answer import compose  # stopgap (see _search)
-    return compose(question, _search(eng, question, k, docs))
-
-
 def _label(eng, doc_id: str) -> str:
     """How a result names its document: 《title》 when the corpus has more than one, else ""."""
     if len(eng.documents) < 2:
@@ -233,7 +210,7 @@ def _run(args) -> int:
         _print_docs(eng)
         return 0
     if args.command == "search":
-        hits = _search(eng, args.query, args.k, _doc_ids(eng, args.doc))
+        hits = eng.search(args.query, k=args.k, documents=_doc_ids(eng, args.doc))
         for i, h in enumerate(hits, 1):
             if args.json:
                 print(json.dumps(h.to_dict(), ensure_ascii=False))
@@ -243,7 +220,7 @@ def _run(args) -> int:
                 print(f"    {_marked(h)}\n")
         return 0
     if args.command == "ask":
-        ans = _ask(eng, args.question, args.k, _doc_ids(eng, args.doc))
+        ans = eng.ask(args.question, k=args.k, documents=_doc_ids(eng, args.doc))
         if args.json:
             print(json.dumps(ans.to_dict(), ensure_ascii=False))
         else:
