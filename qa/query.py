@@ -16,7 +16,7 @@ MAX_QUERY_CHARS = 500  # what is searched
 MAX_RAW_CHARS = 4 * MAX_QUERY_CHARS  # what is looked at, at most (room for dropped characters)
 MAX_K = 100
 
-_HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"  # incl. Ext. A, B–H
+_HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"  # incl. Ext. A and B–G
 # kana, but not ・ and ー (U+30FB/30FC), which Chinese text uses too
 _KANA = r"\u3041-\u3096\u309d-\u309f\u30a1-\u30fa\u30fd-\u30ff\u31f0-\u31ff\uff66-\uff9d"
 _HANGUL = r"\u1100-\u11ff\u3130-\u318f\uac00-\ud7af\ua960-\ua97f\ud7b0-\ud7ff"
@@ -49,8 +49,9 @@ class Query:
 
 
 def clean_text(raw: str) -> str:
-    """``raw`` without control, zero-width and surrogate characters, white space folded to single spaces. Lone surrogates (from undecodable bytes, e.g. a
-    command-line argument ``$'\\xff'``) can never be encoded and are dropped here, in one place."""
+    """``raw`` without control, zero-width and surrogate characters, white space folded to single
+    spaces. Lone surrogates (from undecodable bytes, e.g. a command-line argument ``$'\\xff'``)
+    can never be encoded and are dropped here, in one place."""
     text = "".join(" " if ch.isspace() else ch for ch in raw
                    if ch.isspace() or unicodedata.category(ch) not in _DROPPED)
     return re.sub(r"\s+", " ", text).strip()
