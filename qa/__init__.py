@@ -11,10 +11,11 @@ from .embedding import Embedder, load_embedder, resolve_model
 from .engine import Engine, open
 from .library import add_files, remove_document
 from .errors import CorpusError, IndexFileError, InputError, ModelError, QAError
-from .query import Query, check_k, k_from_request, prepare_query
+from .periods import DocumentYears, Period, document_years
+from .query import AnalyzedQuery, Query, analyse, check_k, k_from_request, prepare_query
 from .search import SearchParams
 from .store import StoreConfig
-from .types import Answer, Chunk, Citation, Document, Hit, Span
+from .types import Answer, Chunk, Citation, Document, Hit, Retrieval, Span
 
 __all__ = [
     "open", "Engine", "Hit", "Span", "Answer", "Citation", "Document", "Chunk",
@@ -22,4 +23,5 @@ __all__ = [
     "Embedder", "load_embedder", "resolve_model", "SearchParams", "SplitterSettings",
     "Query", "prepare_query", "check_k", "k_from_request", "Limits", "add_files", "remove_document",
     "StoreConfig",
+    "AnalyzedQuery", "analyse", "Retrieval", "Period", "DocumentYears", "document_years",
 ]

@@ -25,19 +25,22 @@ class Step:
 def steps() -> list[Step]:
     """Levers added one at a time, from a plain hybrid baseline to the shipped configuration."""
     plain = SearchParams(fusion="rrf", sentence_weight=0.0, use_intent=False, use_cross=False,
-                         expand_abbreviations=False)
+                         expand_abbreviations=False, use_lexicon=False, use_pinyin=False)
+    base = SearchParams(use_lexicon=False, use_pinyin=False)
     small, small_ctx, final = SplitterSettings(150, context=False), SplitterSettings(150), SplitterSettings()
     out = [Step("baseline RRF, 150 chars", small, plain, user_dictionary=False, cross=False)]
     out.append(replace(out[-1], name="+ section-path context", settings=small_ctx))
     out.append(replace(out[-1], name="+ sentence vectors", params=replace(plain, sentence_weight=0.5)))
     out.append(replace(out[-1], name="+ corpus dictionary", user_dictionary=True))
-    out.append(replace(out[-1], name="+ time intent", params=replace(out[-1].params, use_intent=True)))
+    out.append(replace(out[-1], name="+ periods from the document", params=replace(out[-1].params, use_intent=True)))
     out.append(replace(out[-1], name="+ cross-lingual (en)", cross=True,
                        params=replace(out[-1].params, use_cross=True)))
     out.append(replace(out[-1], name="+ weighted fusion",
-                       params=SearchParams(expand_abbreviations=False)))
+                       params=replace(base, expand_abbreviations=False)))
     out.append(replace(out[-1], name="+ 200-char passages", settings=final))
-    out.append(replace(out[-1], name="+ abbreviation expansion", params=SearchParams()))
+    out.append(replace(out[-1], name="+ abbreviation expansion", params=base))
+    out.append(replace(out[-1], name="+ genre lexicon", params=replace(base, use_lexicon=True)))
+    out.append(replace(out[-1], name="+ pinyin slips", params=SearchParams()))
     return out
 
 

@@ -45,6 +45,8 @@ def _parser() -> argparse.ArgumentParser:
     rm.add_argument("id", metavar="ID")
     rm.add_argument("--no-index", action="store_true", help="remove only; re-index on the next run")
     sub.add_parser("docs", help="list the documents: id, title, years, format, passages")
+    a.add_argument("--history", action="append", default=[], metavar="QUESTION",
+                   help="an earlier question of the conversation (repeat, oldest first)")
     e = sub.add_parser("eval", help="evaluate retrieval (and answers) on JSONL question files")
     e.add_argument("file", nargs="?", help="retrieval questions (format of dev.jsonl)")
     e.add_argument("--answers", metavar="FILE", action="append", default=[],
@@ -129,8 +131,11 @@ def _check_input(args):
     return None, None
 
 
-def _eval_answers(eng, answer_sets, misses: bool) -> None:
-    from .evaluate import evaluate_answers, format_answer_report
+def _eval_answers(eng, answer_sets, misses: bool, ablation: bool = False) -> None:
+    from .evaluate import answer_ablation, evaluate_answers, format_answer_report
+    if ablation:
+        print(format_answer_report([r for f, qs in answer_sets for r in answer_ablation(eng, qs, Path(f).stem)]))
+        return
     reports = [evaluate_answers(eng, qs, Path(f).stem) for f, qs in answer_sets]
     print(format_answer_report(reports))
     if misses:
@@ -220,7 +225,7 @@ def _run(args) -> int:
                 print(f"    {_marked(h)}\n")
         return 0
     if args.command == "ask":
-        ans = eng.ask(args.question, k=args.k, documents=_doc_ids(eng, args.doc))
+        ans = eng.ask(args.question, k=args.k, history=args.history, documents=_doc_ids(eng, args.doc))
         if args.json:
             print(json.dumps(ans.to_dict(), ensure_ascii=False))
         else:
@@ -240,13 +245,13 @@ def _run(args) -> int:
                 for r in reports:
                     print(f"{r.name}: missed {', '.join(r.misses) or 'none'}")
         if args.answer_sets:
-            _eval_answers(eng, args.answer_sets, args.misses)
+            _eval_answers(eng, args.answer_sets, args.misses, args.ablation)
         if args.answer_sets and args.shift_years:
             from .evaluate import shift_answer_question, shift_corpus
             corpus = shift_corpus(args.corpus, "index-shifted/corpus", args.shift_years)
             shifted = engine_mod.open(corpus, "index-shifted/index", args.model, progress=False)
             sets = [(f"{Path(f).stem}+{args.shift_years}y", [shift_answer_question(q, args.shift_years) for q in qs])
                     for f, qs in args.answer_sets]
-            _eval_answers(shifted, sets, args.misses)
+            _eval_answers(shifted, sets, args.misses, args.ablation)
         return 0
     return 1  # pragma: no cover

@@ -21,11 +21,13 @@ from .index import (IndexData, build_index, load_index, manifest_for, read_manif
                     stale_reason)
 from .lexical import abbreviation_phrases, mine_terms, tokenizer_for
 from .multilingual import MultilingualEncoder, is_available, looks_english
-from .query import Query, check_k, prepare_query
-from .search import Ranked, SearchParams, rank, time_intent
+from .lexicon import PinyinCorrector, default_lexicon
+from .periods import DocumentYears, document_years, merge_years
+from .query import AnalyzedQuery, Query, Vocabulary, analyse, check_k, prepare_query
+from .search import Ranked, SearchParams, rank
 from .store import Store, StoreConfig, Where, store_config
 from .store.faiss import FaissStore
-from .types import Answer, Document, Hit
+from .types import Answer, Document, Hit, Retrieval
 
 log = logging.getLogger(__name__)
 
@@ -132,6 +134,12 @@ class Engine:
         self.bm25 = store.lexicon
         self._context_cache: dict[str, list[str]] = {}
         self._sentence_cache: dict[int, tuple[frozenset[str], bool]] = {}
+        # periods are read from the documents (report and plan years); question analysis needs
+        # them, the corpus text (is a place or year there?) and the pinyin of its words
+        self.years = merge_years(_years_of(d) for d in docs)
+        self._all_text = "\n".join(self._texts)
+        self._corrector = PinyinCorrector(self.bm25.idf, self._all_text, self.tokenizer.cut,
+                                          self.tokenizer.is_word)
 
     @property
     def data(self) -> IndexData:
@@ -154,20 +162,48 @@ class Engine:
         self.embedder.embed_query("预热")
         return self
 
-    def search(self, query: str, k: int = 5, *, params: SearchParams | None = None,
-               documents: Sequence[str] | None = None) -> list[Hit]:
+    def analyse(self, question: str | Query, *, history: Sequence[str] = (),
+                params: SearchParams | None = None) -> AnalyzedQuery:
+        """The question analysed once against this corpus (see ``qa.query.AnalyzedQuery``)."""
+        return analyse(question, self.vocabulary(params or self.params), tuple(history or ()))
+
+    def vocabulary(self, params: SearchParams | None = None) -> Vocabulary:
+        """What question analysis needs to know of this corpus, under ``params``' levers."""
+        params = params or self.params
+        return Vocabulary(
+            years=self.years, text=self._all_text, tokenize=self.tokenizer.words,
+            expand=lambda text, tokens: self._expansions(text, tokens, params),
+            correct=self._corrector.correct if params.use_pinyin else None,
+            crosslingual=self.cross is not None and params.use_cross, looks_english=looks_english,
+            places=self.tokenizer.places)
+
+    def retrieve(self, question: str | Query, k: int = 5, *, history: Sequence[str] = (),
+                 documents: Sequence[str] | None = None, params: SearchParams | None = None) -> Retrieval:
+        """The analysed question and the ``k`` passages that best answer it, best first.
+
+        ``history`` holds the earlier questions (oldest first) an elliptical follow-up leans on;
+        ``documents`` (ids) limits the search to those documents."""
+        k = check_k(k)
+        params = params or self.params
+        q = self.analyse(question, history=history, params=params)
+        return Retrieval(q, tuple(self._search(q, k, params, documents=documents)))
+
+    def search(self, query: str, k: int = 5, *, history: Sequence[str] = (),
+               documents: Sequence[str] | None = None, params: SearchParams | None = None) -> list[Hit]:
         """The ``k`` passages that best answer ``query``, best first, with highlights; with
         ``documents`` (ids), only passages of those documents."""
-        k = check_k(k)
-        q = prepare_query(query)
-        return self._search(q, k, params or self.params, documents=documents)
+        return list(self.retrieve(query, k, history=history, documents=documents, params=params).hits)
 
-    def ask(self, question: str, k: int = 5, *, history=(), documents: Sequence[str] | None = None) -> Answer:
-        """A short answer composed from the best passages, with numbered citations."""
+    def ask(self, question: str, k: int = 5, *, history: Sequence[str] = (),
+            documents: Sequence[str] | None = None, params: SearchParams | None = None) -> Answer:
+        """A short answer composed from the best passages, with numbered citations.
+
+        ``history``: the earlier questions of the conversation, oldest first (an elliptical
+        follow-up such as 那2023年呢？ is read against them; ``Answer.understood`` says how)."""
         from .answer import compose
 
-        q = prepare_query(question)
-        return compose(q.text, self._search(q, check_k(k), self.params, documents=documents))
+        r = self.retrieve(question, k, history=history, documents=documents, params=params)
+        return compose(r, documents=self._docs, idf=self.bm25.idf, years=self.years)
 
     def refresh(self) -> bool:
         """Pick up corpus changes (files added, changed or removed) in a running app: a cheap check
@@ -188,6 +224,18 @@ class Engine:
     # ------------------------------------------------------------------ internals
     def _context_tokens(self, context: str) -> list[str]:
         return self._context_cache.setdefault(context, self.tokenizer.words(context))
+
+    def _expansions(self, text: str, tokens: Sequence[str], params: SearchParams) -> list[str]:
+        """Corpus words a question also searches: for the everyday words of the genre lexicon
+        that the corpus does not use, its words for them (上学 → 教育 学位); the words of the
+        corpus phrases its unknown abbreviations stand for (违建 → 违法 建设)."""
+        extra = self.query_tokens(text, params.expand_abbreviations)[len(self.tokenizer.words(text)):]
+        if params.use_lexicon:
+            idf, lexicon = self.bm25.idf, default_lexicon()
+            for word in lexicon.matches(text):
+                if word not in idf:
+                    extra += [w for t in lexicon.entries[word] for w in self.tokenizer.words(t) if w in idf]
+        return [w for w in dict.fromkeys(extra) if w not in tokens]
 
     def query_tokens(self, text: str, expand: bool = True) -> list[str]:
         """The query's tokens, plus (``expand``) the words of the corpus phrases its unknown
@@ -240,11 +288,13 @@ class Engine:
             raise InputError(f"没有这些文档：{', '.join(map(repr, unknown))}（现有：{', '.join(self._docs)}）")
         return Where.of(documents=documents)
 
-    def _search(self, q: Query, k: int, params: SearchParams, *,
+    def _search(self, q: AnalyzedQuery | Query, k: int, params: SearchParams, *,
                 documents: Sequence[str] | None = None) -> list[Hit]:
+        if not isinstance(q, AnalyzedQuery):
+            q = self.analyse(q, params=params)
         with self._rw.reading():
             where = self.where(documents)
-            tokens = self.query_tokens(q.text, params.expand_abbreviations)
+            tokens = q.search_tokens
             hybrid = getattr(self.store, "hybrid", None)
             if hybrid is not None and params.fusion in ("weighted", "rrf") and not self.crosslingual(q, params):
                 return self._server_fused(q, k, params, tokens, where)
@@ -254,7 +304,7 @@ class Engine:
                 # (29 English questions: hit@5 0.97 → 1.00, MRR 0.82 → 0.87 with dense alone)
                 params = replace(params, fusion="dense")
             periods = [self.store.periods[i] for i in scored.ids]
-            ranked = rank(scored.dense, scored.bm25, scored.match, periods, params, time_intent(q.text), k=k)
+            ranked = rank(scored.dense, scored.bm25, scored.match, periods, params, q.intent, k=k)
             ranked = [replace(r, index=int(scored.ids[r.index])) for r in ranked]
             return [self._hit(r, scored, tokens, q.text) for r in ranked]
 
@@ -266,7 +316,7 @@ class Engine:
         fused = self.store.hybrid(qv, tokens, max(CANDIDATES, k), where=where,
                                   fusion="rrf" if params.fusion == "rrf" else "dbsf")
         scores = fused.scores.copy()
-        intent = time_intent(q.text)
+        intent = q.intent
         if params.use_intent and intent:
             scores *= np.array([1 + params.intent_boost if self.store.periods[i] == intent else 1.0
                                 for i in fused.ids])
@@ -317,6 +367,13 @@ class Engine:
         return Hit(text=c.text, score=r.score, doc_id=c.doc_id, section=c.section, start=c.start,
                    end=c.end, highlights=highlight(c.text, spans, rel, terms), paragraph=c.paragraph,
                    scores={"dense": r.dense, "bm25": r.bm25, "match": r.match})
+
+
+def _years_of(doc: Document) -> DocumentYears:
+    """A document's years: those its reader found, else read from its title and top headings."""
+    years = document_years(doc.title, doc.text)
+    return DocumentYears(getattr(doc, "report_year", None) or years.report_year,
+                         getattr(doc, "plan_year", None) or years.plan_year, years.mentioned)
 
 
 def corpus_state(folder: str | os.PathLike) -> tuple:

@@ -237,6 +237,23 @@ def evaluate_answers(engine, questions: Sequence[AnswerQuestion], name: str = "a
                         tuple(failures), statistics.median(lat))
 
 
+def answer_levers(params) -> dict:
+    """The answer levers switched on one at a time (the last is the shipped configuration)."""
+    off = replace(params, use_lexicon=False, use_pinyin=False)
+    return {"levers off": off, "+ lexicon": replace(off, use_lexicon=True),
+            "+ pinyin slips (all on)": params}
+
+
+def answer_ablation(engine, questions: Sequence[AnswerQuestion], name: str) -> list[AnswerReport]:
+    """One answer report per lever step (``answer_levers``)."""
+    out = []
+    for label, p in answer_levers(engine.params).items():
+        def ask(q, p=p):
+            return engine.ask(q.question, history=list(q.history), params=p)
+        out.append(evaluate_answers(engine, questions, f"{name} {label}", ask=ask))
+    return out
+
+
 def format_answer_report(reports: Sequence[AnswerReport]) -> str:
     kinds = sorted({k for r in reports for k in r.by_kind})
     width = max([12] + [len(r.name) + 2 for r in reports])

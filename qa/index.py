@@ -37,6 +37,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from .structure import sentence_spans  # noqa: F401  (the one sentence splitter)
 from .chunking import SplitterSettings, chunk_document
 from .embedding import Embedder, embed_for_index
 from .errors import IndexFileError
@@ -46,8 +47,6 @@ from .types import Chunk, Document
 
 FORMAT_VERSION = 2
 TOKENIZER = "jieba-search/document-dictionary/v1"  # how tokens.json was made (in the manifest)
-_SENTENCE = re.compile(r".*?(?:[。！？；!?;]+[”’）)]*|$)", re.S)
-MIN_SENTENCE = 8
 FILES = ("chunks.json", "tokens.json", "passages.faiss", "sentences.faiss")
 CROSS_FILES = ("xpassages.faiss", "xsentences.faiss")
 LOAD_ATTEMPTS = 5
@@ -112,29 +111,6 @@ class IndexData:
                 vec(self.passage_vectors, a, b), vec(self.sentence_vectors, sa, sb),
                 vec(self.cross_passage_vectors, a, b), vec(self.cross_sentence_vectors, sa, sb))
         return out
-
-
-def sentence_spans(text: str, offset: int = 0) -> list[tuple[int, int]]:
-    """Sentence ranges of ``text`` (split after 。！？；), short ones merged into the next."""
-    spans: list[tuple[int, int]] = []
-    pending = None
-    for m in _SENTENCE.finditer(text):
-        if m.start() == m.end():
-            continue
-        s, e = m.start(), m.end()
-        if pending is not None:
-            s = pending
-            pending = None
-        if e - s < MIN_SENTENCE and e < len(text):
-            pending = s
-            continue
-        spans.append((offset + s, offset + e))
-    if pending is not None:
-        if spans:
-            spans[-1] = (spans[-1][0], offset + len(text))
-        else:
-            spans.append((offset + pending, offset + len(text)))
-    return spans
 
 
 def passage_input(chunk: Chunk, context: bool) -> str:

@@ -76,6 +76,18 @@ class Tokenizer:
         """True for everyday words (jieba dictionary frequency at least ``min_freq``)."""
         return self._jieba.FREQ.get(text, 0) >= min_freq
 
+    def places(self, text: str) -> list[str]:
+        """Place names jieba tags in ``text`` (大兴区, 天津)."""
+        if getattr(self, "_pos", None) is None:
+            import jieba.posseg
+
+            self._pos = jieba.posseg.POSTokenizer(self._jieba)
+        return [w for w, flag in self._pos.lcut(text) if flag.startswith("ns") and len(w) >= 2]
+
+    def cut(self, text: str) -> list[str]:
+        """Plain jieba tokens (unknown words joined by its HMM), nothing removed."""
+        return self._jieba.lcut(text)
+
     def words(self, text: str) -> list[str]:
         """Search-mode tokens (words and their sub-words), stop words and punctuation removed."""
         return [t for t in self._jieba.lcut_for_search(normalize(text))

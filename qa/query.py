@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, Sequence
 
 from .errors import InputError
 
@@ -145,3 +145,207 @@ def k_from_request(value: object) -> int:
 def _shown(value: object) -> str:
     text = repr(value)
     return text if len(text) <= 40 else text[:40] + "…"
+
+
+# ---------------------------------------------------------------- question analysis
+# (the question is analysed once; retrieval and the answer read these decisions)
+
+FIGURE, LIST, TOPIC, REASONS, COMPARE, FACT = "figure", "list", "topic", "reasons", "comparison", "fact"
+DENSE, CROSSLINGUAL = "dense", "crosslingual"
+
+_UNITS = (
+    "个百分点|百分点|平方公里|平方米|万平方米|公里|千米|公顷|千瓦|兆瓦|人次|人|户|家|个|项|条|所|座|处|套|"
+    "辆|吨|亩|米|元|倍|次|场|名|张|台|间|栋|批|届|天|小时|分钟|%|％"
+)
+_LIST_CUE = re.compile(
+    r"哪些|哪几|哪[两二三四五六七八九十]|什么项目|有啥|都有什么|列举|分别|"
+    r"\bwhat are\b|\bwhat (?:projects|measures|steps|plans)\b|\blist\b|"
+    r"\bwhich\s+(?!is\b|was\b|has\b|does\b)\w+s\b", re.I)
+_TOPIC_CUE = re.compile(r"做了什么|做了哪些|干了什么|干了啥|有什么安排|有什么计划|有什么打算|怎么说|说了什么|说了啥|"
+                        r"这块|这方面|方面|情况如何|怎么样|有什么新|有何|进展|还要做什么|要做什么|做了些什么|"
+                        r"\bwhat (?:did|has|have|will)\b.*\bdo\b", re.I)
+_FIGURE_CUE = re.compile(
+    rf"多少|(?<!哪)几(?:万|亿)?(?:{_UNITS})|百分之几|百分比|比例|占比|比重|增速|增长率|贡献率|多大|多长|多高|"
+    r"\bhow (?:many|much|far|long|large|big)\b|\bwhat (?:percentage|percent|share|proportion)\b",
+    re.I)
+_REASON_CUE = re.compile(r"为什么|为何|原因|怎么回事|难在|难点|毛病|出在哪|症结|差距|不足|短板|挑战|困难|问题在|有什么问题|"
+                         r"哪些问题|不容易|不愿意|风险|凭什么|依据是什么|有利条件|\bwhy\b|\bproblems?\b|\bchallenges?\b|"
+                         r"\bshortcomings?\b|\bdifficult", re.I)
+_COMPARE_CUE = re.compile(r"比去年|比上年|相比|对比|比较|分别|变化|高吗|低吗|多了|少了|进度|程度|\bcompared?\b", re.I)
+_ASKED_UNIT = re.compile(rf"(?:多少|几)(?:[万亿])?(?P<unit>{_UNITS})")
+_PERCENT_CUE = re.compile(r"百分之几|百分比|比例|占比|比重|增速|增长率|贡献率|增长了多少|涨了多少|涨多少|增长多少|"
+                          r"下降了多少|提高了多少|\bpercent|\bshare\b|\bgrowth\b|\bgrow\b", re.I)
+_SIZE_CUE = ((re.compile(r"多大|面积"), "平方公里"), (re.compile(r"多长|里程"), "公里"),
+             (re.compile(r"多少钱|资金|金额|收入"), "元"))
+_CONTEXT = "（接上文："  # how a follow-up shows the question it leans on
+_PLACE_SUFFIX = re.compile(r"(?:区|县|市|省|镇|乡)$")
+_FOLLOW_UP = re.compile(r"^(?:那|那么|还有|另外|其中|这个|这些|那些|这几|这|它|其|同时|and\b|what about\b|how about\b)|呢[？?]?$|呢，",
+                        re.I)
+_QUESTION_WORDS = re.compile(r"那么|那|呢|吗|还有|其中|这个|这些|那些|这几个|这几|多少|几个|哪些|哪几个|是什么|什么|怎么样|如何|"
+                             r"请问|一下|分别|又是|一共|大概|现在|目前|[？?，,。！!、\s]")
+
+
+@dataclass(frozen=True)
+class AnalyzedQuery:
+    """A question analysed once, for retrieval and for the answer.
+
+    ``text`` is the question as understood (a follow-up completed from ``history``, pinyin slips
+    corrected), ``asked`` as typed. ``tokens`` are its words, ``expansions`` the report words it
+    also searches (lexicon, abbreviations, nearest terms). ``route`` is "dense" or
+    "crosslingual" (an English question embedded by the cross-lingual encoder). ``periods`` are
+    the periods asked about; ``answer_type`` one of figure, list, topic, reasons, comparison,
+    fact; ``unit`` the unit a figure question expects. ``missing`` names what the documents do
+    not cover (a year, a place) and ``corrections`` the (typed, corrected) slips.
+    """
+
+    text: str
+    asked: str
+    tokens: tuple[str, ...] = ()
+    expansions: tuple[str, ...] = ()
+    route: str = DENSE
+    periods: tuple = ()
+    answer_type: str = FACT
+    unit: str | None = None
+    missing: tuple[str, ...] = ()
+    corrections: tuple[tuple[str, str], ...] = ()
+    follow_up: bool = False
+    notice: str = ""
+
+    @property
+    def intent(self) -> str | None:
+        """"done" or "plan" when the question asks about one period only, else None."""
+        phases = {p.phase for p in self.periods}
+        return phases.pop() if len(phases) == 1 else None
+
+    @property
+    def search_tokens(self) -> list[str]:
+        return list(self.tokens) + [t for t in self.expansions if t not in self.tokens]
+
+    @property
+    def understood(self) -> str:
+        """The question as understood, when that differs from what was typed; else ""."""
+        return self.text if self.text != self.asked else ""
+
+    @property
+    def english(self) -> bool:
+        return self.route == CROSSLINGUAL
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """What analysis needs to know of the corpus: its years, its text (to check that a place or
+    year is there), and functions for tokens, expansions and pinyin corrections."""
+
+    years: object  # qa.periods.DocumentYears
+    text: str
+    tokenize: object  # str -> list[str]
+    expand: object = None  # (text, tokens) -> list[str]
+    correct: object = None  # str -> (str, tuple[(typed, corrected)])
+    crosslingual: bool = False
+    looks_english: object = None  # str -> bool
+    places: object = None  # str -> list of place names in it
+
+
+def answer_type(text: str, periods: Sequence = ()) -> str:
+    """The shape of answer a question wants, from its cue words and the periods it asks about."""
+    if _REASON_CUE.search(text):
+        return REASONS
+    both = len({p.phase for p in periods}) > 1
+    figure = bool(_FIGURE_CUE.search(text))
+    if both and (figure or _COMPARE_CUE.search(text)):
+        return COMPARE
+    if _LIST_CUE.search(text):
+        return LIST
+    if figure:
+        return FIGURE
+    if _TOPIC_CUE.search(text) or both:
+        return TOPIC
+    return FACT
+
+
+def expected_unit(text: str) -> str | None:
+    """The unit a figure question asks for: 公里 in 多少公里, % in 增长了多少, else None."""
+    found = _ASKED_UNIT.search(text)
+    if found:
+        return found.group("unit").replace("％", "%")
+    if _PERCENT_CUE.search(text):
+        return "%"
+    for pattern, unit in _SIZE_CUE:
+        if pattern.search(text):
+            return unit
+    return None
+
+
+def unknown_places(places: Sequence[str], corpus_text: str) -> tuple[str, ...]:
+    """The place names of a question (as tagged) that the corpus never mentions (大兴区)."""
+    out = []
+    for place in places:
+        core = _PLACE_SUFFIX.sub("", place)
+        if len(core) >= 2 and core not in corpus_text:
+            out.append(place)
+    return tuple(dict.fromkeys(out))
+
+
+def is_follow_up(text: str, tokenize, history: Sequence[str]) -> bool:
+    """An elliptical question that leans on the one before: 那2023年呢？其中哪些已经完工？"""
+    if not history:
+        return False
+    if _FOLLOW_UP.search(text.strip()):
+        return True
+    rest = _QUESTION_WORDS.sub("", re.sub(r"(?:19|20)\d{2}年?|去年|今年|明年", "", text))
+    return len(rest) <= 3
+
+
+def resolve_follow_up(text: str, history: Sequence[str], vocab: Vocabulary) -> str:
+    """The question an elliptical follow-up stands for, from the last earlier question: its
+    period replaced by the one now asked, the new words added.
+
+    "那去年呢？" after "2024年打算增加多少个托位？" → "2023年增加多少个托位？".
+    """
+    from .periods import question_periods, replace_period
+
+    previous = history[-1]
+    if len(history) > 1 and is_follow_up(previous, vocab.tokenize, history[:-1]):
+        previous = resolve_follow_up(previous, history[:-1], vocab)
+    periods = question_periods(text, vocab.years)
+    rest = _QUESTION_WORDS.sub("", re.sub(r"(?:19|20)\d{2}年?|去年|今年|明年|上一年|过去一年", "", text))
+    if not rest:  # 那2023年呢？ — the earlier question, asked of another period
+        return replace_period(previous, periods, vocab.years) if periods else previous
+    return f"{text.lstrip('那么')}{_CONTEXT}{previous.rstrip('？?。')}）"
+
+
+def analyse(question: "str | Query", vocab: Vocabulary, history: Sequence[str] = ()) -> AnalyzedQuery:
+    """Analyse a question once: the question as understood, its tokens and expansions, route,
+    periods, answer type, expected unit and what the documents lack (see ``AnalyzedQuery``)."""
+    from .periods import question_periods, uncovered_years
+
+    q = question if isinstance(question, Query) else prepare_query(question)
+    text, follow = q.text, False
+    history = [h for h in (history or ()) if isinstance(h, str) and h.strip()]
+    if is_follow_up(text, vocab.tokenize, history):
+        text, follow = resolve_follow_up(text, [prepare_query(h).text for h in history], vocab), True
+    english = bool(vocab.looks_english and vocab.looks_english(text))
+    missing = tuple(f"{y}年" for y in uncovered_years(text, vocab.years))
+    missing += unknown_places(vocab.places(text) if vocab.places else (), vocab.text)
+    corrections: tuple = ()
+    if vocab.correct and not english:
+        protected = text
+        for place in missing:
+            protected = protected.replace(place, "\0" * len(place))
+        corrected, corrections = vocab.correct(protected)
+        if corrections:
+            text = "".join(o if c == "\0" else c for o, c in zip(text, corrected))
+    # a follow-up with words of its own asks about its own period, if it names one, and its own
+    # words count twice
+    own = text.split(_CONTEXT)[0] if follow else text
+    searched = text.replace(_CONTEXT, "（")
+    tokens = tuple(vocab.tokenize(searched))
+    if own != text:
+        tokens += tuple(t for t in vocab.tokenize(own))
+    expansions = tuple(vocab.expand(searched, tokens)) if vocab.expand else ()
+    periods = question_periods(own, vocab.years) or question_periods(text, vocab.years)
+    return AnalyzedQuery(
+        text=text, asked=q.text, tokens=tokens, expansions=tuple(t for t in expansions if t not in tokens),
+        route=CROSSLINGUAL if english and vocab.crosslingual else DENSE, periods=periods,
+        answer_type=answer_type(own, periods), unit=expected_unit(own) or expected_unit(text), missing=missing,
+        corrections=corrections, follow_up=follow, notice=q.notice)

@@ -4,19 +4,12 @@ The heart is ``rank``, a pure function over score arrays; the engine supplies th
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import numpy as np
 
 
 FUSIONS = ("rrf", "weighted", "dense", "bm25")
-
-_DONE_CUES = re.compile(r"去年|上一年|2023|完成了|完成得|取得|进展|成效|成绩|做了|建成了|办过|有哪些成果|怎么样了|到哪"
-                        r"|\blast year\b|\bachieved\b|\bcompleted\b|\bdid\b|\bhad\b|\bwas\b|\bwere\b", re.I)
-_PLAN_CUES = re.compile(r"今年|明年|2024|计划|打算|将要|准备|目标|安排|要做|未来|下一步|将"
-                        r"|\bthis year\b|\bplan|\bwill\b|\btarget|\bgoal|\baim", re.I)
-
 
 @dataclass(frozen=True)
 class SearchParams:
@@ -30,6 +23,8 @@ class SearchParams:
     use_intent: bool = True
     use_cross: bool = True          # English questions use the cross-lingual encoder when indexed
     expand_abbreviations: bool = True  # 违建 also searches 违法 建设 (corpus phrases it abbreviates)
+    use_lexicon: bool = True        # 上学 also searches 教育 学位 (qa/data/lexicon.tsv)
+    use_pinyin: bool = True         # 该造 is read as 改造 (pinyin-IME slips, qa.lexicon)
 
     def __post_init__(self):
         if self.fusion not in FUSIONS:
@@ -45,14 +40,6 @@ class Ranked:
     dense: float
     bm25: float
     match: float
-
-
-def time_intent(query: str) -> str | None:
-    """"done" when the query asks about results, "plan" for plans, None for both or neither."""
-    done, plan = bool(_DONE_CUES.search(query)), bool(_PLAN_CUES.search(query))
-    if done == plan:
-        return None
-    return "done" if done else "plan"
 
 
 def rrf(*rankings: np.ndarray, k: float = 60.0, weights=None, retrieved=None) -> np.ndarray:

@@ -18,6 +18,10 @@ _LEVELS = (
 )
 _MD_HEADING = re.compile(r"^(#{1,6})\s+(.*)$")
 _SENTENCE_END = re.compile(r"[。！？!?]")
+SENTENCE_ENDS = "。！？；!?;"  # where index sentences end (；too: report sentences run long)
+FULL_STOPS = "。！？!?"  # where sentences end as a reader reads them
+CLAUSE_ENDS = "，,；;：:。！？!?"
+MIN_SENTENCE = 8
 MAX_HEADING = 60
 MAX_LEAD = 20
 MIN_LEAD_PARAGRAPH = 100
@@ -95,27 +99,28 @@ def parse(text: str, headings: Iterable[tuple[int, int]] = ()) -> list[Paragraph
     return out
 
 
-_YEAR = re.compile(r"(19|20)\d{2}")
-_DONE_WORDS = ("执行情况", "完成情况", "工作总结", "回顾", "成效")
-_PLAN_WORDS = ("计划", "目标", "措施", "安排", "任务", "展望")
-
-
-def period(section: tuple[str, ...]) -> str | None:
-    """Whether a passage reports results ("done") or sets plans ("plan"), from its top heading.
-
-    "一、2023年…计划执行情况" → "done"; "二、2024年…主要目标", "三、实现2024年…主要措施" → "plan".
-    """
-    if not section:
-        return None
-    top = section[0]
-    if any(w in top for w in _DONE_WORDS):
-        return "done"
-    if any(w in top for w in _PLAN_WORDS):
-        return "plan"
-    return None
-
-
-def section_year(section: tuple[str, ...]) -> int | None:
-    """The year named in a passage's top heading, if any."""
-    m = _YEAR.search(section[0]) if section else None
-    return int(m.group(0)) if m else None
+def sentence_spans(text: str, offset: int = 0, *, ends: str = SENTENCE_ENDS,
+                   min_len: int = MIN_SENTENCE) -> list[tuple[int, int]]:
+    """The one sentence splitter: ranges of ``text`` (plus ``offset``) ending after a run of
+    ``ends`` and any closing quote or bracket; a piece shorter than ``min_len`` is merged into
+    the next (the last into the one before). ``ends=CLAUSE_ENDS`` gives clauses."""
+    pattern = re.compile(rf".*?(?:[{re.escape(ends)}]+[”’）)]*|$)", re.S)
+    spans: list[tuple[int, int]] = []
+    pending = None
+    for m in pattern.finditer(text):
+        if m.start() == m.end():
+            continue
+        s, e = m.start(), m.end()
+        if pending is not None:
+            s = pending
+            pending = None
+        if e - s < min_len and e < len(text):
+            pending = s
+            continue
+        spans.append((offset + s, offset + e))
+    if pending is not None:
+        if spans:
+            spans[-1] = (spans[-1][0], offset + len(text))
+        else:
+            spans.append((offset + pending, offset + len(text)))
+    return spans

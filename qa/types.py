@@ -109,7 +109,11 @@ class Hit:
 
 @dataclass(frozen=True)
 class Citation:
-    """A numbered reference from an answer to a passage (document offsets)."""
+    """A numbered reference from an answer to a passage (document offsets ``start``/``end``).
+
+    ``hit`` is the index of that passage in ``Answer.hits``; ``sentence`` the (start, end)
+    document offsets of the sentence the cited statement was taken from ((0, 0) if none).
+    """
 
     n: int
     doc_id: str
@@ -117,10 +121,13 @@ class Citation:
     start: int
     end: int
     text: str
+    hit: int = -1
+    sentence: tuple[int, int] = (0, 0)
 
     def to_dict(self) -> dict:
         return {"n": int(self.n), "doc_id": self.doc_id, "section": list(self.section),
-                "start": int(self.start), "end": int(self.end), "text": self.text}
+                "start": int(self.start), "end": int(self.end), "text": self.text,
+                "hit": int(self.hit), "sentence": list(self.sentence)}
 
 
 @dataclass(frozen=True)
@@ -136,14 +143,25 @@ class Answer:
     hits: tuple[Hit, ...]
     covered: bool = True
     kind: str = "fact"
+    understood: str = ""  # the question as understood, when that differs from what was asked
 
     def to_dict(self) -> dict:
-        """Plain JSON: question, text (markdown with [n]), covered, kind, citations, hits."""
+        """Plain JSON: question, text (markdown with [n]), covered, kind, understood, citations, hits."""
         return {
             "question": self.question,
             "text": self.text,
             "covered": bool(self.covered),
             "kind": self.kind,
+            "understood": self.understood,
             "citations": [c.to_dict() for c in self.citations],
             "hits": [h.to_dict() for h in self.hits],
         }
+
+
+@dataclass(frozen=True)
+class Retrieval:
+    """What retrieval decided: the analysed question (``qa.query.AnalyzedQuery``) and the
+    passages found for it, best first."""
+
+    query: object
+    hits: tuple[Hit, ...]

@@ -68,3 +68,20 @@ def test_own_answer_questions_are_well_formed_report_substrings():
         assert all(s in text for s in q.must + q.gold), q.id
         assert q.out_of_scope or 1 <= q.must_min <= len(q.must)
         assert bool(q.history) == (q.kind == "followup"), q.id
+
+
+@pytest.mark.slow
+def test_own_answers_hold_their_key_facts_and_the_year_shifted_report_scores_alike(real_engine, tmp_path):
+    import qa
+    qs = load_answer_questions(OWN_ANSWERS)
+    original = evaluate_answers(real_engine, qs, "own")
+    assert original.answered >= 0.85, original.failures
+    assert all(ok / n >= 0.7 for ok, n in original.by_kind.values()), original.by_kind
+    corpus = shift_corpus(ROOT / "corpus", tmp_path / "corpus", 1)
+    shifted_engine = qa.open(corpus, tmp_path / "index", progress=False)
+    assert (shifted_engine.years.report_year, shifted_engine.years.plan_year) == (
+        real_engine.years.report_year + 1, real_engine.years.plan_year + 1)
+    shifted = evaluate_answers(shifted_engine, [shift_answer_question(q) for q in qs], "own+1y")
+    assert abs(shifted.answered - original.answered) <= 0.03
+    for metric in ("hit1", "hit5", "coverage"):
+        assert abs(getattr(shifted.retrieval, metric) - getattr(original.retrieval, metric)) <= 0.03, metric

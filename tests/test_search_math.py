@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from qa.search import SearchParams, dense_scores, minmax, rank, rrf, time_intent
+from qa.search import SearchParams, dense_scores, minmax, rank, rrf
 
 
 def test_rrf_exact_values():
@@ -23,13 +23,6 @@ def test_dense_scores_mix_passage_and_best_sentence():
     owner = np.array([0, 0, 1])
     assert dense_scores(passage, sentences, owner, 0.5).tolist() == pytest.approx([0.55, 0.45])
     assert dense_scores(passage, sentences, owner, 0.0).tolist() == pytest.approx([0.2, 0.5])
-
-
-def test_time_intent():
-    assert time_intent("2024年计划建成哪些场馆") == "plan"
-    assert time_intent("去年完成了哪些道路") == "done"
-    assert time_intent("2023年进展如何？2024年怎么安排？") is None
-    assert time_intent("北三县交通") is None
 
 
 def test_rank_fusions_and_intent_boost():

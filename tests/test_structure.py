@@ -1,4 +1,4 @@
-from qa.structure import heading_level, lead_sentence, parse, period, section_year
+from qa.structure import CLAUSE_ENDS, FULL_STOPS, heading_level, lead_sentence, parse, sentence_spans
 
 SNIPPET = (
     "一、2023年计划执行情况\n"
@@ -40,9 +40,11 @@ def test_lead_sentence_only_for_short_opening_of_long_paragraph():
     assert lead_sentence("1-11月共有项目816个。" + "内容" * 60) == ""
 
 
-def test_period():
-    assert period(("一、2023年国民经济和社会发展计划执行情况",)) == "done"
-    assert period(("二、2024年国民经济和社会发展主要目标",)) == "plan"
-    assert period(("三、实现2024年国民经济和社会发展计划的主要措施", "（一）x")) == "plan"
-    assert period(()) is None
-    assert section_year(("三、实现2024年计划的主要措施",)) == 2024
+def test_one_sentence_splitter_keeps_offsets_and_merges_short_pieces():
+    text = "道路网络更加完善。全年新建学校3所；好。城市道路总长度达607公里！"
+    spans = sentence_spans(text, 10)
+    assert [text[s - 10:e - 10] for s, e in spans] == ["道路网络更加完善。", "全年新建学校3所；", "好。城市道路总长度达607公里！"]
+    assert [text[s:e] for s, e in sentence_spans(text, ends=FULL_STOPS, min_len=0)] == [
+        "道路网络更加完善。", "全年新建学校3所；好。", "城市道路总长度达607公里！"]
+    clauses = sentence_spans("一是走好创新发展之路；二是“绿色”，三是协同", ends=CLAUSE_ENDS, min_len=0)
+    assert len(clauses) == 3 and clauses[-1][1] == len("一是走好创新发展之路；二是“绿色”，三是协同")

@@ -17,7 +17,7 @@ import numpy as np
 
 from ..index import IndexData, assemble, load_index, save_index
 from ..lexical import BM25
-from ..structure import period
+from ..periods import section_phase
 from .base import Candidates, DocumentEntry, Where
 
 HNSW_ABOVE = 50_000     # vectors; below, exact search costs under ~10 ms on 2 cores (512-d)
@@ -49,7 +49,7 @@ class FaissStore:
         self._data = data
         self._indexes: dict[tuple[str, str], object] = {}
         self.lexicon = BM25(data.tokens)
-        self.periods = np.array([period(c.section) for c in data.chunks], dtype=object)
+        self.periods = np.array([section_phase(c.section) for c in data.chunks], dtype=object)
 
     @property
     def data(self) -> IndexData:

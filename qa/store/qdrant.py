@@ -34,7 +34,7 @@ from ..errors import IndexFileError
 from ..index import (SETTINGS, IndexData, assemble, content_key, embed_documents, load_index,
                      manifest_for, passage_tokens, save_index, sentence_spans, stale_reason)
 from ..lexical import BM25
-from ..structure import period
+from ..periods import section_phase as period
 from .base import Candidates, DocumentEntry, Where
 
 log = logging.getLogger(__name__)

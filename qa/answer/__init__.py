@@ -1,0 +1,411 @@
+"""Answers without an LLM: a cited markdown answer composed from what retrieval decided.
+
+``compose(retrieval)`` is pure: the analysed question and its hits in (plus, optionally, the
+documents, to quote sentences whole, and the corpus IDF to weigh the question's terms), an
+``Answer`` out. It never re-derives what the engine decided (language route, periods, answer
+type): it reads ``retrieval.query``.
+
+One skeleton for every answer type:
+1. gather the sentences of the hits, each scored against the question (``evidence``);
+2. decide whether the report answers it (``abstain.verdict``); if not, say what is missing in
+   Chinese and show the nearest passages;
+3. pick items with the answer type's record (``SHAPES``): figure, list, topic, reasons,
+   comparison or fact, falling back to fact when a shape finds nothing;
+4. render the items, grouped under period labels when they mix periods, each citing the
+   passage its sentence came from ([n]); a follow-up or corrected question first says how it
+   was understood (理解为：…).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Callable, Mapping, Sequence
+
+from ..lexicon import default_lexicon
+from ..periods import DONE, PLAN, Period
+from ..query import COMPARE, FACT, FIGURE, LIST, REASONS, TOPIC, expected_unit
+from ..types import Answer, Citation, Hit, Retrieval
+from . import abstain
+from .abstain import CROSSLINGUAL_MIN_SCORE, MIN_SCORE, passing, verdict
+from .evidence import Sentence, Terms, gather, has_figure, is_point, question_terms
+from .text import (EXCERPT_CHARS, OPEN_END, PUNCT, bold_figures, clauses, excerpt, list_items, md, same,
+                   units)
+
+__all__ = ["compose", "SHAPES", "Shape", "list_items", "MIN_SCORE", "CROSSLINGUAL_MIN_SCORE"]
+
+NOT_COVERED = "not_covered"
+RELEVANT = 0.75  # a passage is quoted when its best sentence holds this much of what the best one holds
+MAX_PASSAGES = {FIGURE: 3, FACT: 3, LIST: 5, TOPIC: 5, REASONS: 3, COMPARE: 5}
+MAX_ITEMS = 16  # list items
+LIST_SHARE = 0.7  # a list quotes the sentences holding this much of what the best one holds
+MAX_TOPIC_SENTENCES = 3  # sentences per period in a topic answer
+MAX_FACT_SENTENCES = 3
+MAX_FIGURES = 3  # figure sentences (one per part of the question)
+MAX_POINT_DETAIL = 3  # sentences under a numbered point (二是…) in a reasons answer
+TOPIC_CHARS = 160
+POINT_BONUS = 0.2  # a reasons answer prefers a numbered point (三是…差距) to another sentence
+NEAREST = 3  # passages shown when the report does not answer
+
+
+@dataclass(frozen=True)
+class Item:
+    """One statement of an answer: markdown text, the sentence it came from."""
+
+    text: str
+    source: Sentence
+
+
+@dataclass
+class Context:
+    """What every shape reads: the question, hits, scored sentences and quotable passages."""
+
+    q: object
+    hits: Sequence[Hit]
+    sentences: list[Sentence]
+    terms: Terms
+    ranks: list[int]  # passages to quote from, best first
+
+    def of(self, rank: int, in_hit: bool = True) -> list[Sentence]:
+        return [s for s in self.sentences if s.rank == rank and (s.in_hit or not in_hit)]
+
+    def quotable(self, in_hit: bool = True) -> list[Sentence]:
+        return [s for r in self.ranks for s in self.of(r, in_hit)]
+
+    def paragraph(self, s: Sentence) -> list[Sentence]:
+        """The sentences of ``s``'s paragraph, in order (from the first hit that holds it)."""
+        same_para = [t for t in self.sentences if t.doc_id == s.doc_id and t.paragraph == s.paragraph]
+        first = min(t.rank for t in same_para)
+        return sorted((t for t in same_para if t.rank == first), key=lambda t: t.start)
+
+
+@dataclass(frozen=True)
+class Shape:
+    """The record that drives the skeleton for one answer type: how items are picked, whether
+    they are numbered, and whether they are grouped by period."""
+
+    name: str
+    pick: Callable[[Context], list[Item]]
+    numbered: bool = False
+    by_period: bool = True
+
+
+# ---------------------------------------------------------------- choosing passages
+
+
+def _relevance(ctx_sentences: list[Sentence], rank: int) -> float:
+    return max((s.share for s in ctx_sentences if s.rank == rank and s.in_hit), default=0.0)
+
+
+def _ranks(q, hits: Sequence[Hit], sentences: list[Sentence], allowed: list[int], limit: int) -> list[int]:
+    """The best passage and those about as relevant (RELEVANT × its best sentence's score) among
+    the first ``limit``; for a question about one period, only passages of that period beyond
+    the best one."""
+    pool = [r for r in range(min(limit, len(hits))) if r in allowed] or allowed[:1]
+    if not pool:
+        return []
+    phases = {p.phase for p in q.periods if p.explicit}
+    if len(phases) == 1:  # a question about one period: its passages first
+        period_of = {r: next((s.period for s in sentences if s.rank == r), None) for r in pool}
+        pool = [r for r in pool if period_of[r] is None or period_of[r].phase in phases] or pool
+    rel = {r: _relevance(sentences, r) for r in pool}
+    best = pool[0] if rel[pool[0]] >= RELEVANT * max(rel.values()) else max(pool, key=lambda r: (rel[r], -r))
+    out = [best]
+    for r in pool:
+        if r == best or rel[r] < RELEVANT * rel[best]:
+            continue
+        period = next((s.period for s in sentences if s.rank == r), None)
+        if len(phases) == 1 and period is not None and period.phase not in phases:
+            continue
+        out.append(r)
+    return sorted(out, key=lambda r: (-rel[r], r)) if q.answer_type != LIST else sorted(out)
+
+
+# ---------------------------------------------------------------- shapes
+
+
+def _wanted_phase(q, s: Sentence) -> bool:
+    phases = {p.phase for p in q.periods if p.explicit}
+    return len(phases) != 1 or s.period is None or s.period.phase in phases
+
+
+def _focus(terms: Terms, sentence: str) -> int:
+    parts = clauses(sentence)
+    return max(range(len(parts)), key=lambda i: terms.share(parts[i])) if parts else 0
+
+
+def _fact(ctx: Context) -> list[Item]:
+    """The best sentences (up to MAX_FACT_SENTENCES) of the quotable passages, each cut to the
+    clauses around the one closest to the question, in rank then text order."""
+    cands = sorted((s for s in ctx.quotable() if _wanted_phase(ctx.q, s)), key=lambda s: -s.score)
+    if not cands:
+        return []
+    bar = max(abstain.MIN_SHARE, 0.6 * cands[0].share)
+    chosen: list[Sentence] = []
+    for s in cands:
+        if len(chosen) < MAX_FACT_SENTENCES and (not chosen or s.share >= bar) \
+                and not any(same(s.text, c.text) for c in chosen):
+            chosen.append(s)
+    chosen.sort(key=lambda s: (s.rank, s.start))
+    return [Item(md(excerpt(s.text, _focus(ctx.terms, s.text))), s) for s in chosen]
+
+
+def _sub_questions(text: str) -> list[str]:
+    parts = [p for p in re.split(r"[？?；;。]", text) if len(p.strip(PUNCT)) >= 2]
+    return parts or [text]
+
+
+def _figure_clauses(ctx: Context, sub: str, pool: list[Sentence]) -> list[tuple[float, Sentence, int]]:
+    """(score, sentence, clause) for every clause with a figure: the sub-question's terms in it
+    and the clause before, the asked unit, the asked part of the year."""
+    unit = expected_unit(sub) or (ctx.q.unit if sub == ctx.q.text or len(_sub_questions(ctx.q.text)) == 1 else None)
+    sub_terms = Terms({t: w for t, w in ctx.terms.weights.items() if t in sub or any(a in sub for a in ctx.terms.expansions.get(t, ()))}
+                      or ctx.terms.weights, ctx.terms.expansions, ctx.terms.known)
+    part = next((p.part for p in ctx.q.periods if p.part), "")
+    out = []
+    for s in pool:
+        parts = clauses(s.text)
+        for i, clause in enumerate(parts):
+            found = units(clause)
+            if not found:
+                continue
+            window = "".join(parts[max(0, i - 1):i + 1])
+            score = sub_terms.share(window) + 0.5 * sub_terms.share(s.text) + 0.2 * s.score
+            score += 0.4 if unit and unit in found else 0.0
+            score += 0.2 if part and part in s.text else 0.0
+            out.append((score, s, i))
+    return out
+
+
+def _figure(ctx: Context) -> list[Item]:
+    """For each part of the question (…多少？…呢？), the clause with a figure that best answers
+    it, quoted with its neighbours; the figure in bold."""
+    pool = [s for s in ctx.quotable() if _wanted_phase(ctx.q, s)] or ctx.quotable()
+    focus: dict[Sentence, set[int]] = {}
+    for sub in _sub_questions(ctx.q.text)[:MAX_FIGURES]:
+        cands = _figure_clauses(ctx, sub, pool)
+        if cands:
+            _score, s, i = max(cands, key=lambda c: (c[0], -c[1].rank))
+            focus.setdefault(s, set()).add(i)
+    ordered = sorted(focus, key=lambda s: (s.rank, s.start))
+    return [Item(bold_figures(excerpt(s.text, focus[s])), s) for s in ordered]
+
+
+def _list(ctx: Context) -> list[Item]:
+    """Distinct items of the quotable passages' relevant sentences, passage by passage, each
+    sentence's items in order, until MAX_ITEMS. A sentence announcing the enumeration that
+    follows (…如下：) is left out."""
+    sents = [s for s in ctx.quotable() if _wanted_phase(ctx.q, s) and not _is_heading(ctx, s)]
+    if not sents:
+        return []
+    best = max(s.share for s in sents)
+    keep = [s for s in sents if s.share >= LIST_SHARE * best]
+    items: list[Item] = []
+    for s in keep:
+        if len(items) >= MAX_ITEMS:
+            break
+        if s.text.rstrip().endswith(("：", ":")):
+            continue
+        for item in list_items(s.text.rstrip(OPEN_END)):
+            if not any(same(item, seen.text) for seen in items):
+                items.append(Item(md(item), s))
+    return [Item(i.text, i.source) for i in items[:MAX_ITEMS]]
+
+
+def _is_heading(ctx: Context, s: Sentence) -> bool:
+    """A paragraph's lead sentence that is also its sub-heading (与北三县一体化发展更加深入。)."""
+    return s.text.rstrip("。；;") in ctx.hits[s.rank].section
+
+
+def _topic(ctx: Context) -> list[Item]:
+    """For each period the question asks about (or every period of the quotable passages), its
+    most relevant sentences, quoted around their relevant clauses."""
+    sents = ctx.quotable()
+    phases = [p.phase for p in ctx.q.periods if p.explicit] or sorted(
+        {s.period.phase for s in sents if s.period}, key=[DONE, PLAN].index)
+    out: list[Item] = []
+    for phase in phases or [None]:
+        group = sorted((s for s in sents if phase is None or (s.period and s.period.phase == phase)),
+                       key=lambda s: -s.score)
+        if not group:
+            continue
+        bar = 0.5 * group[0].share
+        chosen: list[Sentence] = []
+        for s in group:
+            if len(chosen) < MAX_TOPIC_SENTENCES and s.share >= bar and not any(same(s.text, c.text) for c in chosen):
+                chosen.append(s)
+        out += [Item(md(excerpt(s.text, _focus(ctx.terms, s.text), TOPIC_CHARS)), s)
+                for s in sorted(chosen, key=lambda s: (s.rank, s.start))]
+    return out
+
+
+def _reasons(ctx: Context) -> list[Item]:
+    """The enumeration under the sentence that best matches the question: a numbered point
+    (二是…) with the sentences that explain it, or a lead sentence with all the points that
+    follow it (一是…六是…); a very short lead (成绩来之不易。) with the sentence before it."""
+    sents = ctx.quotable()
+    if not sents:
+        return []
+    lead = max(sents, key=lambda s: (s.score, -s.rank))
+    para = ctx.paragraph(lead)
+    i = next(k for k, s in enumerate(para) if s.start == lead.start)
+    if i + 1 < len(para) and is_point(para[i + 1].text):  # the lead of an enumeration: all of it
+        points = [s for s in para[i + 1:] if is_point(s.text)]
+        return [Item(md(lead.text), lead)] + [Item(md(excerpt(s.text, 0, 80)), s) for s in points]
+    best = max(sents, key=lambda s: (s.score + (POINT_BONUS if is_point(s.text) else 0.0), -s.rank))
+    para = ctx.paragraph(best)
+    i = next(k for k, s in enumerate(para) if s.start == best.start)
+    # a sentence inside a point: start from the point
+    j = i
+    while j > 0 and not is_point(para[j].text) and i - j < MAX_POINT_DETAIL:
+        j -= 1
+    if is_point(para[j].text):
+        body = [para[j]]
+        for s in para[j + 1:]:
+            if is_point(s.text) or len(body) > MAX_POINT_DETAIL:
+                break
+            body.append(s)
+        return [Item(md(s.text), s) for s in body]
+    following = para[i + 1:]
+    if following and is_point(following[0].text):
+        points = [s for s in following if is_point(s.text)]
+        return [Item(md(best.text), best)] + [Item(md(excerpt(s.text, 0, 80)), s) for s in points]
+    chosen = [best]
+    if len(best.text) < 20 and i > 0:
+        chosen.insert(0, para[i - 1])
+    # the best sentence of another passage that explains it too
+    others = sorted((s for s in sents if s.rank != best.rank and s.share >= 0.8 * best.share),
+                    key=lambda s: -s.score)
+    chosen += others[:1]
+    return [Item(md(excerpt(s.text, _focus(ctx.terms, s.text), TOPIC_CHARS)), s) for s in chosen]
+
+
+def _compare(ctx: Context) -> list[Item]:
+    """Each asked period's answer side by side: its best figure clause when the question asks
+    for a figure, else its best sentence."""
+    figure = bool(ctx.q.unit) or any(c in ctx.q.text for c in ("多少", "几"))
+    out: list[Item] = []
+    for period in ctx.q.periods:
+        group = [s for s in ctx.sentences if s.period and s.period.phase == period.phase and s.in_hit]
+        if not group:
+            continue
+        if figure:
+            cands = [c for sub in _sub_questions(ctx.q.text) for c in _figure_clauses(ctx, sub, group)]
+            if cands:
+                _score, s, i = max(cands, key=lambda c: (c[0], -c[1].rank))
+                out.append(Item(bold_figures(excerpt(s.text, i)), s))
+                continue
+        s = max(group, key=lambda s: (s.score, -s.rank))
+        out.append(Item(md(excerpt(s.text, _focus(ctx.terms, s.text))), s))
+    return out
+
+
+SHAPES: dict[str, Shape] = {
+    FIGURE: Shape(FIGURE, _figure),
+    LIST: Shape(LIST, _list, numbered=True),
+    TOPIC: Shape(TOPIC, _topic, numbered=True),
+    REASONS: Shape(REASONS, _reasons, numbered=True, by_period=False),
+    COMPARE: Shape(COMPARE, _compare),
+    FACT: Shape(FACT, _fact),
+}
+
+
+# ---------------------------------------------------------------- citations and layout
+
+
+class _Citer:
+    """Hands out [n] markers, numbering passages in the order the text first cites them; each
+    citation remembers the sentences cited from its passage."""
+
+    def __init__(self, hits: Sequence[Hit]):
+        self._hits = hits
+        self._numbers: dict[int, int] = {}
+        self._sentences: dict[int, list[tuple[int, int]]] = {}
+
+    def mark(self, rank: int, sentence: tuple[int, int] | None = None) -> str:
+        n = self._numbers.setdefault(rank, len(self._numbers) + 1)
+        if sentence is not None and sentence not in self._sentences.setdefault(rank, []):
+            self._sentences[rank].append(sentence)
+        return f"[{n}]"
+
+    def citations(self) -> tuple[Citation, ...]:
+        out = []
+        for rank, n in sorted(self._numbers.items(), key=lambda kv: kv[1]):
+            h = self._hits[rank]
+            sentence = (self._sentences.get(rank) or [(0, 0)])[0]
+            out.append(Citation(n, h.doc_id, h.section, h.start, h.end, h.text, hit=rank, sentence=sentence))
+        return tuple(out)
+
+
+def _render(items: list[Item], shape: Shape, citer: _Citer) -> str:
+    """Markdown ``text [n]`` as a numbered list or paragraphs, under period labels when the items
+    mix periods. A label is followed by a blank line and each group's list starts at 1
+    (CommonMark: only a list starting at 1 interrupts a paragraph)."""
+    groups: list[tuple[str | None, list[Item]]] = [(None, items)]
+    keys = {(i.source.period.year, i.source.period.phase) if i.source.period else None for i in items}
+    if shape.by_period and len(keys - {None}) >= 2:
+        order = sorted(keys, key=lambda k: (k is None, k[1] != DONE if k else 0, k[0] or 0 if k else 0))
+        groups = [(Period(*k).label if k else "其他",
+                   [i for i in items if ((i.source.period.year, i.source.period.phase) if i.source.period else None) == k])
+                  for k in order]
+    blocks = []
+    for label, group in groups:
+        numbered = shape.numbered and len(group) > 1
+        lines = [f"{f'{n}. ' if numbered else ''}{i.text} {citer.mark(i.source.rank, (i.source.start, i.source.end))}"
+                 for n, i in enumerate(group, 1)]
+        body = "\n".join(lines) if numbered else "\n\n".join(lines)
+        blocks.append(f"**{label}**\n\n{body}" if label else body)
+    return "\n\n".join(blocks)
+
+
+def _not_covered(reason: str, hits: Sequence[Hit], citer: _Citer) -> str:
+    """What is missing, in Chinese, then the nearest passages with text (not bare headings)."""
+    nearest = [r for r, h in enumerate(hits) if h.section and len(h.text.strip()) >= 20]
+    nearest = (nearest or list(range(len(hits))))[:NEAREST]
+    if not nearest:
+        return f"{reason}。"
+    lines = [f"{reason}；相关内容：", ""]
+    for rank in nearest:
+        hit = hits[rank]
+        where = f"〔{hit.section[-1]}〕" if hit.section else ""
+        lines.append(f"- {md(where + excerpt(hit.text, 0, limit=80))} {citer.mark(rank)}")
+    return "\n".join(lines)
+
+
+def compose(retrieval: Retrieval, *, documents: Mapping[str, object] | None = None,
+            idf: Mapping[str, float] | None = None, years=None) -> Answer:
+    """Compose a cited markdown answer from ``retrieval`` (the analysed question and its hits).
+
+    ``documents`` (id → Document) lets sentences be quoted whole; ``idf`` weighs the question's
+    terms (else by length); ``years`` (qa.periods.DocumentYears) places passages whose top
+    heading names no year."""
+    from ..periods import DocumentYears
+
+    q, hits = retrieval.query, tuple(retrieval.hits)
+    years = years or DocumentYears(*(p.year for p in _phase_years(q.periods)))
+    terms = question_terms(q, idf, default_lexicon())
+    sentences = gather(hits, terms, years, documents)
+    citer = _Citer(hits)
+    v = verdict(q, hits, sentences, terms)
+    head = f"理解为：{md(q.understood)}\n\n" if q.understood else ""
+    if not v.covered:
+        return Answer(q.asked, head + _not_covered(v.reason, hits, citer), citer.citations(), hits,
+                      covered=False, kind=NOT_COVERED, understood=q.understood)
+    allowed = passing(q, hits) if q.route == "crosslingual" else list(range(len(hits)))
+    kind = q.answer_type
+    shape = SHAPES[kind]
+    ctx = Context(q, hits, sentences, terms, _ranks(q, hits, sentences, allowed, MAX_PASSAGES[kind]))
+    items = shape.pick(ctx)
+    if not items and kind != FACT:
+        kind, shape = FACT, SHAPES[FACT]
+        items = shape.pick(ctx)
+    if not items:
+        ctx.ranks = allowed[:1]
+        items = SHAPES[FACT].pick(ctx) or [Item(md(excerpt(s.text, 0)), s) for s in ctx.quotable()[:1]]
+    return Answer(q.asked, head + _render(items, shape, citer), citer.citations(), hits,
+                  covered=True, kind=kind, understood=q.understood)
+
+
+def _phase_years(periods) -> tuple[Period, Period]:
+    done = next((p for p in periods if p.phase == DONE), Period(None, DONE))
+    plan = next((p for p in periods if p.phase == PLAN), Period(None, PLAN))
+    return done, plan

@@ -1,0 +1,80 @@
+"""Honest abstention: whether the report answers the question, and if not, what is missing.
+
+Calibrated on the in-scope questions of ../shared/eval/dev.jsonl, tests/data/own.jsonl and the
+answer sets, and on plausible out-of-scope questions that reuse the report's words (a figure it
+never gives, another district, a year it does not cover; tests/data/answers-own.jsonl). A typo
+is not out of scope: slips are corrected before this is asked (qa.lexicon.PinyinCorrector).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+from ..query import CROSSLINGUAL, FIGURE
+from ..types import Hit
+from .evidence import Sentence, Terms, has_figure
+
+# Some hit must be semantically close (dense >= min_score) and share weighted terms with the
+# question (match >= min_match). m3e-small for Chinese questions; English ones routed to the
+# cross-lingual encoder (USE multilingual: another scale) share no words with a Chinese report.
+MIN_SCORE, MIN_MATCH = 0.66, 0.02
+CROSSLINGUAL_MIN_SCORE, CROSSLINGUAL_MIN_MATCH = 0.25, 0.0
+# A figure question is answered only when a sentence with a figure (of the period asked) holds
+# at least this share of the question's weighted terms: else the report does not give it.
+MIN_FIGURE_SHARE = 0.5
+# Any question: the best sentence holds at least this share of its weighted terms.
+MIN_SHARE = 0.15
+
+
+@dataclass(frozen=True)
+class Verdict:
+    covered: bool
+    reason: str = ""  # in Chinese, what the report lacks
+
+
+def _passes(hit: Hit, route: str) -> bool:
+    dense, match = hit.scores.get("dense", hit.score), hit.scores.get("match", 1.0)
+    if route == CROSSLINGUAL:
+        return dense >= CROSSLINGUAL_MIN_SCORE and match >= CROSSLINGUAL_MIN_MATCH
+    return dense >= MIN_SCORE and match >= MIN_MATCH
+
+
+def passing(q, hits: Sequence[Hit]) -> list[int]:
+    """Ranks of the hits close enough to the question to answer it."""
+    return [i for i, h in enumerate(hits) if _passes(h, q.route)]
+
+
+def _subject(q, terms: Terms, missing: list[str]) -> str:
+    """The missing terms in the order the question says them: 中小学学位, 房价."""
+    words = [w for w in missing if w in q.text]
+    words.sort(key=q.text.index)
+    return "、".join(words[:3]) or "相关"
+
+
+def verdict(q, hits: Sequence[Hit], sentences: Sequence[Sentence], terms: Terms) -> Verdict:
+    """Whether the report answers ``q`` from these hits and sentences; if not, why, in Chinese."""
+    if q.missing:
+        years = [m for m in q.missing if m.endswith("年") and m[:-1].isdigit()]
+        places = [m for m in q.missing if m not in years]
+        if places:
+            return Verdict(False, f"报告没有提到{'、'.join(places)}的情况")
+        return Verdict(False, f"报告没有涉及{'、'.join(years)}的内容")
+    ok = passing(q, hits)
+    if not ok:
+        return Verdict(False, "报告中没有找到与这个问题直接相关的内容")
+    if q.route == CROSSLINGUAL:
+        return Verdict(True)
+    pool = [s for s in sentences if s.rank in ok or s.rank < 3]
+    if not pool or max(s.share for s in pool) < MIN_SHARE:
+        missing = terms.missing(" ".join(s.text for s in pool))
+        return Verdict(False, f"报告没有谈到{_subject(q, terms, missing)}")
+    if q.answer_type == FIGURE:
+        phases = {p.phase for p in q.periods}
+        figures = [s for s in pool if has_figure(s.text)
+                   and (len(phases) != 1 or (s.period is not None and s.period.phase in phases))]
+        best = max(figures, key=lambda s: s.share, default=None)
+        if best is None or best.share < MIN_FIGURE_SHARE:
+            when = q.periods[0].words if len(phases) == 1 and q.periods[0].year else ""
+            missing = terms.missing(best.text) if best is not None else list(terms.weights)
+            return Verdict(False, f"报告没有给出{when}{_subject(q, terms, missing)}的数字")
+    return Verdict(True)

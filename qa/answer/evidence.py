@@ -1,0 +1,165 @@
+"""Evidence: the sentences of the retrieved passages, each scored against the analysed question.
+
+A sentence is read from its document when the documents are given (so a sentence a passage cuts
+is quoted whole and an enumeration can be followed past the passage's end), else from the hit.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Mapping, Sequence
+
+from ..periods import DocumentYears, Period, section_period
+from ..types import Hit
+from .text import FIGURE, ORDINAL, sentences as split_sentences
+
+HIGHLIGHT_BONUS = 0.15  # a sentence the engine highlighted as answering
+RANK_BONUS = 0.1  # the best passage's sentences, less for later ones
+FOLLOW_UP_WEIGHT = 2.0  # a follow-up's own words against those carried from the question before
+CONTEXT_SHARE = 0.8  # a term found only in the section path (the topic the sentence sits under) counts this much
+EXPANSION_SHARE = 0.6  # an expansion found instead of a word the corpus has counts this much
+_PERIOD_WORDS = re.compile(r"^(?:(?:19|20)\d{2}|去年|今年|明年|上年|年|前三季度|上半年)$")
+_PERIOD_TEXT = re.compile(r"(?:19|20)\d{2}\s*年?|前三季度|上半年|一季度|\d{1,2}\s*[-到至~～—]\s*\d{1,2}\s*月|"
+                          r"前\d{1,2}个?月|去年|今年|明年")
+_QUESTION_WORD = re.compile(r"哪|什么|多少|几个|怎么|如何|为什么|是否")
+# words that frame a question rather than name what it asks about
+FRAME = frozenset(
+    "打算 计划 准备 想 想要 要 能 会 觉得 认为 报告 说 讲 提到 一共 总共 大概 大约 约 现在 目前 具体 主要 情况 "
+    "方面 这块 那块 那边 这边 哪儿 哪里 怎么 怎么样 多大 多长 多高 什么 为什么 为何 分别 已经 就 啥 区里 政府 "
+    "老百姓 我们 你们 他们 有没有 是不是 做 做了 干 干了 搞 弄 拿到 拿下 叫 叫什么 到底 究竟 还有 其中 这个 那个 "
+    "这些 那些 这几个 那几个 为止 截至 到 时候 什么时候 今后 计划 安排 目标 进度 程度 达到 分析 看 看法 "
+    "how what which when where who why did does do is are was were the a an of in on for to by "
+    "with and or many much".split())
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A sentence of a retrieved passage: hit ``rank``, document offsets, text, the period of its
+    section, its place in the paragraph (``order``), whether it lies in the hit, and ``score``,
+    its relevance to the question (share of the question's weighted terms, plus bonuses)."""
+
+    rank: int
+    doc_id: str
+    start: int
+    end: int
+    text: str
+    period: Period | None
+    paragraph: tuple[int, int]
+    order: int
+    in_hit: bool
+    score: float
+    share: float
+
+
+@dataclass(frozen=True)
+class Terms:
+    """The question's weighted terms: tokens (weight from IDF) and expansions (weighed less)."""
+
+    weights: dict[str, float]
+    expansions: dict[str, tuple[str, ...]]  # a token → other words that count for it
+    known: frozenset = frozenset()  # terms the corpus holds: an expansion counts less for them
+
+    def share(self, text: str, context: str = "") -> float:
+        """IDF-weighted share of the question's terms in ``text`` (a term only in ``context``
+        counts CONTEXT_SHARE)."""
+        total = sum(self.weights.values())
+        if not total:
+            return 0.0
+        text, context = text.lower(), context.lower()
+        got = 0.0
+        for term, w in self.weights.items():
+            alts = self.expansions.get(term, ())
+            part = EXPANSION_SHARE if term in self.known else 1.0
+            if term in text:
+                got += w
+            elif any(a in text for a in alts):
+                got += part * w
+            elif term in context or any(a in context for a in alts):
+                got += CONTEXT_SHARE * w
+        return got / total
+
+    def missing(self, text: str) -> list[str]:
+        """The question's terms (heaviest first) that ``text`` lacks, with their expansions."""
+        text = text.lower()
+        return [t for t, _w in sorted(self.weights.items(), key=lambda kv: -kv[1])
+                if not any(a in text for a in (t,) + self.expansions.get(t, ()))]
+
+
+def question_terms(q, idf: Mapping[str, float] | None, lexicon=None) -> Terms:
+    """The analysed question's weighted terms: its tokens (IDF; a token the corpus lacks weighs
+    as the rarest one; period words left out), each counting as present through its lexicon
+    terms too; a lexicon phrase of the question that is no token is a term of its own; an
+    unknown token counts through the question's other expansions (违建 → 违法 建设)."""
+    idf = idf or {}
+    top = max(idf.values(), default=1.0)
+    weights: dict[str, float] = {}
+    plain = _PERIOD_TEXT.sub(" ", q.text.lower())  # 2023年前三季度: no 年前 token
+    # a question word with its noun (哪些项目, 什么平台) frames the question: not its sub-words either
+    framing = [t for t in q.tokens if _QUESTION_WORD.search(t) and len(t) > 2]
+    plain = re.sub("|".join(map(re.escape, framing)), " ", plain) if framing else plain
+    for t in q.tokens:
+        if (len(t) < 2 and not t.isdigit()) or _PERIOD_WORDS.match(t) or t in FRAME or t not in plain \
+                or _QUESTION_WORD.search(t):
+            continue
+        weights[t] = idf.get(t, top) if idf else float(len(t))
+    # a sub-word of a longer token (学位 in 中小学学位) is spoken for by the longer one, unless the
+    # corpus lacks the longer one (农民收入: 农民, 收入)
+    for t in list(weights):
+        longer = [o for o in weights if t != o and t in o]
+        if any(not idf or o in idf for o in longer):
+            weights.pop(t)
+        elif longer and idf and t in idf:
+            for o in longer:
+                weights.pop(o, None)
+    entries = lexicon.entries if lexicon is not None else {}
+    alts = {t: tuple(entries.get(t, ())) for t in weights}
+    if lexicon is not None:
+        for key in lexicon.matches(q.text):
+            if key not in weights and key not in FRAME and not any(key in t for t in weights):
+                weights[key] = top
+                alts[key] = tuple(entries[key])
+    own = q.text.split("（接上文：")[0] if "（接上文：" in q.text else ""
+    for t in weights:  # a follow-up's own words count more than those of the question before
+        if own and t in own:
+            weights[t] *= FOLLOW_UP_WEIGHT
+    return Terms(weights, alts, frozenset(t for t in weights if t in idf))
+
+
+def gather(hits: Sequence[Hit], terms: Terms, years: DocumentYears,
+           documents: Mapping[str, object] | None = None) -> list[Sentence]:
+    """Every sentence of every hit (read whole from its document when ``documents`` is given,
+    with the rest of its paragraph), scored, in hit then document order."""
+    out: list[Sentence] = []
+    seen: set[tuple[str, int]] = set()
+    n = max(len(hits), 1)
+    for rank, hit in enumerate(hits):
+        doc = documents.get(hit.doc_id) if documents else None
+        if doc is not None and hit.paragraph != (0, 0) and hit.paragraph[1] > hit.paragraph[0]:
+            base, text = hit.paragraph[0], doc.text[hit.paragraph[0]:hit.paragraph[1]]
+        else:
+            base, text = hit.start, hit.text
+        highlighted = [(hit.start + s.start, hit.start + s.end) for s in hit.sentences]
+        period = section_period(hit.section, years)
+        context = " ".join(hit.section)
+        for order, (s, e) in enumerate(split_sentences(text)):
+            start, end = base + s, base + e
+            sentence = text[s:e].strip()
+            if not sentence or (hit.doc_id, start) in seen and not (start < hit.end and end > hit.start):
+                continue
+            in_hit = start < hit.end and end > hit.start
+            seen.add((hit.doc_id, start))
+            share = terms.share(sentence, context)
+            lit = any(a < end and b > start for a, b in highlighted)
+            score = share + (HIGHLIGHT_BONUS if lit else 0.0) + RANK_BONUS * (1 - rank / n)
+            out.append(Sentence(rank, hit.doc_id, start, end, sentence, period, (base, base + len(text)),
+                                order, in_hit, score if in_hit else score - RANK_BONUS, share))
+    return out
+
+
+def has_figure(text: str) -> bool:
+    return bool(FIGURE.search(text))
+
+
+def is_point(text: str) -> bool:
+    """A numbered point: 一是…, ——…, （一）…"""
+    return bool(ORDINAL.match(text.strip()))

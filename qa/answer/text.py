@@ -1,0 +1,148 @@
+"""Text helpers for answers: clauses, excerpts, list items, near-duplicates, markdown."""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from ..structure import CLAUSE_ENDS, FULL_STOPS, sentence_spans
+
+UNITS = (
+    "个百分点|百分点|万平方米|平方公里|平方米|公里|千米|公顷|千瓦|兆瓦|万人次|人次|万人|人|万户|户|家次|家|万个|个|项|条|所|座|"
+    "处|万套|套|辆|万吨|吨|亿吨|万亩|亩|米|万元|亿元|元|倍|次|场|名|张|台|间|栋|批|届|天|小时|分钟|%|％"
+)
+# a number (607, 1.3万, or a magnitude in words: 千亿) with its unit
+FIGURE = re.compile(rf"(?:\d+(?:\.\d+)?(?:[万亿千百])?|[一二两三四五六七八九]?[十百千万亿]+)(?:余|多)?(?:[万亿])?(?P<unit>{UNITS})")
+ORDINAL = re.compile(r"^(?:——|[一二三四五六七八九十]+是|（[一二三四五六七八九十\d]+）|\(\d+\)|\d+[.、）)]|[①-⑩]|首先|其次|再次|最后)")
+LEAD_IN = ("按照", "围绕", "通过", "随着", "依托", "借助", "面对", "对照", "针对", "基于", "为了", "根据")
+PUNCT = "，,；;：:。！？!?、 \t\n"
+OPEN_END = "，,；;：:、"
+EXCERPT_CHARS = 120  # longer sentences are cut to the clauses around the relevant one
+ITEM_CHARS = 60  # list items of one numbered point (一是…) are cut to their first clauses
+MIN_ITEM_CHARS = 6  # a shorter clause is joined to the next one rather than listed alone
+MIN_ENUM_PART = 12  # a clause is split on 、 only when every part is at least this long
+DUPLICATE = 0.6  # char-bigram Jaccard from which two items count as the same
+CONTAINED = 0.8  # ... or this share of the shorter item's bigrams inside the longer one
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~])")
+
+
+def sentences(text: str) -> list[tuple[int, int]]:
+    """Sentence ranges of ``text`` as a reader reads them (split after 。！？)."""
+    return sentence_spans(text, ends=FULL_STOPS, min_len=0)
+
+
+def clauses(text: str) -> list[str]:
+    """``text`` cut after each clause mark, pieces keeping their punctuation."""
+    return [p for s, e in sentence_spans(text, ends=CLAUSE_ENDS, min_len=0)
+            if (p := text[s:e]).strip(PUNCT)]
+
+
+def bigrams(text: str) -> set[str]:
+    chars = [c for c in text.lower() if c.isalnum()]
+    return {a + b for a, b in zip(chars, chars[1:])} or set(chars)
+
+
+def same(a: str, b: str) -> bool:
+    """Near-duplicates: high char-bigram Jaccard, or one almost inside the other."""
+    x, y = bigrams(a), bigrams(b)
+    if not x or not y:
+        return x == y
+    shared = len(x & y)
+    return shared / len(x | y) >= DUPLICATE or shared / min(len(x), len(y)) >= CONTAINED
+
+
+def md(text: str) -> str:
+    """Backslash-escape markdown syntax in quoted report text (so ``[3]`` is no citation)."""
+    return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+def excerpt(sentence: str, focus: int | set[int], limit: int = EXCERPT_CHARS) -> str:
+    """The clauses around clause(s) ``focus`` of ``sentence``, grown while under ``limit`` chars."""
+    parts = clauses(sentence.strip())
+    focus = {focus} if isinstance(focus, int) else set(focus)
+    if len(sentence) <= limit or len(parts) < 2:
+        return sentence.strip()
+    focus = {min(f, len(parts) - 1) for f in focus} or {0}
+    lo, hi = min(focus), max(focus)
+    size = sum(len(p) for p in parts[lo:hi + 1])
+    while True:
+        grown = False
+        for cand in (hi + 1, lo - 1):
+            if 0 <= cand < len(parts) and size + len(parts[cand]) <= limit:
+                size += len(parts[cand])
+                lo, hi = min(lo, cand), max(hi, cand)
+                grown = True
+        if not grown:
+            break
+    text = "".join(parts[lo:hi + 1]).strip()
+    if hi < len(parts) - 1:
+        text = text.rstrip(PUNCT) + "…"
+    return "…" + text if lo > 0 else text
+
+
+def numbered_point(sentence: str) -> str | None:
+    """The text of a sentence that is one numbered point (一是…, ——…), without its number; None
+    for other sentences, including series of points (一是…；二是…)."""
+    text = sentence.strip(PUNCT)
+    point = ORDINAL.sub("", text, count=1)
+    more = any(ORDINAL.match(c.strip(PUNCT)) for c in clauses(point))
+    if point == text or more:
+        return None
+    return point.strip(PUNCT)
+
+
+def _split_enumeration(clause: str) -> list[str]:
+    parts = [p.strip() for p in clause.split("、")]
+    if len(parts) > 1 and all(len(p) >= MIN_ENUM_PART for p in parts):
+        return parts
+    return [clause]
+
+
+def list_items(sentence: str) -> list[str]:
+    """Readable items of an enumerating sentence.
+
+    Splits on ；，。 (keeping lead-in clauses such as "按照…" or very short ones with the next),
+    then on 、 only where every part is a clause of its own rather than a noun in a series.
+    A sentence that is one numbered point (二是…, ——…) is one item, cut to ITEM_CHARS.
+    """
+    point = numbered_point(sentence)
+    if point is not None:
+        return [excerpt(point, 0, ITEM_CHARS).strip(PUNCT)] if point else []
+    items: list[str] = []
+    pending = ""
+    for clause in clauses(sentence):
+        text = ORDINAL.sub("", clause.strip(PUNCT)).strip(PUNCT)
+        if not text:
+            continue
+        if text.startswith(LEAD_IN) or len(text) < MIN_ITEM_CHARS:
+            pending += text + "，"
+            continue
+        items.extend(_split_enumeration(pending + text))
+        pending = ""
+    if pending:
+        items.append(pending.rstrip("，"))
+    return items
+
+
+def _is_punct(ch: str) -> bool:
+    return unicodedata.category(ch)[0] in "PS"
+
+
+def _strong(figure: str, after: str) -> str:
+    """``**figure**``, or the figure plain where CommonMark would not close the bold: after
+    punctuation (5%) followed by a letter, as in ``增长**5%**左右``."""
+    if _is_punct(figure[-1]) and after and not (after.isspace() or _is_punct(after)):
+        return md(figure)
+    return f"**{md(figure)}**"
+
+
+def bold_figures(text: str) -> str:
+    """Markdown-escaped ``text`` with each figure (number and unit) in bold that renders."""
+    out, last = [], 0
+    for m in FIGURE.finditer(text):
+        out += [md(text[last:m.start()]), _strong(m.group(), text[m.end():m.end() + 1])]
+        last = m.end()
+    return "".join(out + [md(text[last:])])
+
+
+def units(text: str) -> list[str]:
+    return [m.group("unit").replace("％", "%") for m in FIGURE.finditer(text)]

@@ -1,0 +1,97 @@
+"""Bridges from the words people use to the words reports use.
+
+- ``Lexicon``: a data file for the genre (qa/data/lexicon.tsv, its source stated there):
+  everyday words, abbreviations and English terms → report terms (上学 → 教育 学位).
+- ``PinyinCorrector``: a character typed for another with the same pinyin (an IME slip: 该造 for
+  改造) is corrected to the corpus's spelling.
+Both are pure over the corpus text they are built from.
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterable, Sequence
+
+LEXICON = Path(__file__).with_name("data") / "lexicon.tsv"
+_CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
+
+
+class Lexicon:
+    """Everyday word → report terms. ``terms(text)`` gives the terms of every entry in ``text``
+    (Chinese entries as substrings, English ones as whole words)."""
+
+    def __init__(self, entries: dict[str, tuple[str, ...]]):
+        self.entries = entries
+        zh = sorted((w for w in entries if not w.isascii()), key=len, reverse=True)
+        en = sorted(w for w in entries if w.isascii())
+        self._zh = re.compile("|".join(map(re.escape, zh))) if zh else None
+        self._en = re.compile(r"\b(?:" + "|".join(map(re.escape, en)) + r")\b", re.I) if en else None
+
+    @classmethod
+    def load(cls, path: str | Path = LEXICON) -> "Lexicon":
+        entries: dict[str, tuple[str, ...]] = {}
+        for line in Path(path).read_text(encoding="utf-8").splitlines():
+            if not line.strip() or line.startswith("#"):
+                continue
+            word, _, terms = line.partition("\t")
+            entries[word.strip().lower()] = tuple(terms.split())
+        return cls(entries)
+
+    def matches(self, text: str) -> list[str]:
+        found = [m.group(0) for m in self._zh.finditer(text)] if self._zh else []
+        found += [m.group(0).lower() for m in self._en.finditer(text)] if self._en else []
+        return list(dict.fromkeys(found))
+
+    def terms(self, text: str) -> list[str]:
+        return list(dict.fromkeys(t for w in self.matches(text) for t in self.entries[w]))
+
+
+@lru_cache(maxsize=1)
+def default_lexicon() -> Lexicon:
+    return Lexicon.load()
+
+
+def _pinyin(chars: str) -> tuple[str, ...]:
+    from pypinyin import lazy_pinyin
+
+    return tuple(lazy_pinyin(chars))
+
+
+class PinyinCorrector:
+    """Corrects pinyin-IME slips against the corpus vocabulary. An IME slip (该造 for 改造, 安真 for
+    安贞) leaves a two-character token no dictionary knows (jieba's HMM joins it): when it is not
+    in the corpus and sounds like a corpus word differing in one character (toneless pinyin),
+    it is replaced by that word."""
+
+    def __init__(self, vocabulary: Iterable[str], corpus_text: str, cut=None, is_word=None):
+        self._vocabulary = [w for w in vocabulary if len(w) == 2 and _CJK_RUN.fullmatch(w)]
+        self._text = corpus_text
+        self._cut = cut or list
+        self._is_word = is_word or (lambda w: False)
+        self._index: dict[tuple[str, ...], Counter] | None = None
+
+    def _build(self) -> dict[tuple[str, ...], Counter]:
+        index: dict[tuple[str, ...], Counter] = {}
+        for word in self._vocabulary:
+            index.setdefault(_pinyin(word), Counter())[word] += self._text.count(word)
+        return index
+
+    def correct(self, text: str) -> tuple[str, tuple[tuple[str, str], ...]]:
+        """(corrected text, ((typed, corrected), …))."""
+        if self._index is None:
+            self._index = self._build()
+        out, fixes = [], []
+        tokens = self._cut(text)
+        for piece in tokens:
+            if len(piece) == 2 and _CJK_RUN.fullmatch(piece) and piece not in self._text \
+                    and not self._is_word(piece):
+                cands = [w for w, _n in self._index.get(_pinyin(piece), Counter()).most_common()
+                         if sum(x != y for x, y in zip(w, piece)) == 1]
+                if cands:
+                    out.append(cands[0])
+                    fixes.append((piece, cands[0]))
+                    continue
+            out.append(piece)
+        return "".join(out), tuple(fixes)
