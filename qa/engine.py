@@ -26,6 +26,7 @@ from .periods import DocumentYears, document_years, merge_years
 from .query import AnalyzedQuery, Query, Vocabulary, analyse, check_k, prepare_query
 from .search import Ranked, SearchParams, rank
 from .store import Store, StoreConfig, Where, store_config
+from .store.base import where_mask
 from .store.faiss import FaissStore
 from .types import Answer, Document, Hit, Retrieval
 
@@ -52,7 +53,8 @@ class _ProgressBar:
 
 
 CANDIDATES = 100  # passages taken from each signal (dense, lexical) before fusion
-FLOOR = 20        # and the passages least like the query (where min-max normalisation starts)
+FLOOR = 20          # and the passages least like the query (where min-max normalisation starts)
+FLOOR_SAMPLE = 64   # and a fixed sample of passages (the same, for approximate indexes)
 
 
 @dataclass(frozen=True)
@@ -265,10 +267,10 @@ class Engine:
         space, w = ("cross" if cross else "main"), params.sentence_weight
         dense = self.store.dense(qv, candidates, space=space, sentence_weight=w, where=where)
         lexical = self.store.lexical(tokens, candidates, where=where)
-        # the passages least like the query: min-max fusion normalises from the lowest score, so the
-        # candidates carry it as fusion over every passage does (the same top 5 on the report)
+        # min-max fusion normalises from the lowest score, which top lists lack: the passages
+        # least like the query (nearest to -query) and a fixed sample supply it
         floor = self.store.dense(-qv, FLOOR, space=space, sentence_weight=0.0, where=where)
-        ids = np.union1d(np.union1d(dense.ids, lexical.ids), floor.ids)
+        ids = np.union1d(np.union1d(dense.ids, lexical.ids), np.union1d(floor.ids, self._floor_sample(where)))
         dense_s = self.store.dense_scores(qv, ids, space=space, sentence_weight=w)
         bm25 = self.store.lexical_scores(tokens, ids)
         return Scored(ids, dense_s, bm25, self.bm25.match(tokens, ids), qv, space)
@@ -276,6 +278,14 @@ class Engine:
     def crosslingual(self, q: Query, params: SearchParams) -> bool:
         """Whether ``q`` is an English question answered through the cross-lingual encoder."""
         return self.cross is not None and params.use_cross and looks_english(q.text)
+
+    def _floor_sample(self, where: Where | None) -> np.ndarray:
+        """FLOOR_SAMPLE evenly spaced passages (within ``where``), scored with the candidates."""
+        allowed = where_mask(self.data, self.store.periods, where)
+        pool = np.arange(len(self.data.chunks)) if allowed is None else np.flatnonzero(allowed)
+        if len(pool) <= FLOOR_SAMPLE:
+            return pool
+        return pool[np.linspace(0, len(pool) - 1, FLOOR_SAMPLE).astype(np.int64)]
 
     def where(self, documents: Sequence[str] | None = None) -> Where | None:
         """The store filter for ``documents`` (ids); unknown ids are refused."""

@@ -111,15 +111,18 @@ def test_upsert_and_delete_match_a_build_from_scratch(tiny_corpus, tmp_path):
 
 @pytest.mark.slow
 def test_candidate_fusion_gives_the_same_top5_as_full_array_fusion(real_engine, monkeypatch):
-    """Fusion over the dense and lexical top lists (100 each, and even 20) ranks the report's
-    questions exactly as fusion over every passage does."""
+    """Fusion over the dense and lexical top lists (100 each, and even 20) plus the 20 passages
+    least like the query (the min-max floor) ranks the report's questions exactly as fusion over
+    every passage does. (The fixed floor sample is switched off, so it cannot cover the report's
+    127 passages.)"""
     questions = [q.question for path in (DEV, OWN, ENGLISH) for q in load_questions(path)]
     n = len(real_engine.data.chunks)
 
-    def top5(candidates):
+    def top5(candidates, floor):
         monkeypatch.setattr(qa.engine, "CANDIDATES", candidates)
+        monkeypatch.setattr(qa.engine, "FLOOR_SAMPLE", floor)
         return [[(h.doc_id, h.start, h.end) for h in real_engine.search(q, k=5)] for q in questions]
 
-    full = top5(n)
-    assert top5(100) == full
-    assert top5(20) == full
+    full = top5(n, n)
+    assert top5(100, 0) == full
+    assert top5(20, 0) == full

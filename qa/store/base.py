@@ -39,6 +39,18 @@ class Where:
                    None if periods is None else frozenset(periods))
 
 
+def where_mask(data, periods: np.ndarray, where: "Where | None") -> np.ndarray | None:
+    """Allowed passages of the catalogue ``data`` (boolean array) for ``where``; None for no filter."""
+    if where is None:
+        return None
+    allowed = np.ones(len(data.chunks), dtype=bool)
+    if where.documents is not None:
+        allowed &= np.isin(data.chunk_docs, list(where.documents))
+    if where.periods is not None:
+        allowed &= np.array([p in where.periods for p in periods], dtype=bool)
+    return allowed
+
+
 @dataclass(frozen=True)
 class Candidates:
     """Passages (catalogue positions) with one signal's scores, best first."""

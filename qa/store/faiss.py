@@ -18,7 +18,7 @@ import numpy as np
 from ..index import IndexData, assemble, load_index, save_index
 from ..lexical import BM25
 from ..periods import section_phase
-from .base import Candidates, DocumentEntry, Where
+from .base import Candidates, DocumentEntry, Where, where_mask
 
 HNSW_ABOVE = 50_000     # vectors; below, exact search costs under ~10 ms on 2 cores (512-d)
 HNSW_M = 32
@@ -102,14 +102,7 @@ class FaissStore:
 
     def mask(self, where: Where | None) -> np.ndarray | None:
         """Allowed passages (boolean array) for ``where``; None for no filter."""
-        if where is None:
-            return None
-        allowed = np.ones(len(self._data.chunks), dtype=bool)
-        if where.documents is not None:
-            allowed &= np.isin(self._data.chunk_docs, list(where.documents))
-        if where.periods is not None:
-            allowed &= np.array([p in where.periods for p in self.periods], dtype=bool)
-        return allowed
+        return where_mask(self._data, self.periods, where)
 
     def dense(self, query_vector: np.ndarray, k: int, *, space: str = "main",
               sentence_weight: float = 0.5, where: Where | None = None) -> Candidates:
