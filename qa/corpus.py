@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import CorpusError, InputError
+from .periods import document_years
 from .readers import READER_VERSIONS, SUFFIXES, format_of, read, unsupported_reason
 from .readers.text import clean_text, decode  # noqa: F401  (public helpers, kept importable here)
 from .types import Document
@@ -93,18 +94,6 @@ def fingerprint(data: bytes, fmt: str = "txt") -> str:
     return hashlib.sha256(b"qa-readers-%d\0" % READER_VERSIONS.get(fmt, 0) + data).hexdigest()
 
 
-def document_years(title: str, text: str) -> tuple[int | None, int | None]:
-    """(report year, plan year) from qa.periods when it is there, else (None, None)."""
-    try:
-        from .periods import document_years as years
-    except ImportError:
-        return None, None
-    got = years(title, text)
-    if isinstance(got, tuple):
-        return got[0], got[1]
-    return getattr(got, "report_year", None), getattr(got, "plan_year", None)
-
-
 def has_body(text: str, headings=()) -> bool:
     """Whether the text has a line that is not a heading (else it yields no passage)."""
     from .structure import parse
@@ -142,9 +131,10 @@ def read_document(path: Path, doc_id: str, limits: Limits) -> tuple[Document, st
     if note:
         warnings.append(note)
     title = title_of(reading.text, reading.title or path.stem)
-    report_year, plan_year = document_years(title, reading.text)
+    years = document_years(title, reading.text)
     doc = Document(id=doc_id, title=title, text=reading.text, path=str(path), format=format_of(path.name) or "",
-                   source=path.name, report_year=report_year, plan_year=plan_year, headings=reading.headings)
+                   source=path.name, report_year=years.report_year, plan_year=years.plan_year,
+                   headings=reading.headings)
     return doc, fingerprint(data, doc.format), warnings
 
 

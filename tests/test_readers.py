@@ -358,12 +358,11 @@ def test_progress_bar_with_eta(tiny_corpus, tmp_path, fake_embedder, monkeypatch
     assert "embedding" in err and "100%" in err and "<00:00" in err  # tqdm: bar, share, ETA
 
 
-def test_document_years_from_title_and_headings(txt_doc):
-    pytest.importorskip("qa.periods")
+def test_document_years_from_title_and_headings(txt_doc, tmp_path):
     assert (txt_doc.report_year, txt_doc.plan_year) == (2023, 2024)
-    from qa.corpus import document_years
-    shifted = document_years(year_shifted(txt_doc.title), year_shifted(txt_doc.text))
-    assert shifted == (2024, 2025)
+    twin = write_docx(year_shifted(report_text()), tmp_path / "twin.docx")
+    doc = _doc(twin)
+    assert (doc.report_year, doc.plan_year) == (2024, 2025)
 
 
 def _numbered_docx(path):
