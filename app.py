@@ -129,31 +129,32 @@ def _ask(engine, question: str, history: list[str], documents: list[str] | None)
     return engine.ask(question, k=K, **kwargs)
 
 
-def _trace(engine, question: str, answer, cards) -> chat.Trace:
-    """What retrieval decided, for "检索详情" (best effort: the engine's internals may vary)."""
+def _trace(engine, question: str, history: list[str], answer, cards) -> chat.Trace:
+    """What retrieval decided, for "检索详情": from ``engine.analyse`` where the engine has it,
+    else from its tokens and time intent (best effort: details never break an answer)."""
     terms = []
     for h in answer.hits:
         terms += [h.text[s.start:s.end] for s in h.terms]
-    expansions: tuple[str, ...] = ()
-    period = None
+    searched, expansions, period = question, (), None
     try:
-        base = engine.query_tokens(question, False)
-        expansions = tuple(t for t in engine.query_tokens(question, True) if t not in base)
-    except Exception:  # noqa: BLE001 - details are optional
-        pass
-    try:
-        from qa.search import time_intent
-        period = time_intent(question)
-    except Exception:  # noqa: BLE001
-        pass
-    by_n = {c.n: c for c in cards}
+        if hasattr(engine, "analyse"):
+            aq = engine.analyse(question, **_supported(engine.analyse, history=history))
+            searched, expansions = aq.text, tuple(aq.expansions)
+            period = "、".join(dict.fromkeys(p.label for p in aq.periods)) or None
+        else:
+            from qa.search import time_intent
+            base = engine.query_tokens(question, False)
+            expansions = tuple(t for t in engine.query_tokens(question, True) if t not in base)
+            period = time_intent(question)
+    except Exception as err:  # noqa: BLE001 - details are optional
+        log.debug("no retrieval details: %s", err)
     rows = []
     for n, h in enumerate(answer.hits, 1):
-        n = next((c.n for c in by_n.values() if c.doc_id == h.doc_id and c.start == h.start), n)
+        n = next((c.n for c in cards if c.doc_id == h.doc_id and c.start == h.start), n)
         s = h.scores or {}
         rows.append(chat.TraceRow(n, tuple(h.section), float(h.score),
                                   _float(s.get("dense")), _float(s.get("bm25"))))
-    return chat.Trace(question, tuple(dict.fromkeys(terms)), expansions,
+    return chat.Trace(searched, tuple(dict.fromkeys(terms)), expansions,
                       period if isinstance(period, str) else None, tuple(rows))
 
 
@@ -189,7 +190,17 @@ class Library:
             pass
         return counts
 
-    def refresh(self, progress=None) -> None:
+    def notice_changes(self) -> None:
+        """Pick up files added to or removed from the corpus folder since the last request
+        (``Engine.refresh`` is a cheap check of the files' names, sizes and times)."""
+        if hasattr(self.engine, "refresh"):
+            try:
+                with self.lock:
+                    self.engine.refresh()
+            except QAError as err:
+                log.warning("the corpus changed but cannot be read: %s", err)
+
+    def refresh(self) -> None:
         with self.lock:
             if hasattr(self.engine, "refresh"):
                 self.engine.refresh()
@@ -222,6 +233,7 @@ def build_app(engine, *, llm_module=None, llm_config=None, corpus: Path | None =
         live[session] = (conv, questions)  # updated in place as the answer streams
         busy = gr.update(value="回答中…", interactive=False)
         yield "", conv, conv, gr.skip(), gr.skip(), _hint(), busy, gr.update(visible=True)
+        lib.notice_changes()
         try:
             with lib.lock:
                 answer = _ask(lib.engine, question, questions[-4:], documents or None)
@@ -232,7 +244,7 @@ def build_app(engine, *, llm_module=None, llm_config=None, corpus: Path | None =
         questions.append(question)
         understood = getattr(answer, "understood", None) or None
         cards = webcards.cards_for_answer(answer, lib.document)
-        trace = _trace(lib.engine, question, answer, cards)
+        trace = _trace(lib.engine, question, questions[:-1][-4:], answer, cards)
         text = ""
         if llm_config is not None and llm_module is not None and answer.hits:
             cards = webcards.cards_for_hits(answer.hits, lib.document)

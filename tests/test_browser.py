@@ -462,3 +462,81 @@ def test_upload_list_filter_and_remove_a_document(browser, library_app, tmp_path
         assert [p.name for p in corpus.iterdir()] == [p.name for p in (ROOT / "corpus").iterdir()]
     finally:
         page.context.close()
+
+
+# ---------------------------------------------------------------- the optional LLM
+
+
+class _FakeLLM:
+    """An OpenAI-compatible server on loopback: /v1 streams markdown that tries to make the
+    browser fetch a URL; /empty/v1 answers with no text at all. It counts every GET."""
+
+    def __init__(self):
+        import json
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        fake = self
+        self.gets: list[str] = []
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):  # an image or a link the answer made the browser fetch
+                fake.gets.append(self.path)
+                self.send_response(204)
+                self.end_headers()
+
+            def do_POST(self):
+                self.rfile.read(int(self.headers["Content-Length"]))
+                self.send_response(200)
+                self.send_header("Content-Type", "text/event-stream")
+                self.end_headers()
+                pieces = [] if self.path.startswith("/empty") else fake.pieces
+                for piece in pieces:
+                    data = {"choices": [{"index": 0, "delta": {"content": piece}}]}
+                    self.wfile.write(f"data: {json.dumps(data, ensure_ascii=False)}\n\n".encode())
+                self.wfile.write(b"data: [DONE]\n\n")
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.pieces = ["北三县交通：厂通路**加快**建设 [1]。\n\n",
+                       f"![]({self.url}/pixel.png?leak=1) ",
+                       f'<a href="{self.url}/link">点我</a> <img src="{self.url}/img.png"> ',
+                       f"[详情]({self.url}/md-link)"]
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.httpd.shutdown()
+
+
+@pytest.fixture(scope="module")
+def fake_llm():
+    server = _FakeLLM()
+    yield server
+    server.close()
+
+
+@pytest.mark.parametrize("route", ["", "/empty"])
+def test_llm_answer_never_makes_the_browser_fetch_and_empty_falls_back(browser, fake_llm, route):
+    env = {"QA_LLM_BASE_URL": fake_llm.url + route + "/v1", "QA_LLM_MODEL": "fake"}
+    with running_app(f"app-llm{route.replace('/', '-')}.log", env=env) as url:
+        page = new_page(browser, url)
+        try:
+            ask(page, Q1)
+            answer = answers(page).first
+            body = answer.locator(".qa-body")
+            if route == "/empty":  # no text from the LLM: the extractive answer, not a hang
+                assert re.search(r"\[\d\]", body.inner_text()) and "厂通路" in body.inner_text()
+                return
+            text = body.inner_text()
+            assert "加快" in text and body.locator("strong", has_text="加快").count() == 1
+            assert body.locator("button.qa-ref").count() == 1  # the citation is kept
+            assert f"{fake_llm.url}/pixel.png?leak=1" in text  # the URL shown as text
+            assert body.locator("img, a, [src], [href]").count() == 0
+            assert "<img" in text  # raw HTML shown as text, not run
+            page.wait_for_load_state("load")
+            assert fake_llm.gets == []
+        finally:
+            page.context.close()
