@@ -212,15 +212,21 @@ def build_app(engine, *, llm_module=None, llm_config=None, corpus: Path | None =
               index: Path | None = None, upload: bool = False) -> gr.Blocks:
     """The Blocks app around ``engine`` (anything with search / ask / document)."""
     lib = Library(engine, corpus, index)
-    live: dict[str, tuple[list, list]] = {}  # session -> the conversation being answered (for stop)
+    stops: dict[str, threading.Event] = {}  # session -> "stop the answer being streamed"
 
     def respond(message, conv, questions, documents, request: gr.Request):
-        """Chat handler: echo the question, find the evidence, stream the answer in."""
-        for out in _respond(message, conv, questions, documents, request.session_hash):  # noqa: UP028
-            yield out
-        live.pop(request.session_hash, None)
+        """Chat handler: echo the question, find the evidence, stream the answer in.
 
-    def _respond(message, conv, questions, documents, session):
+        停止 sets this session's stop event; the stream then ends itself (cleaner than Gradio's
+        cancel, after which a question sent at once could be dropped)."""
+        stop_event = stops[request.session_hash] = threading.Event()
+        try:
+            yield from _respond(message, conv, questions, documents, stop_event)
+        finally:
+            if stops.get(request.session_hash) is stop_event:
+                del stops[request.session_hash]
+
+    def _respond(message, conv, questions, documents, stop_event):
         message = message if isinstance(message, str) else ""
         if not message.strip():
             yield gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), _hint(HINT_EMPTY), gr.skip(), gr.skip()
@@ -230,7 +236,6 @@ def build_app(engine, *, llm_module=None, llm_config=None, corpus: Path | None =
         answer_id = uuid.uuid4().hex[:12]
         conv.append(chat.user_message(message))
         conv.append(chat.pending_message(answer_id))
-        live[session] = (conv, questions)  # updated in place as the answer streams
         busy = gr.update(value="回答中…", interactive=False)
         yield "", conv, conv, gr.skip(), gr.skip(), _hint(), busy, gr.update(visible=True)
         lib.notice_changes()
@@ -245,49 +250,46 @@ def build_app(engine, *, llm_module=None, llm_config=None, corpus: Path | None =
         understood = getattr(answer, "understood", None) or None
         cards = webcards.cards_for_answer(answer, lib.document)
         trace = _trace(lib.engine, question, questions[:-1][-4:], answer, cards)
+        shown = dict(covered=answer.covered, understood=understood, note=note)
         text = ""
-        if llm_config is not None and llm_module is not None and answer.hits:
+        if llm_config is not None and llm_module is not None and answer.hits and not stop_event.is_set():
             cards = webcards.cards_for_hits(answer.hits, lib.document)
             try:
                 for piece in llm_module.stream_answer(question, list(answer.hits), llm_config):
                     text += piece
-                    conv[-1] = chat.answer_message(answer_id, text, cards, covered=answer.covered,
-                                                   understood=understood, note=note, streaming=True)
+                    conv[-1] = chat.answer_message(answer_id, text, cards, streaming=True, **shown)
                     yield gr.skip(), conv, conv, gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
-                if not text.strip():
-                    log.warning("the LLM returned no text; using the extractive answer")
+                    if stop_event.is_set():
+                        break
             except Exception as err:  # noqa: BLE001 - fall back to the extractive answer
                 log.warning("LLM failed, using the extractive answer: %s", err)
                 text = ""
-        if not text.strip():
+        if not text.strip() and not stop_event.is_set():
             cards = webcards.cards_for_answer(answer, lib.document)
-            text = answer.text
-            for prefix in chat.stream_pieces(text)[:-1]:
-                conv[-1] = chat.answer_message(answer_id, prefix, cards, covered=answer.covered,
-                                               understood=understood, note=note, streaming=True)
+            for prefix in chat.stream_pieces(answer.text)[:-1]:
+                text = prefix
+                conv[-1] = chat.answer_message(answer_id, text, cards, streaming=True, **shown)
                 yield gr.skip(), conv, conv, gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
                 time.sleep(STREAM_DELAY)
-        conv[-1] = chat.answer_message(answer_id, text, cards, covered=answer.covered,
-                                       understood=understood, note=note, trace=trace)
+                if stop_event.is_set():
+                    break
+            else:
+                text = answer.text
+        stopped = stop_event.is_set()
+        conv[-1] = chat.answer_message(answer_id, text, cards, trace=None if stopped else trace,
+                                       stopped=stopped, **shown)
         yield gr.skip(), conv, conv, questions, _saved(conv, questions), gr.skip(), *_idle()
+
+    def stop_answer(request: gr.Request):
+        event = stops.get(request.session_hash)
+        if event is not None:
+            event.set()
 
     def _idle():
         return gr.update(value="发送", interactive=True), gr.update(visible=False)
 
     def _saved(conv, questions):
         return {"messages": list(conv)[-KEEP_MESSAGES:], "questions": list(questions)[-10:]}
-
-    def stopped(conv, questions, request: gr.Request):
-        conv, questions = live.pop(request.session_hash, (conv, questions))
-        conv = list(conv or [])
-        content = str(conv[-1].get("content", "")) if conv else ""
-        if "qa-pending" in content or "qa-streaming" in content:
-            content = content.replace("qa-pending", "qa-stopped").replace("qa-streaming", "qa-stopped")
-            content = content.replace("正在检索报告原文…", "")
-            cut = content.index(">") + 1
-            conv[-1] = {"role": "assistant",
-                        "content": content[:cut] + '<p class="qa-status">（已停止）</p>' + content[cut:]}
-        return conv, conv, _saved(conv, questions), *_idle()
 
     def clear():
         return [], [], [], {"messages": [], "questions": []}, _hint(), *_idle()
@@ -418,13 +420,15 @@ def build_app(engine, *, llm_module=None, llm_config=None, corpus: Path | None =
             with gr.Column(scale=2, min_width=300, elem_id="qa-evidence-col"):
                 gr.HTML(PANEL, elem_id="qa-evidence", padding=False)
 
+        # always_last: a question sent just after 停止, while the stopped run winds down, is
+        # answered next rather than dropped (while an answer runs the page keeps Enter from sending)
         ask_io = dict(inputs=[msg, conv, questions, doc_filter],
                       outputs=[msg, chatbot, conv, questions, saved, hint, send, stop],
-                      api_visibility="private", show_progress="hidden")
-        events = [msg.submit(respond, **ask_io), send.click(respond, **ask_io),
-                  examples.load_input_event.then(respond, **ask_io)]
-        stop.click(stopped, [conv, questions], [chatbot, conv, saved, send, stop], cancels=events,
-                   api_visibility="private", queue=False)
+                      api_visibility="private", show_progress="hidden", trigger_mode="always_last")
+        msg.submit(respond, **ask_io)
+        send.click(respond, **ask_io)
+        examples.load_input_event.then(respond, **ask_io)
+        stop.click(stop_answer, None, None, api_visibility="private", queue=False)
         clear_out = [chatbot, conv, questions, saved, hint, send, stop]
         clear_btn.click(clear, None, clear_out, api_visibility="private", queue=False)
         chatbot.clear(clear, None, clear_out, api_visibility="private", queue=False)

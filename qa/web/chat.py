@@ -98,9 +98,13 @@ def trace_html(trace: Trace) -> str:
 
 def answer_message(answer_id: str, text: str, cards: Sequence[Card], *, covered: bool = True,
                    understood: str | None = None, note: str | None = None,
-                   trace: Trace | None = None, streaming: bool = False) -> dict:
-    """An answer (markdown ``text`` with [n]) with its cards, copy text and retrieval details."""
-    parts = [f'<div class="qa-answer{" qa-streaming" if streaming else ""}" data-answer="{esc(answer_id)}">']
+                   trace: Trace | None = None, streaming: bool = False, stopped: bool = False) -> dict:
+    """An answer (markdown ``text`` with [n]) with its cards, copy text and retrieval details;
+    ``streaming``: still growing (no copy yet); ``stopped``: the user stopped it."""
+    state = " qa-streaming" if streaming else " qa-stopped" if stopped else ""
+    parts = [f'<div class="qa-answer{state}" data-answer="{esc(answer_id)}">']
+    if stopped:
+        parts.append('<p class="qa-status">（已停止）</p>')
     if understood:
         parts.append(f'<p class="qa-understood">理解为：{esc(understood)}</p>')
     if note:
