@@ -45,7 +45,16 @@ def test_store_with_hnsw_finds_what_exact_search_finds(tiny_engine):
     exact = tiny_engine.store
     approx = FaissStore(exact.data, hnsw_above=0)  # HNSW even for a handful of vectors
     qv = tiny_engine.embedder.embed_query("厂通路建成通车")
-    a, b = exact.dense(qv, 5), approx.dense(qv, 5)
+    a, b = exact.dense(qv, 5), approx.dense(qv, 5)  # exact search while the graph is being built
+    assert a.ids.tolist() == b.ids.tolist() and np.allclose(a.scores, b.scores)
+    import time
+    deadline = time.monotonic() + 60
+    while not approx.ready():
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    import faiss
+    assert isinstance(approx._index("main", "passage"), faiss.IndexHNSW)
+    b = approx.dense(qv, 5)
     assert a.ids.tolist() == b.ids.tolist() and np.allclose(a.scores, b.scores)
     only_b = approx.dense(qv, 5, where=Where.of(documents=["b.md"]))
     assert only_b.ids.size and {exact.data.chunks[i].doc_id for i in only_b.ids} == {"b.md"}

@@ -2,8 +2,9 @@
 the index folder (``qa/index.py``).
 
 Dense search uses an exact ``IndexFlatIP`` while a vector set is small and an HNSW graph above
-``HNSW_ABOVE`` vectors (built on first use; ``efSearch`` high enough for recall@10 ≥ 0.99 against
-exact search, see tests/test_store.py). The dense score of a passage is ½ its own similarity + ½
+``HNSW_ABOVE`` vectors (``efSearch`` high enough for recall@10 ≥ 0.99 against exact search, see
+tests/test_store.py). The graph is built in a background thread on first use; until it is ready,
+exact search over the stored vectors answers (no query ever waits for a build). The dense score of a passage is ½ its own similarity + ½
 its best sentence's: FAISS returns the nearest passages and the nearest sentences, and their union is
 scored exactly from the stored vectors.
 """
@@ -48,6 +49,7 @@ class FaissStore:
     def _set(self, data: IndexData) -> None:
         self._data = data
         self._indexes: dict[tuple[str, str], object] = {}
+        self._building: set[tuple[str, str]] = set()
         self.lexicon = BM25(data.tokens)
         self.periods = np.array([section_phase(c.section) for c in data.chunks], dtype=object)
 
@@ -90,15 +92,36 @@ class FaissStore:
         return pv, sv
 
     def _index(self, space: str, kind: str):
+        """The FAISS index of one vector set: exact while small; above ``hnsw_above`` an HNSW graph,
+        built in a background thread (exact search over the stored vectors serves meanwhile)."""
         key = (space, kind)
         index = self._indexes.get(key)
-        if index is None:
-            with self._lock:
-                index = self._indexes.get(key)
-                if index is None:
-                    vectors = self._vectors(space)[0 if kind == "passage" else 1]
-                    index = self._indexes[key] = build_faiss_index(vectors, self.hnsw_above)
-        return index
+        if index is not None:
+            return index
+        vectors = self._vectors(space)[0 if kind == "passage" else 1]
+        if len(vectors) > self.hnsw_above:
+            self._build_in_background(key, vectors)
+            return _Exact(vectors)
+        with self._lock:
+            if key not in self._indexes:
+                self._indexes[key] = build_faiss_index(vectors, self.hnsw_above)
+            return self._indexes[key]
+
+    def _build_in_background(self, key, vectors: np.ndarray) -> None:
+        with self._lock:
+            if key in self._building:
+                return
+            self._building.add(key)
+        indexes = self._indexes  # a later upsert/delete replaces the dict: this build is then dropped
+
+        def build():
+            indexes[key] = build_faiss_index(vectors, self.hnsw_above)
+
+        threading.Thread(target=build, name=f"qa-hnsw-{key[0]}-{key[1]}", daemon=True).start()
+
+    def ready(self) -> bool:
+        """True when every vector set has its final FAISS index (HNSW builds finished)."""
+        return not self._building - set(self._indexes)
 
     def mask(self, where: Where | None) -> np.ndarray | None:
         """Allowed passages (boolean array) for ``where``; None for no filter."""
@@ -168,6 +191,21 @@ def build_faiss_index(vectors: np.ndarray, hnsw_above: int = HNSW_ABOVE):
     return index
 
 
+class _Exact:
+    """Exact inner-product search over stored vectors, without copying them into an index."""
+
+    def __init__(self, vectors: np.ndarray):
+        self.vectors = vectors
+
+    def search_ids(self, qv: np.ndarray, k: int, selector) -> np.ndarray:
+        ids = None if selector is None else selector[1]
+        scores = (self.vectors if ids is None else self.vectors[ids]) @ qv[0]
+        k = min(k, len(scores))
+        top = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))
+        top = top[np.argsort(-scores[top], kind="stable")]
+        return top if ids is None else ids[top]
+
+
 def _selector(allowed: np.ndarray | None):
     if allowed is None:
         return None
@@ -181,6 +219,8 @@ def _search(index, qv: np.ndarray, k: int, selector) -> np.ndarray:
     faiss = _faiss()
     if k <= 0:
         return np.zeros(0, np.int64)
+    if isinstance(index, _Exact):
+        return index.search_ids(qv, k, selector).astype(np.int64)
     if selector is None:
         _d, found = index.search(qv, k)
     else:
