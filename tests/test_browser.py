@@ -357,11 +357,13 @@ def test_reload_keeps_history_and_clear_forgets_it(page):
     assert page.locator("#qa-chat .qa-question").count() == 1
 
 
-def test_follow_up_passes_the_history(page):
-    ask(page, "2024年新增多少普惠托位")
-    ask(page, "那养老呢")
-    assert page.locator("#qa-chat .qa-question").count() == 2
-    assert answers(page).count() == 2
+def test_follow_up_passes_the_history_and_says_how_it_was_understood(page):
+    ask(page, Q2)
+    ask(page, "那2023年呢？")
+    follow_up = answers(page).nth(1).inner_text()
+    assert follow_up.count("理解为：") == 1
+    understood = follow_up.split("理解为：", 1)[1].splitlines()[0]
+    assert "2023" in understood and "地区生产总值" in understood  # completed from the first question
 
 
 def test_retrieval_details_are_off_by_default(page):

@@ -104,6 +104,19 @@ def test_citation_narrower_than_hit_marks_the_cited_range():
     assert re.findall(r"<mark>(.*?)</mark>", html)[0] == TEXT[c0:c0 + 5]
 
 
+def test_the_quoted_sentence_is_marked_even_when_retrieval_marked_another():
+    hit = make_hit()  # retrieval marked "实现厂通路…通车，"
+    s0 = P_START + PASSAGE.index("大力")
+    s1 = P_START + len(PASSAGE)
+    answer = Answer("q", "x [1]", (Citation(1, "plan", hit.section, hit.start, hit.end, hit.text,
+                                            hit=0, sentence=(s0, s1)),), (hit,))
+    (card,) = webcards.cards_for_answer(answer, lookup)
+    marks = re.findall(r"<mark>(.*?)</mark>", webcards.cards_html([card]))
+    # retrieval's sentence, then the quoted one
+    assert [strip_tags(m) for m in marks[:2]] == [PASSAGE[SENT:PASSAGE.index("，大力")], TEXT[s0:s1]]
+    assert (s0, s1) in card.marked  # and the reader marks it
+
+
 def test_citation_without_hit_still_renders():
     answer = Answer("q", "x [1]", (Citation(1, "gone", ("一、",), 3, 9, "引用<文本>"),), ())
     (card,) = webcards.cards_for_answer(answer, lookup)
@@ -209,6 +222,12 @@ def test_answer_message_carries_its_sources_and_clean_copy_text():
     plain = plain.replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"')
     assert plain == ("理解为：那2023年呢 → 2023年交通\n\n**要点**：厂通路通车 [1]。\n\n来源：\n"
                      f"[1] 二、2024年工作 › （三）协同发展：{PASSAGE}")
+
+
+def test_understood_is_said_once():
+    html = chat.answer_message("a1", "理解为：2023年交通\n\n厂通路 [1]", [], understood="2023年交通")["content"]
+    shown, plain = html.split('<pre class="qa-plain"')
+    assert shown.count("理解为") == 1 and plain.count("理解为") == 1
 
 
 def test_streaming_message_has_no_copy_yet():

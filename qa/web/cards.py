@@ -191,10 +191,16 @@ def cards_for_answer(answer: Answer, document: DocLookup | None = None) -> list[
     best = _best(answer.hits)
     cards = []
     for c in answer.citations:
-        hit = _hit_for(c, answer.hits)
+        index = getattr(c, "hit", -1)
+        hit = answer.hits[index] if 0 <= index < len(answer.hits) else _hit_for(c, answer.hits)
         if hit is not None:
             highlights = None
-            if not hit.sentences and (c.start, c.end) != (hit.start, hit.end):
+            s0, s1 = getattr(c, "sentence", (0, 0))
+            if hit.start <= s0 < s1 <= hit.end:  # the sentence the answer quotes is marked too
+                cited = Span(s0 - hit.start, s1 - hit.start, "sentence")
+                if cited not in hit.sentences:
+                    highlights = (*hit.highlights, cited)
+            elif not hit.sentences and (c.start, c.end) != (hit.start, hit.end):
                 cited = Span(c.start - hit.start, c.end - hit.start, "sentence")
                 highlights = (cited, *hit.terms)
             cards.append(_card_from_hit(c.n, hit, document, best, highlights))

@@ -63,7 +63,7 @@ def pending_message(answer_id: str, status: str = "正在检索报告原文…")
 def answer_plain(text: str, cards: Sequence[Card], *, understood: str | None = None) -> str:
     """The answer as clean markdown, then its sources as ``[n] section path: passage``."""
     parts = []
-    if understood:
+    if understood and "理解为" not in text:
         parts.append(f"理解为：{understood}")
     parts.append(text.strip())
     cited = {int(n) for n in CITE.findall(text)}
@@ -105,7 +105,7 @@ def answer_message(answer_id: str, text: str, cards: Sequence[Card], *, covered:
     parts = [f'<div class="qa-answer{state}" data-answer="{esc(answer_id)}">']
     if stopped:
         parts.append('<p class="qa-status">（已停止）</p>')
-    if understood:
+    if understood and "理解为" not in text:  # the engine may already say it in the answer
         parts.append(f'<p class="qa-understood">理解为：{esc(understood)}</p>')
     if note:
         parts.append(f'<p class="qa-note">{esc(note)}</p>')
