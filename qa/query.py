@@ -122,6 +122,21 @@ def prepare_query(raw: object, *, keep: Keep = "start") -> Query:
     return Query(text, len(raw), truncated, keep)
 
 
+def usable_history(history: object) -> list[str]:
+    """Earlier questions, each prepared like a query; those that are not one (not text, empty,
+    punctuation only, an unsupported language) are left out rather than failing the question
+    asked now."""
+    if isinstance(history, str) or not isinstance(history, (list, tuple)):
+        return []
+    usable = []
+    for item in history[-20:]:
+        try:
+            usable.append(prepare_query(item).text)
+        except InputError:
+            continue
+    return usable
+
+
 def check_k(k: object) -> int:
     """``k`` as an int in 1..MAX_K, or InputError (in Chinese) naming k and the bad value."""
     if isinstance(k, bool) or not isinstance(k, int):
@@ -321,9 +336,9 @@ def analyse(question: "str | Query", vocab: Vocabulary, history: Sequence[str] =
 
     q = question if isinstance(question, Query) else prepare_query(question)
     text, follow = q.text, False
-    history = [h for h in (history or ()) if isinstance(h, str) and h.strip()]
+    history = usable_history(history)
     if is_follow_up(text, vocab.tokenize, history):
-        text, follow = resolve_follow_up(text, [prepare_query(h).text for h in history], vocab), True
+        text, follow = resolve_follow_up(text, history, vocab), True
     english = bool(vocab.looks_english and vocab.looks_english(text))
     missing = tuple(f"{y}年" for y in uncovered_years(text, vocab.years))
     missing += unknown_places(vocab.places(text) if vocab.places else (), vocab.text)

@@ -593,3 +593,16 @@ def test_the_question_kept_in_the_conversation_is_json_safe(typed):
     question, _note = app.fit_question(typed)
     orjson.dumps([question])
     assert "交通" in question
+
+
+@pytest.mark.parametrize("history", [["？？"], ["こうつう"], [None, 42], ["🙂"], ["\u200b"]])
+def test_an_unusable_earlier_question_does_not_fail_the_question_asked_now(tiny_engine, history):
+    expected = tiny_engine.ask("那2024年呢？").text  # a follow-up with nothing usable to lean on
+    assert tiny_engine.ask("那2024年呢？", history=history).text == expected
+
+
+def test_earlier_questions_are_cleaned_and_bounded():
+    from qa.query import usable_history
+    assert usable_history(["交通\ud800", "？？", "道路" * 10_000_000, "学校"]) == ["交通", "道路" * 250, "学校"]
+    assert usable_history(["问题"] * 1000) == ["问题"] * 20
+    assert usable_history("道路") == [] and usable_history(None) == []
