@@ -187,6 +187,8 @@ _REASON_CUE = re.compile(r"为什么|为何|原因|怎么回事|难在|难点|�
                          r"哪些问题|不容易|不愿意|风险|凭什么|依据是什么|有利条件|\bwhy\b|\bproblems?\b|\bchallenges?\b|"
                          r"\bshortcomings?\b|\bdifficult", re.I)
 _COMPARE_CUE = re.compile(r"比去年|比上年|相比|对比|比较|分别|变化|高吗|低吗|多了|少了|进度|程度|\bcompared?\b", re.I)
+# 几个 before a noun in a question that asks 什么/哪些 counts nothing: 几个特色小镇去年各有什么进展
+_COUNT_ONLY = re.compile(r"多少|百分之几|比例|占比|比重|增速|增长率|贡献率|多大|多长|多高|\bhow (?:many|much)", re.I)
 _ASKED_UNIT = re.compile(rf"(?:多少|几)(?:[万亿])?(?P<unit>{_UNITS})")
 _PERCENT_CUE = re.compile(r"百分之几|百分比|比例|占比|比重|增速|增长率|贡献率|增长了多少|涨了多少|涨多少|增长多少|"
                           r"下降了多少|提高了多少|\bpercent|\bshare\b|\bgrowth\b|\bgrow\b", re.I)
@@ -271,7 +273,7 @@ def answer_type(text: str, periods: Sequence = ()) -> str:
         return COMPARE
     if _LIST_CUE.search(text):
         return LIST
-    if figure:
+    if figure and (_COUNT_ONLY.search(text) or not _TOPIC_CUE.search(text)):
         return FIGURE
     if _TOPIC_CUE.search(text) or both:
         return TOPIC

@@ -390,7 +390,7 @@ def compose(retrieval: Retrieval, *, documents: Mapping[str, object] | None = No
     if not v.covered:
         return Answer(q.asked, head + _not_covered(v.reason, hits, citer), citer.citations(), hits,
                       covered=False, kind=NOT_COVERED, understood=q.understood)
-    allowed = passing(q, hits) if q.route == "crosslingual" else list(range(len(hits)))
+    allowed = (passing(q, hits) or list(range(len(hits)))) if q.route == "crosslingual" else list(range(len(hits)))
     kind = q.answer_type
     shape = SHAPES[kind]
     ctx = Context(q, hits, sentences, terms, _ranks(q, hits, sentences, allowed, MAX_PASSAGES[kind]))
