@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import sys
 import threading
 from contextlib import contextmanager
@@ -105,6 +106,10 @@ class _ReadWriteLock:
             with self._cond:
                 self._writing = False
                 self._cond.notify_all()
+
+
+NEIGHBOURS, NEIGHBOUR_SIM = 3, 0.82  # nearest corpus words added for an unknown word, and how near
+_CJK_WORD = re.compile(r"[\u4e00-\u9fff]+")
 
 
 class Engine:
@@ -237,7 +242,27 @@ class Engine:
             for word in lexicon.matches(text):
                 if word not in idf:
                     extra += [w for t in lexicon.entries[word] for w in self.tokenizer.words(t) if w in idf]
+        if params.use_neighbours:
+            lexicon = default_lexicon()
+            for t in tokens:
+                if len(t) >= 2 and t not in self.bm25.idf and t not in lexicon.entries \
+                        and _CJK_WORD.fullmatch(t) and not self.tokenizer.is_common(t, 2000):
+                    extra += self.neighbours(t)
         return [w for w in dict.fromkeys(extra) if w not in tokens]
+
+    def neighbours(self, word: str, k: int = NEIGHBOURS, min_sim: float = NEIGHBOUR_SIM) -> list[str]:
+        """The corpus words nearest ``word`` by the embedding model (its vocabulary is embedded
+        once, on first use: a few seconds for a report)."""
+        with self._lock:
+            if getattr(self, "_vocab", None) is None or self._vocab[0] is not self.bm25.idf:
+                words = [w for w in self.bm25.idf if len(w) >= 2 and _CJK_WORD.fullmatch(w)]
+                self._vocab = (self.bm25.idf, words, self.embedder.embed(words) if words else None)
+            _idf, words, vectors = self._vocab
+            if vectors is None:
+                return []
+            sims = vectors @ self.embedder.embed_query(word)
+        order = np.argsort(-sims)[:k]
+        return [words[i] for i in order if sims[i] >= min_sim]
 
     def query_tokens(self, text: str, expand: bool = True) -> list[str]:
         """The query's tokens, plus (``expand``) the words of the corpus phrases its unknown

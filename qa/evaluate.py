@@ -241,7 +241,8 @@ def answer_levers(params) -> dict:
     """The answer levers switched on one at a time (the last is the shipped configuration)."""
     off = replace(params, use_lexicon=False, use_pinyin=False)
     return {"levers off": off, "+ lexicon": replace(off, use_lexicon=True),
-            "+ pinyin slips (all on)": params}
+            "+ pinyin slips": replace(params, use_neighbours=False),
+            "+ embedding neighbours": replace(params, use_neighbours=True)}
 
 
 def answer_ablation(engine, questions: Sequence[AnswerQuestion], name: str) -> list[AnswerReport]:

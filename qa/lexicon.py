@@ -12,7 +12,7 @@ import re
 from collections import Counter
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Iterable
 
 LEXICON = Path(__file__).with_name("data") / "lexicon.tsv"
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")

@@ -27,9 +27,8 @@ from ..query import COMPARE, FACT, FIGURE, LIST, REASONS, TOPIC, expected_unit
 from ..types import Answer, Citation, Hit, Retrieval
 from . import abstain
 from .abstain import CROSSLINGUAL_MIN_SCORE, MIN_SCORE, passing, verdict
-from .evidence import Sentence, Terms, gather, has_figure, is_point, question_terms
-from .text import (EXCERPT_CHARS, OPEN_END, PUNCT, bold_figures, clauses, excerpt, list_items, md, same,
-                   units)
+from .evidence import Sentence, Terms, gather, is_point, question_terms
+from .text import OPEN_END, PUNCT, bold_figures, clauses, excerpt, list_items, md, same, units
 
 __all__ = ["compose", "SHAPES", "Shape", "list_items", "MIN_SCORE", "CROSSLINGUAL_MIN_SCORE"]
 
