@@ -168,10 +168,9 @@ def _float(v):
 class Library:
     """The engine and its corpus folder; uploads and removals refresh the engine."""
 
-    def __init__(self, engine, corpus: Path | None = None, index: Path | None = None):
+    def __init__(self, engine, corpus: Path | None = None):
         self.engine = engine
         self.corpus = corpus
-        self.index = index
         self.lock = threading.Lock()  # one engine call at a time: the engine need not be thread-safe
 
     def document(self, doc_id: str):
@@ -190,28 +189,25 @@ class Library:
             pass
         return counts
 
-    def notice_changes(self) -> None:
-        """Pick up files added to or removed from the corpus folder since the last request
-        (``Engine.refresh`` is a cheap check of the files' names, sizes and times)."""
-        if hasattr(self.engine, "refresh"):
-            try:
-                with self.lock:
-                    self.engine.refresh()
-            except QAError as err:
-                log.warning("the corpus changed but cannot be read: %s", err)
-
     def refresh(self) -> None:
+        """Pick up files added to or removed from the corpus folder: ``Engine.refresh`` checks
+        the files' names, sizes and times cheaply and embeds only new or changed documents."""
         with self.lock:
-            if hasattr(self.engine, "refresh"):
-                self.engine.refresh()
-            else:  # an engine without refresh(): reopen (rebuilds the stale index)
-                self.engine = qa.open(self.corpus, self.index, progress=False)
+            self.engine.refresh()
+
+    def notice_changes(self) -> None:
+        """``refresh`` before each question, so files changed behind the app's back are seen."""
+        try:
+            self.refresh()
+        except QAError as err:
+            log.warning("the corpus changed but cannot be read: %s", err)
 
 
 def build_app(engine, *, llm_module=None, llm_config=None, corpus: Path | None = None,
-              index: Path | None = None, upload: bool = False) -> gr.Blocks:
-    """The Blocks app around ``engine`` (anything with search / ask / document)."""
-    lib = Library(engine, corpus, index)
+              upload: bool = False) -> gr.Blocks:
+    """The Blocks app around ``engine`` (a ``qa.Engine``); ``corpus`` is its folder, into which
+    ``upload`` lets users add documents."""
+    lib = Library(engine, corpus)
     stops: dict[str, threading.Event] = {}  # session -> "stop the answer being streamed"
 
     def respond(message, conv, questions, documents, request: gr.Request):
@@ -519,7 +515,7 @@ def main(argv: list[str] | None = None) -> int:
     llm_module, llm_config = _llm_config()
     upload = upload_allowed(args.host, args.allow_upload) and not args.share
     demo = build_app(engine, llm_module=llm_module, llm_config=llm_config, corpus=Path(args.corpus),
-                     index=Path(args.index), upload=upload)
+                     upload=upload)
     demo.queue(default_concurrency_limit=2)
     policy = UploadPolicy(max_bytes=library.MAX_UPLOAD_BYTES) if upload else None
     demo.launch(
