@@ -176,6 +176,7 @@ def levers(corpus: Path, rounds: int, say) -> dict:
 
 def checkout(ref: str, dest: Path) -> Path:
     archive = subprocess.run(["git", "archive", ref, "qa"], cwd=ROOT, capture_output=True, check=True).stdout
+    dest.mkdir(parents=True, exist_ok=True)
     subprocess.run(["tar", "-x", "-C", str(dest)], input=archive, check=True)
     return dest
 
