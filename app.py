@@ -466,6 +466,9 @@ def upload_allowed(host: str, allow_upload: bool) -> bool:
     return allow_upload or host in ("127.0.0.1", "localhost", "::1")
 
 
+CROSS_WARM_UP_DELAY = 2.0  # seconds after the main encoder is ready
+
+
 def warm_up(engine) -> None:
     """Load and exercise the models, so the first real question is answered at once: the main
     encoder, then a throwaway search (tokenizer, scoring), then the cross-lingual encoder, which
@@ -475,9 +478,10 @@ def warm_up(engine) -> None:
     try:
         if hasattr(engine.embedder, "warm_up"):
             engine.embedder.warm_up()
-        engine.search("预热", k=1)
+        engine.ask("预热", k=1)  # the whole answer path: tokenizer, scoring, composition
         cross = getattr(engine, "cross", None)
         if cross is not None and hasattr(cross, "warm_up"):
+            time.sleep(CROSS_WARM_UP_DELAY)  # let the page and a first question go first
             cross.warm_up()
             engine.search("warm up", k=1)
     except Exception as err:  # noqa: BLE001 - a failed warm-up only costs the first question time

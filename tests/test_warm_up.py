@@ -26,24 +26,30 @@ class FakeEngine:
         self.log.append(f"search:{query}")
         return []
 
+    def ask(self, query, k=5):
+        if self.fail:
+            raise RuntimeError("boom")
+        self.log.append(f"ask:{query}")
+
 
 @pytest.fixture
 def app_module():
     pytest.importorskip("gradio")
     import app
+    app.CROSS_WARM_UP_DELAY = 0
     return app
 
 
 def test_warm_up_loads_the_main_encoder_first_then_the_cross_lingual_one(app_module, capsys):
     engine = FakeEngine()
     app_module.warm_up(engine)
-    assert engine.log == ["embedder.warm_up", "search:预热", "cross.warm_up", "search:warm up"]
+    assert engine.log == ["embedder.warm_up", "ask:预热", "cross.warm_up", "search:warm up"]
     assert "models ready" in capsys.readouterr().err
 
 
 def test_warm_up_without_cross_encoder_and_after_a_failure(app_module, capsys):
     engine = FakeEngine(cross=False)
     app_module.warm_up(engine)
-    assert engine.log == ["embedder.warm_up", "search:预热"]
+    assert engine.log == ["embedder.warm_up", "ask:预热"]
     app_module.warm_up(FakeEngine(fail=True))  # logs, never raises
     assert "warm-up failed" in capsys.readouterr().err
