@@ -14,7 +14,6 @@ Named API endpoints (plain JSON), e.g. with gradio_client:
 from __future__ import annotations
 
 import argparse
-import inspect
 import logging
 import os
 import sys
@@ -34,7 +33,7 @@ from starlette.routing import Route  # noqa: E402
 
 import qa  # noqa: E402
 from qa.launch import port_problem  # noqa: E402
-from qa.errors import InputError, QAError  # noqa: E402
+from qa.errors import QAError  # noqa: E402
 from qa.query import MAX_QUERY_CHARS, MAX_RAW_CHARS, encodable, k_from_request, prepare_query  # noqa: E402
 from qa.web import cards as webcards  # noqa: E402
 from qa.web import chat, library, reader  # noqa: E402
@@ -98,12 +97,6 @@ def _llm_config():
         return None, None
 
 
-def _supported(fn, **kwargs) -> dict:
-    """The keyword arguments ``fn`` accepts (history=, documents= arrive with newer engines)."""
-    params = inspect.signature(fn).parameters
-    return {k: v for k, v in kwargs.items() if k in params and v}
-
-
 def fit_question(message: str) -> tuple[str, str | None]:
     """The question to search, and a note when a long paste was cut to its last sentence.
 
@@ -119,14 +112,8 @@ def fit_question(message: str) -> tuple[str, str | None]:
 
 
 def _ask(engine, question: str, history: list[str], documents: list[str] | None):
-    """``engine.ask`` with the chat's history and the chosen documents, where it takes them."""
-    kwargs = _supported(engine.ask, history=history, documents=documents)
-    if documents and "documents" not in kwargs:
-        # stopgap until the engine filters by document: rank widely, keep the chosen documents
-        from qa.answer import compose
-        hits = [h for h in engine.search(question, k=100) if h.doc_id in documents][:K]
-        return compose(prepare_query(question).text, hits)
-    return engine.ask(question, k=K, **kwargs)
+    """``engine.ask`` with the chat's history and the chosen documents."""
+    return engine.ask(question, k=K, history=history or (), documents=documents or None)
 
 
 def _trace(engine, question: str, history: list[str], answer, cards) -> chat.Trace:
@@ -137,15 +124,9 @@ def _trace(engine, question: str, history: list[str], answer, cards) -> chat.Tra
         terms += [h.text[s.start:s.end] for s in h.terms]
     searched, expansions, period = question, (), None
     try:
-        if hasattr(engine, "analyse"):
-            aq = engine.analyse(question, **_supported(engine.analyse, history=history))
-            searched, expansions = aq.text, tuple(aq.expansions)
-            period = "、".join(dict.fromkeys(p.label for p in aq.periods)) or None
-        else:
-            from qa.search import time_intent
-            base = engine.query_tokens(question, False)
-            expansions = tuple(t for t in engine.query_tokens(question, True) if t not in base)
-            period = time_intent(question)
+        aq = engine.analyse(question, history=history or ())
+        searched, expansions = aq.text, tuple(aq.expansions)
+        period = "、".join(dict.fromkeys(p.label for p in aq.periods)) or None
     except Exception as err:  # noqa: BLE001 - details are optional
         log.debug("no retrieval details: %s", err)
     rows = []

@@ -24,7 +24,7 @@ from .lexical import abbreviation_phrases, mine_terms, tokenizer_for
 from .multilingual import MultilingualEncoder, is_available, looks_english
 from .lexicon import PinyinCorrector, default_lexicon
 from .periods import DocumentYears, document_years, merge_years
-from .query import AnalyzedQuery, Query, Vocabulary, analyse, check_k, prepare_query
+from .query import AnalyzedQuery, Query, Vocabulary, analyse, check_k
 from .search import Ranked, SearchParams, rank
 from .store import Store, StoreConfig, Where, store_config
 from .store.base import where_mask
@@ -171,8 +171,10 @@ class Engine:
 
     def analyse(self, question: str | Query, *, history: Sequence[str] = (),
                 params: SearchParams | None = None) -> AnalyzedQuery:
-        """The question analysed once against this corpus (see ``qa.query.AnalyzedQuery``)."""
-        return analyse(question, self.vocabulary(params or self.params), tuple(history or ()))
+        """The question analysed once against this corpus (see ``qa.query.AnalyzedQuery``).
+        A single string given as ``history`` is one earlier question, not a sequence of characters."""
+        history = (history,) if isinstance(history, str) else tuple(history or ())
+        return analyse(question, self.vocabulary(params or self.params), history)
 
     def vocabulary(self, params: SearchParams | None = None) -> Vocabulary:
         """What question analysis needs to know of this corpus, under ``params``' levers."""

@@ -4,7 +4,7 @@ from dataclasses import replace
 import pytest
 
 from qa.errors import InputError
-from qa.query import CROSSLINGUAL, DENSE
+from qa.query import DENSE
 
 
 def test_retrieve_publishes_the_analysed_question_and_search_is_its_hits(tiny_engine):

@@ -1,5 +1,4 @@
 """Answer scoring (DESIGN.md "Evaluation") and the year-shifted twin of a report."""
-import json
 from types import SimpleNamespace
 
 import pytest

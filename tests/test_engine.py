@@ -64,3 +64,10 @@ def test_concurrent_searches_agree(tiny_engine):
     with ThreadPoolExecutor(8) as pool:
         results = list(pool.map(lambda q: (q, [h.start for h in tiny_engine.search(q)]), queries))
     assert all(expected[q] == r for q, r in results)
+
+
+def test_history_given_as_one_string_is_one_earlier_question(tiny_engine):
+    as_list = tiny_engine.analyse("那2023年呢？", history=["2024年交通有哪些计划？"])
+    as_str = tiny_engine.analyse("那2023年呢？", history="2024年交通有哪些计划？")
+    assert as_str == as_list
+    assert "交通" in as_str.text  # the follow-up leans on the earlier question, not on its characters

@@ -5,7 +5,6 @@ reader that works gives back the .txt's text, hence the same section paths and o
 """
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
 

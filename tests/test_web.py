@@ -6,7 +6,6 @@ import asyncio
 import json
 import re
 
-import pytest
 
 from qa.types import Answer, Citation, Document, Hit, Span
 from qa.web import cards as webcards
