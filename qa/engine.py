@@ -184,7 +184,19 @@ class Engine:
             expand=lambda text, tokens: self._expansions(text, tokens, params),
             correct=self._corrector.correct if params.use_pinyin else None,
             crosslingual=self.cross is not None and params.use_cross, looks_english=looks_english,
-            places=self.tokenizer.places)
+            places=self.tokenizer.places, tag=self.tokenizer.tag, known=self._known)
+
+    def _known(self, word: str) -> bool:
+        """Whether the corpus uses ``word``, or a term the genre lexicon gives for it."""
+        text = self._all_text_lower
+        word = word.lower()
+        return word in text or any(t.lower() in text for t in default_lexicon().entries.get(word, ()))
+
+    @property
+    def _all_text_lower(self) -> str:
+        if getattr(self, "_lower", (None, ""))[0] is not self._all_text:
+            self._lower = (self._all_text, self._all_text.lower())
+        return self._lower[1]
 
     def retrieve(self, question: str | Query, k: int = 5, *, history: Sequence[str] = (),
                  documents: Sequence[str] | None = None, params: SearchParams | None = None) -> Retrieval:

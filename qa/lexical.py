@@ -76,13 +76,17 @@ class Tokenizer:
         """True for everyday words (jieba dictionary frequency at least ``min_freq``)."""
         return self._jieba.FREQ.get(text, 0) >= min_freq
 
-    def places(self, text: str) -> list[str]:
-        """Place names jieba tags in ``text`` (大兴区, 天津)."""
+    def tag(self, text: str) -> list[tuple[str, str]]:
+        """``text`` cut into (word, part-of-speech flag) pairs by jieba."""
         if getattr(self, "_pos", None) is None:
             import jieba.posseg
 
             self._pos = jieba.posseg.POSTokenizer(self._jieba)
-        return [w for w, flag in self._pos.lcut(text) if flag.startswith("ns") and len(w) >= 2]
+        return [(w, flag) for w, flag in self._pos.lcut(text)]
+
+    def places(self, text: str) -> list[str]:
+        """Place names jieba tags in ``text`` (大兴区, 天津)."""
+        return [w for w, flag in self.tag(text) if flag.startswith("ns") and len(w) >= 2]
 
     def cut(self, text: str) -> list[str]:
         """Plain jieba tokens (unknown words joined by its HMM), nothing removed."""

@@ -196,6 +196,10 @@ _SIZE_CUE = ((re.compile(r"多大|面积"), "平方公里"), (re.compile(r"多�
              (re.compile(r"多少钱|资金|金额|收入"), "元"))
 _CONTEXT = "（接上文："  # how a follow-up shows the question it leans on
 _PLACE_SUFFIX = re.compile(r"(?:区|县|市|省|镇|乡)$")
+_DISTRICT = re.compile(r"(?:区|县)$")
+# the words between the quantity asked about and 多少: 常住人口[是]多少, 利润[增长了]多少
+_HEAD_CUE = re.compile(r"(?:的)?(?:是|有|为|达到|达|共|一共|总共|大约|大概|增长了|增长|增加了|提高了|下降了|"
+                       r"减少了|涨了|涨)?多少")
 _FOLLOW_UP = re.compile(r"^(?:那|那么|还有|另外|其中|这个|这些|那些|这几|这|它|其|同时|and\b|what about\b|how about\b)|呢[？?]?$|呢，",
                         re.I)
 _QUESTION_WORDS = re.compile(r"那么|那|呢|吗|还有|其中|这个|这些|那些|这几个|这几|多少|几个|哪些|哪几个|是什么|什么|怎么样|如何|"
@@ -212,7 +216,9 @@ class AnalyzedQuery:
     "crosslingual" (an English question embedded by the cross-lingual encoder). ``periods`` are
     the periods asked about; ``answer_type`` one of figure, list, topic, reasons, comparison,
     fact; ``unit`` the unit a figure question expects. ``missing`` names what the documents do
-    not cover (a year, a place) and ``corrections`` the (typed, corrected) slips.
+    not cover (a year, a place), ``absent`` the quantity a figure question asks for when the
+    documents never use its word nor a lexicon term for it (出生率), and ``corrections`` the
+    (typed, corrected) slips.
     """
 
     text: str
@@ -224,6 +230,7 @@ class AnalyzedQuery:
     answer_type: str = FACT
     unit: str | None = None
     missing: tuple[str, ...] = ()
+    absent: tuple[str, ...] = ()
     corrections: tuple[tuple[str, str], ...] = ()
     follow_up: bool = False
     notice: str = ""
@@ -261,6 +268,8 @@ class Vocabulary:
     crosslingual: bool = False
     looks_english: object = None  # str -> bool
     places: object = None  # str -> list of place names in it
+    tag: object = None  # str -> list of (word, part-of-speech flag)
+    known: object = None  # str -> bool: the corpus uses the word or a lexicon term for it
 
 
 def answer_type(text: str, periods: Sequence = ()) -> str:
@@ -294,13 +303,29 @@ def expected_unit(text: str) -> str | None:
 
 
 def unknown_places(places: Sequence[str], corpus_text: str) -> tuple[str, ...]:
-    """The place names of a question (as tagged) that the corpus never mentions (大兴区)."""
+    """The place names of a question (as tagged) that the corpus never mentions (大兴区). A district
+    or county named with its suffix must be there in that form: a report that lists 朝阳、海淀 as
+    partners of its own district does not cover 朝阳区."""
     out = []
     for place in places:
         core = _PLACE_SUFFIX.sub("", place)
-        if len(core) >= 2 and core not in corpus_text:
+        if len(core) >= 2 and (core not in corpus_text or (_DISTRICT.search(place) and place not in corpus_text)):
             out.append(place)
     return tuple(dict.fromkeys(out))
+
+
+def figure_head(text: str, tag) -> str | None:
+    """The quantity a figure question asks for: the noun just before 多少 (and its verb) as tagged,
+    of two characters at least (城镇登记失业率是多少 → 失业率); None when there is none."""
+    found = _HEAD_CUE.search(text)
+    if not found:
+        return None
+    words = tag(text[:found.start()])
+    if not words:
+        return None
+    word, flag = words[-1]
+    noun = flag.startswith("n") or flag in ("vn", "eng")
+    return word if noun and len(word) >= 2 else None
 
 
 def is_follow_up(text: str, tokenize, history: Sequence[str]) -> bool:
@@ -361,8 +386,14 @@ def analyse(question: "str | Query", vocab: Vocabulary, history: Sequence[str] =
         tokens += tuple(t for t in vocab.tokenize(own))
     expansions = tuple(vocab.expand(searched, tokens)) if vocab.expand else ()
     periods = question_periods(own, vocab.years) or question_periods(text, vocab.years)
+    kind = answer_type(own, periods)
+    absent: tuple = ()
+    if kind == FIGURE and vocab.tag and vocab.known and not english:
+        head = figure_head(own, vocab.tag)
+        if head and head not in missing and not vocab.known(head):
+            absent = (head,)
     return AnalyzedQuery(
         text=text, asked=q.text, tokens=tokens, expansions=tuple(t for t in expansions if t not in tokens),
         route=CROSSLINGUAL if english and vocab.crosslingual else DENSE, periods=periods,
-        answer_type=answer_type(own, periods), unit=expected_unit(own) or expected_unit(text), missing=missing,
+        answer_type=kind, unit=expected_unit(own) or expected_unit(text), missing=missing, absent=absent,
         corrections=corrections, follow_up=follow, notice=q.notice)

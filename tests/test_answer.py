@@ -1,5 +1,6 @@
 """compose() on hand-made hits over a small synthetic report, from an analysed question."""
 import re
+from dataclasses import replace
 
 import pytest
 
@@ -207,6 +208,41 @@ def test_another_district_and_an_uncovered_year_are_not_covered_and_say_what_is_
     place = ask("大兴区的城市道路有多少公里？", hits)
     assert not place.covered and "大兴区" in place.text.splitlines()[0]
     assert "相关内容" in place.text and place.citations
+
+
+def test_a_district_named_with_its_suffix_must_be_in_the_report_in_that_form():
+    from qa.query import unknown_places
+    text = "与西城、朝阳、海淀三区结对，通州区新落地项目50个。"
+    assert unknown_places(["朝阳区"], text) == ("朝阳区",)  # 朝阳 is there, 朝阳区 is not
+    assert unknown_places(["通州区", "朝阳", "海淀"], text) == ()
+    assert unknown_places(["大兴区"], text) == ("大兴区",)
+    hits = [make_hit(line_of("道路网络更加完善"), DONE, [line_of("道路网络更加完善")])]
+    vocab = replace(VOCAB, text=REPORT + "与西城、朝阳、海淀三区结对。")
+    place = ask("朝阳区的城市道路有多少公里？", hits, vocab=vocab)
+    assert not place.covered and "朝阳区" in place.text.splitlines()[0]
+
+
+def test_figure_head_is_the_noun_before_how_many():
+    from qa.query import figure_head
+    tag = TOKENIZER.tag
+    assert figure_head("通州的离婚率是多少？", tag) == "离婚率"
+    assert figure_head("2024年全区汽车保有量是多少？", tag) == "保有量"
+    assert figure_head("城市道路总长度有多少公里？", tag) == "总长度"
+    assert figure_head("2023年新增了多少个托位？", tag) is None  # a verb before 多少: no head
+    assert figure_head("梨园美术馆竣工了吗？", tag) is None
+
+
+def test_a_figure_whose_quantity_the_report_never_names_is_not_covered():
+    roads = line_of("道路网络更加完善")
+    hits = [make_hit(roads, DONE, [roads])]
+    known = lambda w: w in REPORT or (w == "路长" and "城市道路" in REPORT)  # noqa: E731 (a lexicon bridge)
+    vocab = replace(VOCAB, tag=TOKENIZER.tag, known=known)
+    absent = ask("2023年城市道路的平均车速是多少？", hits, vocab=vocab)
+    assert not absent.covered and "车速" in absent.text.splitlines()[0]
+    assert analyse("2023年城市道路的平均车速是多少？", vocab).absent == ("车速",)
+    assert ask("2023年城市道路总长度有多少公里？", hits, vocab=vocab).covered
+    assert analyse("2023年城市路长是多少？", vocab).absent == ()  # through the lexicon
+    assert analyse("2023年城市道路的平均车速是多少？", VOCAB).absent == ()  # no tagger: rule off
 
 
 def test_low_scores_are_not_covered():

@@ -66,6 +66,8 @@ def verdict(q, hits: Sequence[Hit], sentences: Sequence[Sentence], terms: Terms)
         if places:
             return Verdict(False, f"报告没有提到{'、'.join(places)}的情况")
         return Verdict(False, f"报告没有涉及{'、'.join(years)}的内容")
+    if getattr(q, "absent", ()):  # the quantity asked for is a word the report never uses
+        return Verdict(False, f"报告没有给出{'、'.join(q.absent)}的数字")
     ok = passing(q, hits)
     if not ok and q.route == CROSSLINGUAL:
         near = [i for i, h in enumerate(hits) if h.scores.get("dense", h.score) >= CROSSLINGUAL_NEAR]
