@@ -235,7 +235,7 @@ def test_figure_head_is_the_noun_before_how_many():
 def test_a_figure_whose_quantity_the_report_never_names_is_not_covered():
     roads = line_of("道路网络更加完善")
     hits = [make_hit(roads, DONE, [roads])]
-    known = lambda w: w in REPORT or (w == "路长" and "城市道路" in REPORT)  # noqa: E731 (a lexicon bridge)
+    known = lambda w: w in REPORT or (w == "路长" and "城市道路" in REPORT)  # a lexicon bridge
     vocab = replace(VOCAB, tag=TOKENIZER.tag, known=known)
     absent = ask("2023年城市道路的平均车速是多少？", hits, vocab=vocab)
     assert not absent.covered and "车速" in absent.text.splitlines()[0]
