@@ -39,19 +39,26 @@ class Report:
     misses: tuple[str, ...] = ()
 
 
-def load_questions(path: str | Path) -> list[Question]:
+def _load_records(path: str | Path, make, what: str) -> list:
+    """One record per non-blank JSON line of ``path``, made by ``make(dict)``; InputError names the
+    file and line of the first bad one, or says the file holds none."""
     out = []
     for n, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
         if not line.strip():
             continue
         try:
-            d = json.loads(line)
-            out.append(Question(d["id"], d["question"], tuple(d["gold"]), d.get("match", "any"), d.get("kind", "")))
+            out.append(make(json.loads(line)))
         except (ValueError, KeyError, TypeError) as exc:
-            raise InputError(f"{path}:{n}: not a question record ({exc})") from None
+            raise InputError(f"{path}:{n}: not {what} ({exc})") from None
     if not out:
         raise InputError(f"{path}: no questions")
     return out
+
+
+def load_questions(path: str | Path) -> list[Question]:
+    return _load_records(path, lambda d: Question(d["id"], d["question"], tuple(d["gold"]),
+                                                  d.get("match", "any"), d.get("kind", "")),
+                         "a question record")
 
 
 def first_rank(texts: Sequence[str], gold: Sequence[str]) -> int | None:
@@ -157,20 +164,9 @@ class AnswerReport:
 
 
 def load_answer_questions(path: str | Path) -> list[AnswerQuestion]:
-    out = []
-    for n, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            d = json.loads(line)
-            out.append(AnswerQuestion(d["id"], d["question"], d["kind"], tuple(d.get("must", ())),
-                                      int(d.get("must_min", 1)), tuple(d.get("gold", ())),
-                                      tuple(d.get("history") or ())))
-        except (ValueError, KeyError, TypeError) as exc:
-            raise InputError(f"{path}:{n}: not an answer question record ({exc})") from None
-    if not out:
-        raise InputError(f"{path}: no questions")
-    return out
+    return _load_records(path, lambda d: AnswerQuestion(
+        d["id"], d["question"], d["kind"], tuple(d.get("must", ())), int(d.get("must_min", 1)),
+        tuple(d.get("gold", ())), tuple(d.get("history") or ())), "an answer question record")
 
 
 def is_answer_file(path: str | Path) -> bool:

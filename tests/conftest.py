@@ -116,3 +116,15 @@ def _fast_tests_stay_fast(request, monkeypatch):
                             refuse("loads the real embedding model"), raising=False)
         monkeypatch.setattr(qa.multilingual.MultilingualEncoder, "_load",
                             refuse("loads the real cross-lingual encoder"), raising=False)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Debian chromium driven by Playwright, one per test module."""
+    from playwright.sync_api import sync_playwright
+
+    from apprunner import CHROMIUM, CHROMIUM_ARGS
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield b
+        b.close()

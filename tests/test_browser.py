@@ -17,13 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from apprunner import ARTIFACTS, ROOT, running_app
+from apprunner import ARTIFACTS, CHROMIUM, ROOT, running_app
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 ANSWER_MS = 120_000
 DESKTOP = {"width": 1440, "height": 900}
 PHONE = {"width": 390, "height": 844}
@@ -42,16 +39,6 @@ if not os.path.exists(CHROMIUM):
 def app_url():
     with running_app("app-browser.log", env={"QA_STREAM_DELAY": "0.12"}) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 def new_page(browser, url, viewport=DESKTOP, locale="en-US", **context_args):

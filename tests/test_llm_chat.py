@@ -11,7 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from apprunner import ARTIFACTS, running_app
-from test_browser import CHROMIUM, CHROMIUM_ARGS, answers, new_page, wait_done
+from test_browser import answers, new_page, wait_done
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -77,16 +77,6 @@ def app_url(llm):
            "QA_LLM_TIMEOUT": "10", "QA_LLM_TOTAL_TIMEOUT": "2"}
     with running_app("app-llm.log", env=env) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture

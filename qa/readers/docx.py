@@ -13,6 +13,7 @@ import zipfile
 
 from ..errors import CorpusError
 from .common import Reading, assemble, clean_line, table_lines
+from .numbering import paragraph_property
 
 _HEADING_STYLE = re.compile(r"^(?:heading|标题)\s*([1-9])$", re.I)
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -20,13 +21,7 @@ _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
 def _outline_level(paragraph) -> int | None:
     """The outline level (0 = top) set on the paragraph or its style chain, else None."""
-    pPr = paragraph._p.pPr
-    lvl = pPr.find(f"{_W}outlineLvl") if pPr is not None else None
-    style = paragraph.style
-    while lvl is None and style is not None:
-        spPr = style.element.find(f"{_W}pPr")
-        lvl = spPr.find(f"{_W}outlineLvl") if spPr is not None else None
-        style = style.base_style
+    lvl = paragraph_property(paragraph, "outlineLvl")
     if lvl is None:
         return None
     value = int(lvl.get(f"{_W}val", "9"))

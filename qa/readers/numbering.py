@@ -10,6 +10,19 @@ _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _DIGITS = "〇一二三四五六七八九"
 
 
+def paragraph_property(paragraph, tag: str):
+    """The ``w:pPr`` child ``tag`` (e.g. "numPr", "outlineLvl") set on a python-docx paragraph, or
+    inherited through its style chain; None when neither sets it."""
+    pPr = paragraph._p.pPr
+    found = pPr.find(f"{_W}{tag}") if pPr is not None else None
+    style = paragraph.style
+    while found is None and style is not None:
+        spPr = style.element.find(f"{_W}pPr")
+        found = spPr.find(f"{_W}{tag}") if spPr is not None else None
+        style = style.base_style
+    return found
+
+
 def chinese_counting(n: int) -> str:
     """1 → 一, 10 → 十, 12 → 十二, 20 → 二十, 105 → 一百零五 (Word's chineseCounting)."""
     if n <= 0:
@@ -93,13 +106,7 @@ class Numbering:
     @staticmethod
     def _num_pr(paragraph):
         """(numId, ilvl) from the paragraph or its style chain, or None."""
-        pPr = paragraph._p.pPr
-        numPr = pPr.find(f"{_W}numPr") if pPr is not None else None
-        style = paragraph.style
-        while numPr is None and style is not None:
-            spPr = style.element.find(f"{_W}pPr")
-            numPr = spPr.find(f"{_W}numPr") if spPr is not None else None
-            style = style.base_style
+        numPr = paragraph_property(paragraph, "numPr")
         if numPr is None:
             return None
         num_id = _val(numPr, "numId")
