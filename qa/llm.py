@@ -187,10 +187,16 @@ class _Deadline:
     def left(self) -> float:
         return max(self.at - time.monotonic(), 0.0)
 
-    def arm(self, response: httpx.Response) -> None:
-        stream = response.extensions.get("network_stream")
+    def trace(self, event: str, info: dict) -> None:
+        """httpx's trace hook: arm on the socket as soon as it is connected, so a server that
+        trickles its response headers is cut off too."""
+        if event.endswith("connect_tcp.complete"):
+            self.arm(info.get("return_value"))
+
+    def arm(self, stream) -> None:
+        """Start the timer on ``stream``'s socket (an httpcore network stream), once."""
         sock = stream.get_extra_info("socket") if stream is not None else None
-        if sock is not None:
+        if sock is not None and self._timer is None:
             self._timer = threading.Timer(self.left(), self._cut, (sock,))
             self._timer.daemon = True
             self._timer.start()
@@ -310,9 +316,10 @@ def _stream(config: LLMConfig, body: dict) -> Iterator[str]:
     answered = False
     try:
         with _client(config, deadline) as client, \
-                client.stream("POST", config.url, json=body, headers=headers) as response:
+                client.stream("POST", config.url, json=body, headers=headers,
+                              extensions={"trace": deadline.trace}) as response:
             answered = True
-            deadline.arm(response)
+            deadline.arm(response.extensions.get("network_stream"))
             if response.status_code >= 400:
                 detail = b"".join(_bounded(response.iter_bytes(), deadline))[:300]
                 detail = detail.decode("utf-8", "replace").strip()

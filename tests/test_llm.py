@@ -99,6 +99,10 @@ class FakeLLM(BaseHTTPRequestHandler):
         self.start_stream()
         self.keep_sending(b"data: " + json.dumps(chunk("字")).encode() + b"\n\n")
 
+    def route_slowheaders(self):
+        self.wfile.write(b"HTTP/1.1 200 OK\r\nX-Pad: ")
+        self.keep_sending(b"x")  # the status line, then a header that never ends
+
     def route_nonewline(self):
         self.start_stream()
         self.send_event(chunk("开始"))
@@ -240,6 +244,14 @@ def test_total_timeout_holds_when_no_line_ever_ends(server):
         for piece in stream_answer("问题", HITS, config):
             pieces.append(piece)
     assert pieces in ([], ["开始"]) and not server.finished
+
+
+def test_total_timeout_holds_while_headers_trickle(server):
+    """Header bytes keep coming, each within QA_LLM_TIMEOUT: the total limit still ends the wait."""
+    config = config_for(server, "slowheaders", timeout=5, total_timeout=1)
+    with pytest.raises(LLMError, match="longer than 1 s"):
+        list(stream_answer("问题", HITS, config))
+    assert not server.finished
 
 
 def test_a_line_without_end_is_refused(server):
