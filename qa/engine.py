@@ -240,6 +240,10 @@ class Engine:
             with self._rw.writing():
                 self._install(fresh.documents, fresh.store, fresh.cross)
                 self._opened = fresh._opened
+                with self._lock:
+                    self._vocab = None  # the old vocabulary's vectors (rebuilt on first use)
+            del fresh
+        release_memory()  # the previous state is garbage now: hand its pages back to the OS
         return True
 
     # ------------------------------------------------------------------ internals
@@ -425,6 +429,21 @@ def _years_of(doc: Document) -> DocumentYears:
                          getattr(doc, "plan_year", None) or years.plan_year, years.mentioned)
 
 
+def release_memory() -> None:
+    """Collect garbage and return freed heap pages to the OS (glibc ``malloc_trim``): after a
+    build or a refresh, the freed arrays and strings would otherwise stay in the resident set."""
+    import gc
+
+    tokenizer_for.cache_clear()  # per-document jieba dictionaries of the build (the engine keeps its own)
+    gc.collect()
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc
+        pass
+
+
 def corpus_state(folder: str | os.PathLike) -> tuple:
     """Names, sizes and modification times of the files under ``folder``: cheap to take and compare
     (a stat per file, no reading), so a running app can check it on every request."""
@@ -502,6 +521,8 @@ def _faiss_index(docs, fingerprints, embedder, settings, cross, index, *, rebuil
                        previous=previous)
     log.info("embedded %d of %d document(s)", len(data.manifest["embedded"]), len(docs))
     _save(lambda folder: save_index(data, folder), index, must_save)
+    previous = None
+    release_memory()  # the build's transient texts and batches
     return data
 
 

@@ -27,6 +27,7 @@ import logging
 import os
 import re
 import shutil
+import sys
 import tempfile
 import time
 from contextlib import contextmanager
@@ -147,7 +148,7 @@ def passage_tokens(doc: Document, chunks: Sequence[Chunk]) -> tuple[tuple[str, .
     """BM25 tokens of each passage (with its section path), with the dictionary of names the
     document itself puts in quotes: a document's tokens depend on its own text only."""
     tok = tokenizer_for(tuple(mine_terms([doc.text])))
-    return tuple(tuple(tok.words(f"{c.context} {c.text}")) for c in chunks)
+    return tuple(tuple(map(sys.intern, tok.words(f"{c.context} {c.text}"))) for c in chunks)
 
 
 def embed_documents(docs: Sequence[Document], embedder: Embedder,
@@ -407,6 +408,11 @@ def load_index(folder: str | Path) -> IndexData:
     raise AssertionError("unreachable")  # pragma: no cover
 
 
+def _intern(token):
+    """One string object per distinct token (a corpus repeats its words millions of times)."""
+    return sys.intern(token) if isinstance(token, str) else token
+
+
 def _load_version(version: Path) -> IndexData:
     manifest = _read_manifest_at(version)
     if manifest.get("format") != FORMAT_VERSION:
@@ -430,7 +436,7 @@ def _load_version(version: Path) -> IndexData:
         chunks = tuple(Chunk(**{**c, "section": tuple(c["section"]), "paragraph": tuple(c["paragraph"])})
                        for c in records["chunks"])
         sentences = tuple(tuple(s) for s in records["sentences"])
-        tokens = tuple(tuple(t) for t in json.loads((version / "tokens.json").read_text(encoding="utf-8")))
+        tokens = tuple(tuple(map(_intern, t)) for t in json.loads((version / "tokens.json").read_text(encoding="utf-8")))
         if not all(isinstance(t, str) for toks in tokens for t in toks):
             raise ValueError("tokens must be strings")
         if "passages.faiss" in files:
