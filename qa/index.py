@@ -228,19 +228,59 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
+class _FaissBuffer:
+    """The vectors a FAISS index stores, exposed to numpy without a copy; a numpy array made from
+    it keeps the index (and so the memory) alive."""
+
+    def __init__(self, index):
+        import faiss
+
+        flat = faiss.downcast_index(index.storage) if hasattr(index, "storage") else index
+        n, d = int(flat.ntotal), int(flat.d)
+        address = faiss.rev_swig_ptr(flat.get_xb(), n * d).ctypes.data
+        self.index = index
+        self.__array_interface__ = {"shape": (n, d), "typestr": "<f4", "data": (address, True), "version": 3}
+
+
+def faiss_vectors(index) -> np.ndarray:
+    """A read-only numpy view of the vectors stored in a flat or HNSW FAISS ``index`` (no copy)."""
+    if index.ntotal == 0:
+        return np.zeros((0, index.d), np.float32)
+    return np.asarray(_FaissBuffer(index))
+
+
+def faiss_owner(vectors: np.ndarray | None):
+    """The FAISS index whose storage ``vectors`` is (see :func:`faiss_vectors`), else None."""
+    base = vectors
+    while isinstance(base, np.ndarray):
+        if base.base is None:
+            return None
+        if isinstance(base.base, _FaissBuffer):
+            whole = base.base
+            same = (vectors.shape == whole.__array_interface__["shape"] and vectors.flags.c_contiguous
+                    and vectors.ctypes.data == whole.__array_interface__["data"][0])
+            return whole.index if same else None
+        base = base.base
+    return None
+
+
 def _write_faiss(vectors: np.ndarray, path: Path) -> None:
+    """Write the vectors as a FAISS index: the one they live in when they are its storage (no copy),
+    else a new ``IndexFlatIP``."""
     import faiss
 
-    index = faiss.IndexFlatIP(vectors.shape[1])
-    index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+    index = faiss_owner(vectors)
+    if index is None:
+        index = faiss.IndexFlatIP(vectors.shape[1])
+        index.add(np.ascontiguousarray(vectors, dtype=np.float32))
     faiss.write_index(index, str(path))
 
 
 def _read_faiss(path: Path) -> np.ndarray:
+    """The vectors of a FAISS index file, left in the index's own storage (one copy in memory)."""
     import faiss
 
-    index = faiss.read_index(str(path))
-    return index.reconstruct_n(0, index.ntotal) if index.ntotal else np.zeros((0, index.d), np.float32)
+    return faiss_vectors(faiss.read_index(str(path)))
 
 
 @contextmanager

@@ -55,15 +55,29 @@ def abbreviation_phrases(token: str, texts: Sequence[str], *, limit: int = 3) ->
     return sorted(counts, key=lambda p: -counts[p])[:limit]
 
 
+@lru_cache(maxsize=1)
+def _jieba_dictionary() -> tuple[dict, int]:
+    """jieba's general dictionary (word → frequency, total), loaded once per process (~0.5 s)."""
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    base = jieba.Tokenizer()
+    base.initialize()
+    return base.FREQ, base.total
+
+
 class Tokenizer:
-    """A jieba tokenizer of its own (no global state), extended with ``user_words``."""
+    """A jieba tokenizer of its own (no global state), extended with ``user_words``.
+
+    Its dictionary starts as a copy of jieba's general one (a dict copy, ~10 ms, sharing the
+    word strings), so one per document is cheap; the words are then added to the copy only."""
 
     def __init__(self, user_words: Sequence[str] = ()):
         import jieba
 
-        jieba.setLogLevel(logging.WARNING)
+        freq, total = _jieba_dictionary()
         self._jieba = jieba.Tokenizer()
-        self._jieba.initialize()
+        self._jieba.FREQ, self._jieba.total, self._jieba.initialized = dict(freq), total, True
         for word in user_words:
             self._jieba.add_word(word, freq=20000)
         self.user_words = tuple(user_words)
@@ -106,8 +120,9 @@ def tokenizer_for(user_words: tuple[str, ...]) -> Tokenizer:
 class BM25:
     """BM25 (Lucene variant, k1=1.2, b=0.75) over pre-tokenized documents.
 
-    The statistics (``idf``, ``max_idf``, token sets) are ready at once; the bm25s index is built on
-    the first ``scores`` call (a store that searches elsewhere never builds it)."""
+    The statistics (``idf``, ``max_idf``) are ready at once; the bm25s index is built on the first
+    ``scores`` call (a store that searches elsewhere never builds it). Nothing is kept per document
+    beyond the token tuples given: ``match`` makes the sets of the few documents it is asked about."""
 
     def __init__(self, docs_tokens: Sequence[Sequence[str]], k1: float = 1.2, b: float = 0.75):
         self.k1, self.b = k1, b
@@ -122,7 +137,6 @@ class BM25:
         self.df = df
         self.idf = {t: float(np.log(1 + (self.n_docs - n + 0.5) / (n + 0.5))) for t, n in df.items()}
         self.max_idf = max(self.idf.values(), default=1.0)  # the weight of a token never seen
-        self.doc_sets = [frozenset(t) for t in docs_tokens]
 
     def _index(self):
         with self._lock:
@@ -144,7 +158,8 @@ class BM25:
     def match(self, query_tokens: Sequence[str], ids: Sequence[int] | None = None) -> np.ndarray:
         """IDF-weighted fraction of the query's tokens present in each document (0..1), for all
         documents or those at positions ``ids``. Unknown tokens weigh as much as the rarest known one."""
-        sets = self.doc_sets if ids is None else [self.doc_sets[int(i)] for i in ids]
+        docs = self._tokens if ids is None else [self._tokens[int(i)] for i in ids]
+        sets = [frozenset(t) for t in docs]
         toks = list(dict.fromkeys(query_tokens))
         if not toks or not sets:
             return np.zeros(len(sets), dtype=np.float32)

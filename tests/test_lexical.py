@@ -63,3 +63,21 @@ def test_engine_expands_unknown_abbreviations(tiny_corpus, tmp_path, fake_embedd
     assert "违法" not in eng.query_tokens("违建治理进展", expand=False)
     assert "违法" not in eng.query_tokens("还要做什么")  # everyday words are not abbreviations
     assert eng.search("违建", k=1)[0].doc_id == "c.txt"
+
+
+def test_tokenizers_copy_the_general_dictionary_and_keep_their_own_words():
+    """Per-document tokenizers start from one copy of jieba's dictionary: they cut exactly as a
+    freshly loaded jieba tokenizer with the same words, and one's words never leak into another."""
+    import jieba
+
+    from qa.lexical import Tokenizer
+
+    text = "推进“千里潞道”建设，打造“绿色自贸”样板，千里潞道全线贯通。"
+    ref = jieba.Tokenizer()
+    ref.initialize()
+    ref.add_word("千里潞道", freq=20000)
+    mine, other = Tokenizer(("千里潞道",)), Tokenizer(("绿色自贸",))
+    assert mine._jieba.lcut_for_search(text) == ref.lcut_for_search(text)
+    assert mine._jieba.total == ref.total
+    assert "千里潞道" in mine.cut(text) and "千里潞道" not in other.cut(text)
+    assert "绿色自贸" in other.cut(text) and "绿色自贸" not in mine.cut(text)

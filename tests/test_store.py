@@ -47,17 +47,49 @@ def test_store_with_hnsw_finds_what_exact_search_finds(tiny_engine):
     qv = tiny_engine.embedder.embed_query("厂通路建成通车")
     a, b = exact.dense(qv, 5), approx.dense(qv, 5)  # exact search while the graph is being built
     assert a.ids.tolist() == b.ids.tolist() and np.allclose(a.scores, b.scores)
-    import time
-    deadline = time.monotonic() + 60
-    while not approx.ready():
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
+    _wait_ready(approx)
     import faiss
     assert isinstance(approx._index("main", "passage"), faiss.IndexHNSW)
     b = approx.dense(qv, 5)
     assert a.ids.tolist() == b.ids.tolist() and np.allclose(a.scores, b.scores)
     only_b = approx.dense(qv, 5, where=Where.of(documents=["b.md"]))
     assert only_b.ids.size and {exact.data.chunks[i].doc_id for i in only_b.ids} == {"b.md"}
+
+
+def _wait_ready(store, seconds=60):
+    import time
+    deadline = time.monotonic() + seconds
+    while not store.ready():
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+
+
+def test_vectors_are_held_once(tiny_engine, tmp_path):
+    """Loaded vectors stay in the FAISS index read from disk; once an HNSW graph is built the
+    catalogue views the graph's storage (no second copy); a saved graph is used again on load."""
+    import faiss
+
+    from qa.index import faiss_owner
+
+    exact = tiny_engine.store
+    original = exact.data.passage_vectors.copy(), exact.data.sentence_vectors.copy()
+    exact.save(tmp_path / "flat")
+    loaded = FaissStore.load(tmp_path / "flat")
+    assert isinstance(faiss_owner(loaded.data.passage_vectors), faiss.IndexFlat)  # no copy on load
+    assert np.array_equal(loaded.data.passage_vectors, original[0])
+    approx = FaissStore(loaded.data, hnsw_above=0)
+    approx.dense(tiny_engine.embedder.embed_query("厂通路"), 5)  # starts the graph builds
+    _wait_ready(approx)
+    for field, before in zip(("passage_vectors", "sentence_vectors"), original):
+        held = getattr(approx.data, field)
+        assert isinstance(faiss_owner(held), faiss.IndexHNSW) and not held.flags.writeable
+        assert np.array_equal(held, before)
+    approx.save(tmp_path / "graph")
+    again = FaissStore.load(tmp_path / "graph", hnsw_above=0)
+    assert again.ready() and isinstance(again._index("main", "sentence"), faiss.IndexHNSW)  # no rebuild
+    qv = tiny_engine.embedder.embed_query("厂通路建成通车")
+    a, b = exact.dense(qv, 5), again.dense(qv, 5)
+    assert a.ids.tolist() == b.ids.tolist() and np.allclose(a.scores, b.scores)
 
 
 def test_dense_candidates_score_passage_and_best_sentence(tiny_engine):
@@ -135,3 +167,41 @@ def test_candidate_fusion_gives_the_same_top5_as_full_array_fusion(real_engine, 
     full = top5(n, n)
     assert top5(100, 0) == full
     assert top5(20, 0) == full
+
+
+def test_a_graph_build_stops_when_its_store_is_dropped(monkeypatch):
+    """A store replaced (refresh) or changed (upsert) stops its background graph builds between
+    blocks instead of finishing them for nothing, and frees its vectors."""
+    import gc
+    import threading
+    import weakref
+
+    import qa.store.faiss as sf
+    from qa.index import IndexData
+
+    import time
+    from types import SimpleNamespace
+
+    import faiss
+
+    added = []
+
+    class Counting(faiss.IndexHNSWFlat):
+        def add(self, x):
+            added.append(len(x))
+            time.sleep(0.01)
+            super().add(x)
+
+    monkeypatch.setattr(sf, "BUILD_BLOCK", 256)
+    monkeypatch.setattr(sf, "_faiss", lambda: SimpleNamespace(**{**vars(faiss), "IndexHNSWFlat": Counting}))
+    x = _clustered(20_000, 32)
+    data = IndexData((), (), x, np.zeros((0, 32), np.float32), {})
+    store = sf.FaissStore(data, hnsw_above=1000)
+    store._index("main", "passage")  # starts the build
+    thread = next(t for t in threading.enumerate() if t.name == "qa-hnsw-passage_vectors")
+    ref = weakref.ref(store)
+    del store, data
+    gc.collect()
+    thread.join(timeout=30)
+    assert not thread.is_alive() and ref() is None
+    assert len(added) < len(x) // 256  # stopped between blocks, long before the end

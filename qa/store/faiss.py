@@ -1,22 +1,29 @@
 """The default store: vectors searched with FAISS, passages scored lexically with bm25s, on disk in
 the index folder (``qa/index.py``).
 
-Dense search uses an exact ``IndexFlatIP`` while a vector set is small and an HNSW graph above
-``HNSW_ABOVE`` vectors (``efSearch`` high enough for recall@10 ≥ 0.99 against exact search, see
-tests/test_store.py). The graph is built in a background thread on first use; until it is ready,
-exact search over the stored vectors answers (no query ever waits for a build). The dense score of a passage is ½ its own similarity + ½
-its best sentence's: FAISS returns the nearest passages and the nearest sentences, and their union is
-scored exactly from the stored vectors.
+Dense search is exact (one matrix-vector product over the stored vectors) while a vector set is small
+and uses an HNSW graph above ``HNSW_ABOVE`` vectors (``efSearch`` high enough for recall@10 ≥ 0.99
+against exact search, see tests/test_store.py). The graph is built in a background thread on first
+use; until it is ready, exact search answers (no query ever waits for a build). The dense score of a
+passage is ½ its own similarity + ½ its best sentence's: FAISS returns the nearest passages and the
+nearest sentences, and their union is scored exactly from the stored vectors.
+
+Each vector set is held once: loaded vectors stay in the FAISS index read from disk, and once an
+HNSW graph is built the catalogue's vectors become a view of the graph's own storage (the previous
+copy is freed), so memory is one float32 copy of every vector plus the graphs.
 """
 from __future__ import annotations
 
 import threading
+import weakref
 from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 
-from ..index import IndexData, assemble, load_index, save_index
+from dataclasses import replace
+
+from ..index import IndexData, assemble, faiss_owner, faiss_vectors, load_index, save_index
 from ..lexical import BM25
 from ..periods import section_phase
 from .base import Candidates, DocumentEntry, Where, where_mask
@@ -47,9 +54,10 @@ class FaissStore:
 
     # ------------------------------------------------------------------ catalogue
     def _set(self, data: IndexData) -> None:
-        self._data = data
-        self._indexes: dict[tuple[str, str], object] = {}
-        self._building: set[tuple[str, str]] = set()
+        with self._lock:
+            self._data = data
+            self._indexes: dict[str, object] = {}
+            self._building: set[str] = set()
         self.lexicon = BM25(data.tokens)
         self.periods = np.array([section_phase(c.section) for c in data.chunks], dtype=object)
 
@@ -83,41 +91,67 @@ class FaissStore:
         self._set(assemble([entries[d] for d in sorted(entries)], manifest))
 
     # ------------------------------------------------------------------ search
+    @staticmethod
+    def _field(space: str, kind: str, data: IndexData) -> str:
+        """The catalogue field holding one vector set (the cross-lingual space falls back to the
+        main sentence vectors when it has none of its own)."""
+        if space == "main":
+            return f"{kind}_vectors"
+        if kind == "sentence" and data.cross_sentence_vectors is None:
+            return "sentence_vectors"
+        return f"cross_{kind}_vectors"
+
     def _vectors(self, space: str) -> tuple[np.ndarray, np.ndarray]:
         d = self._data
-        pv, sv = (d.passage_vectors, d.sentence_vectors) if space == "main" else \
-            (d.cross_passage_vectors, d.sentence_vectors if d.cross_sentence_vectors is None else d.cross_sentence_vectors)
+        pv, sv = (getattr(d, self._field(space, kind, d)) for kind in ("passage", "sentence"))
         if pv is None:
             raise ValueError(f"no {space} vectors in this index")
         return pv, sv
 
     def _index(self, space: str, kind: str):
-        """The FAISS index of one vector set: exact while small; above ``hnsw_above`` an HNSW graph,
-        built in a background thread (exact search over the stored vectors serves meanwhile)."""
-        key = (space, kind)
+        """The search index of one vector set: exact while small (no copy of the vectors); above
+        ``hnsw_above`` an HNSW graph (the one they were loaded in, or one built in a background
+        thread, exact search serving meanwhile)."""
+        data = self._data
+        key = self._field(space, kind, data)
         index = self._indexes.get(key)
         if index is not None:
             return index
-        vectors = self._vectors(space)[0 if kind == "passage" else 1]
+        vectors = getattr(data, key)
+        owner = faiss_owner(vectors)
+        if owner is not None and isinstance(owner, _faiss().IndexHNSW):
+            self._indexes[key] = owner
+            owner.hnsw.efSearch = HNSW_EF_SEARCH
+            return owner
         if len(vectors) > self.hnsw_above:
             self._build_in_background(key, vectors)
-            return _Exact(vectors)
-        with self._lock:
-            if key not in self._indexes:
-                self._indexes[key] = build_faiss_index(vectors, self.hnsw_above)
-            return self._indexes[key]
+        return _Exact(vectors)
 
-    def _build_in_background(self, key, vectors: np.ndarray) -> None:
+    def _build_in_background(self, key: str, vectors: np.ndarray) -> None:
         with self._lock:
             if key in self._building:
                 return
             self._building.add(key)
         indexes = self._indexes  # a later upsert/delete replaces the dict: this build is then dropped
+        store, above = weakref.ref(self), self.hnsw_above  # a store nobody uses any more drops it too
+
+        def dropped() -> bool:
+            live = store()
+            return live is None or live._indexes is not indexes
 
         def build():
-            indexes[key] = build_faiss_index(vectors, self.hnsw_above)
+            index = build_faiss_index(vectors, above, cancelled=dropped)
+            live = store()
+            if index is None or live is None:
+                return
+            with live._lock:
+                if live._indexes is not indexes:
+                    return
+                # the catalogue now views the graph's storage: the vectors are held once
+                live._data = replace(live._data, **{key: faiss_vectors(index)})
+                indexes[key] = index
 
-        threading.Thread(target=build, name=f"qa-hnsw-{key[0]}-{key[1]}", daemon=True).start()
+        threading.Thread(target=build, name=f"qa-hnsw-{key}", daemon=True).start()
 
     def ready(self) -> bool:
         """True when every vector set has its final FAISS index (HNSW builds finished)."""
@@ -177,17 +211,25 @@ class FaissStore:
         return self._vectors(space)[1][np.asarray(sentence_ids, dtype=np.int64)] @ query_vector
 
 
-def build_faiss_index(vectors: np.ndarray, hnsw_above: int = HNSW_ABOVE):
-    """Exact inner-product search for up to ``hnsw_above`` vectors, HNSW above."""
+BUILD_BLOCK = 16_384  # vectors added to a graph at a time (a dropped build stops between blocks)
+
+
+def build_faiss_index(vectors: np.ndarray, hnsw_above: int = HNSW_ABOVE, cancelled=lambda: False):
+    """Exact inner-product search for up to ``hnsw_above`` vectors, HNSW above. A graph is built
+    block by block; when ``cancelled()`` turns true between blocks the build stops (None)."""
     faiss = _faiss()
     vectors = np.ascontiguousarray(vectors, dtype=np.float32)
     if len(vectors) <= hnsw_above:
         index = faiss.IndexFlatIP(vectors.shape[1])
-    else:
-        index = faiss.IndexHNSWFlat(vectors.shape[1], HNSW_M, faiss.METRIC_INNER_PRODUCT)
-        index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
-        index.hnsw.efSearch = HNSW_EF_SEARCH
-    index.add(vectors)
+        index.add(vectors)
+        return index
+    index = faiss.IndexHNSWFlat(vectors.shape[1], HNSW_M, faiss.METRIC_INNER_PRODUCT)
+    index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
+    index.hnsw.efSearch = HNSW_EF_SEARCH
+    for start in range(0, len(vectors), BUILD_BLOCK):
+        if cancelled():
+            return None
+        index.add(vectors[start:start + BUILD_BLOCK])
     return index
 
 
