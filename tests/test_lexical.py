@@ -81,3 +81,9 @@ def test_tokenizers_copy_the_general_dictionary_and_keep_their_own_words():
     assert mine._jieba.total == ref.total
     assert "千里潞道" in mine.cut(text) and "千里潞道" not in other.cut(text)
     assert "绿色自贸" in other.cut(text) and "绿色自贸" not in mine.cut(text)
+    import jieba.posseg  # the shared part-of-speech table tags as jieba's own POSTokenizer does
+
+    place = "推进河北省三河市、大厂回族自治县与通州区的千里潞道互联互通。"
+    assert mine.tag(place) == [(w, f) for w, f in jieba.posseg.POSTokenizer(ref).lcut(place)]
+    other.tag(place)
+    assert other._pos.word_tag_tab is mine._pos.word_tag_tab
