@@ -94,11 +94,17 @@ class Embedder:
         if not parts:
             return np.zeros((0, self.dim), dtype=np.float32)
         vecs = np.empty((len(unique), parts[0].shape[1]), dtype=np.float32)
-        vecs[order] = np.vstack(parts)
+        start = 0
+        for i, part in enumerate(parts):  # batch by batch, each freed once copied
+            vecs[order[start:start + len(part)]] = part
+            start += len(part)
+            parts[i] = None
+        del parts
+        vecs /= np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-12)
         if len(unique) < len(texts):
             row = {t: i for i, t in enumerate(unique)}
             vecs = vecs[[row[t] for t in texts]]
-        return normalize(vecs)
+        return vecs
 
     def embed_batches(self, batches: list[list[str]],
                       progress: Callable[[int, int], None] | None = None) -> list[np.ndarray]:

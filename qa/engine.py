@@ -15,6 +15,7 @@ import numpy as np
 
 from .chunking import SplitterSettings
 from .corpus import Limits, load_corpus
+from .corpustext import CorpusText
 from .embedding import Embedder, load_embedder
 from .errors import IndexFileError, InputError, QAError
 from .highlight import highlight, shared_terms
@@ -131,7 +132,8 @@ class Engine:
         if not user_dictionary:  # ablation: tokens without the dictionary mined from the corpus
             plain = tokenizer_for(())
             data = store.data
-            data = replace(data, tokens=tuple(tuple(plain.words(f"{c.context} {c.text}")) for c in data.chunks))
+            data = replace(data, tokens=tuple(tuple(plain.words(f"{c.context} {c.text}")) for c in data.chunks),
+                           manifest=dict(data.manifest, tokenizer="jieba-search/plain"))  # never reused as is
             store = FaissStore(data)
         self._docs = {d.id: d for d in docs}
         self._texts = [d.text for d in docs]
@@ -144,8 +146,8 @@ class Engine:
         # periods are read from the documents (report and plan years); question analysis needs
         # them, the corpus text (is a place or year there?) and the pinyin of its words
         self.years = merge_years(_years_of(d) for d in docs)
-        self._all_text = "\n".join(self._texts)
-        self._corrector = PinyinCorrector(self.bm25.idf, self._all_text, self.tokenizer.cut,
+        self._corpus = CorpusText(self._texts)
+        self._corrector = PinyinCorrector(self.bm25.idf, self._corpus, self.tokenizer.cut,
                                           self.tokenizer.is_word)
 
     @property
@@ -180,23 +182,26 @@ class Engine:
         """What question analysis needs to know of this corpus, under ``params``' levers."""
         params = params or self.params
         return Vocabulary(
-            years=self.years, text=self._all_text, tokenize=self.tokenizer.words,
+            years=self.years, text=self._corpus, tokenize=self.tokenizer.words,
             expand=lambda text, tokens: self._expansions(text, tokens, params),
             correct=self._corrector.correct if params.use_pinyin else None,
             crosslingual=self.cross is not None and params.use_cross, looks_english=looks_english,
             places=self.tokenizer.places, tag=self.tokenizer.tag, known=self._known)
 
     def _known(self, word: str) -> bool:
-        """Whether the corpus uses ``word``, or a term the genre lexicon gives for it."""
-        text = self._all_text_lower
+        """Whether the corpus uses ``word``, or a term the genre lexicon gives for it (letters in
+        any case)."""
         word = word.lower()
-        return word in text or any(t.lower() in text for t in default_lexicon().entries.get(word, ()))
+        return any(self._writes(t) for t in (word, *default_lexicon().entries.get(word, ())))
 
-    @property
-    def _all_text_lower(self) -> str:
-        if getattr(self, "_lower", (None, ""))[0] is not self._all_text:
-            self._lower = (self._all_text, self._all_text.lower())
-        return self._lower[1]
+    def _writes(self, s: str) -> bool:
+        """``s`` occurs in the corpus; Latin letters in any case (GDP, gdp)."""
+        if s.lower() == s.upper():  # nothing to fold: Chinese, digits
+            return s in self._corpus
+        corpus = self._corpus
+        if getattr(self, "_lower", (None, ""))[0] is not corpus:
+            self._lower = (corpus, corpus.text.lower())
+        return s.lower() in self._lower[1]
 
     def retrieve(self, question: str | Query, k: int = 5, *, history: Sequence[str] = (),
                  documents: Sequence[str] | None = None, params: SearchParams | None = None) -> Retrieval:
@@ -236,7 +241,8 @@ class Engine:
         with self._refreshing:
             if corpus_state(opened["corpus"]) == self._opened["state"]:
                 return False  # another thread refreshed meanwhile
-            fresh = open(**{k: v for k, v in opened.items() if k != "state"}, progress=False)
+            fresh = open(**{k: v for k, v in opened.items() if k != "state"}, progress=False,
+                         reuse=self.store.data)
             with self._rw.writing():
                 self._install(fresh.documents, fresh.store, fresh.cross)
                 self._opened = fresh._opened
@@ -464,7 +470,8 @@ def open(corpus: str | os.PathLike = "corpus", index: str | os.PathLike = "index
          model: str | None = None, *, rebuild: bool = True, embedder: Embedder | None = None,
          settings: SplitterSettings = SplitterSettings(), params: SearchParams = SearchParams(),
          progress: bool = True, force: bool = False, cross="auto", limits: Limits | None = None,
-         store: "str | StoreConfig | None" = None, must_save: bool = False) -> Engine:
+         store: "str | StoreConfig | None" = None, must_save: bool = False,
+         reuse: IndexData | None = None) -> Engine:
     """Open the engine over ``corpus``, loading the index in ``index`` or (re)building it when it is
     missing, stale (corpus, model or settings changed) or damaged. After a corpus change only new
     or changed documents are embedded. With ``rebuild=False`` a missing, stale or damaged index
@@ -476,6 +483,9 @@ def open(corpus: str | os.PathLike = "corpus", index: str | os.PathLike = "index
     ``limits`` are the per-file size limits (default: ``qa.Limits.from_env()``).
     ``store`` is "faiss" (default) or "qdrant", or a :class:`qa.store.StoreConfig`; None reads
     $QA_STORE (see ``qa.store.store_config``).
+    ``reuse`` is a catalogue already in memory (a running engine's ``data``) whose entries serve the
+    unchanged documents instead of the index on disk, when it was built with the same settings:
+    what ``Engine.refresh`` passes, so an update neither reads nor holds a second copy of the index.
     """
     config = store_config(store)
     state = corpus_state(corpus)
@@ -490,7 +500,9 @@ def open(corpus: str | os.PathLike = "corpus", index: str | os.PathLike = "index
                          force=force, progress=bar, save=lambda s: _save(s.save, index, must_save))
     else:
         st = FaissStore(_faiss_index(docs, fingerprints, embedder, settings, cross, index, rebuild=rebuild,
-                                     force=force, progress=bar, must_save=must_save))
+                                     force=force, progress=bar, must_save=must_save, reuse=reuse))
+        st.lexicon.prepare()  # the BM25 index now, not on the first question
+    release_memory()  # what parsing, embedding and indexing left behind
     engine = Engine(docs, st, embedder, params, cross)
     engine._opened = dict(corpus=corpus, index=index, model=model, rebuild=rebuild, embedder=embedder,
                           settings=settings, params=params, cross=cross, limits=limits, store=config,
@@ -499,8 +511,9 @@ def open(corpus: str | os.PathLike = "corpus", index: str | os.PathLike = "index
 
 
 def _faiss_index(docs, fingerprints, embedder, settings, cross, index, *, rebuild, force, progress,
-                 must_save) -> IndexData:
-    """The live index if it serves ``docs``, else an updated one (unchanged documents reused)."""
+                 must_save, reuse: IndexData | None = None) -> IndexData:
+    """The live index if it serves ``docs``, else an updated one (unchanged documents reused, from
+    ``reuse`` when it was built with the same settings, else from the index on disk)."""
     expected = manifest_for(fingerprints, embedder, settings, cross, "faiss")
     data = previous = None
     try:
@@ -508,7 +521,8 @@ def _faiss_index(docs, fingerprints, embedder, settings, cross, index, *, rebuil
         if reason is None:
             data = load_index(index)
         elif reason == "corpus changed":  # same settings: unchanged documents are reused
-            previous = load_index(index)
+            same = reuse is not None and stale_reason(reuse.manifest, expected) in (None, "corpus changed")
+            previous = reuse if same else load_index(index)
     except IndexFileError as exc:
         reason = str(exc)
     if data is not None:
@@ -521,8 +535,6 @@ def _faiss_index(docs, fingerprints, embedder, settings, cross, index, *, rebuil
                        previous=previous)
     log.info("embedded %d of %d document(s)", len(data.manifest["embedded"]), len(docs))
     _save(lambda folder: save_index(data, folder), index, must_save)
-    previous = None
-    release_memory()  # the build's transient texts and batches
     return data
 
 

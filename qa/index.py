@@ -20,6 +20,7 @@ whose version is deleted by a writer while it loads retries with the new CURRENT
 """
 from __future__ import annotations
 
+import base64
 import fcntl
 import hashlib
 import json
@@ -31,7 +32,7 @@ import sys
 import tempfile
 import time
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import Callable, Sequence
@@ -46,7 +47,7 @@ from .lexical import mine_terms, tokenizer_for
 from .store.base import DocumentEntry
 from .types import Chunk, Document
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3  # 3: columnar chunks.json and tokens.json (numbers as base64 arrays)
 TOKENIZER = "jieba-search/document-dictionary/v1"  # how tokens.json was made (in the manifest)
 FILES = ("chunks.json", "tokens.json", "passages.faiss", "sentences.faiss")
 CROSS_FILES = ("xpassages.faiss", "xsentences.faiss")
@@ -192,7 +193,7 @@ def assemble(entries: Sequence[DocumentEntry], manifest: dict) -> IndexData:
         arrays = [getattr(e, name) for e in entries]
         if not arrays or any(a is None for a in arrays):
             return None
-        return np.ascontiguousarray(np.vstack(arrays), dtype=np.float32)
+        return faiss_stack(arrays)
 
     pv = stack("passage_vectors")
     dim = int(pv.shape[1]) if pv is not None else manifest.get("dim")
@@ -247,6 +248,28 @@ def faiss_vectors(index) -> np.ndarray:
     if index.ntotal == 0:
         return np.zeros((0, index.d), np.float32)
     return np.asarray(_FaissBuffer(index))
+
+
+def faiss_stack(arrays: Sequence[np.ndarray]) -> np.ndarray:
+    """The rows of ``arrays`` in one new ``IndexFlatIP``'s storage (read-only view, see
+    :func:`faiss_vectors`): one copy, which saving then writes as it is."""
+    import faiss
+
+    n, d = sum(len(a) for a in arrays), int(arrays[0].shape[1])
+    if n == 0:
+        return np.zeros((0, d), np.float32)
+    index = faiss.IndexFlatIP(d)
+    index.codes.resize(n * d * 4)  # float32 rows
+    index.ntotal = n
+    buffer = _FaissBuffer(index)
+    buffer.__array_interface__["data"] = (buffer.__array_interface__["data"][0], False)
+    out = np.asarray(buffer)
+    row = 0
+    for a in arrays:
+        out[row:row + len(a)] = a
+        row += len(a)
+    out.flags.writeable = False
+    return out
 
 
 def faiss_owner(vectors: np.ndarray | None):
@@ -308,9 +331,9 @@ def save_index(data: IndexData, folder: str | Path) -> Path:
         tmp = Path(tempfile.mkdtemp(prefix=".build-", dir=root))
         files = _files_of(data.manifest)
         try:
-            records = {"chunks": [asdict(c) for c in data.chunks], "sentences": [list(s) for s in data.sentences]}
-            (tmp / "chunks.json").write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
-            (tmp / "tokens.json").write_text(json.dumps([list(t) for t in data.tokens], ensure_ascii=False),
+            (tmp / "chunks.json").write_text(json.dumps(pack_chunks(data.chunks, data.sentences),
+                                                        ensure_ascii=False), encoding="utf-8")
+            (tmp / "tokens.json").write_text(json.dumps(pack_tokens(data.tokens), ensure_ascii=False),
                                              encoding="utf-8")
             if "passages.faiss" in files:
                 _write_faiss(data.passage_vectors, tmp / "passages.faiss")
@@ -448,9 +471,75 @@ def load_index(folder: str | Path) -> IndexData:
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _intern(token):
-    """One string object per distinct token (a corpus repeats its words millions of times)."""
-    return sys.intern(token) if isinstance(token, str) else token
+def _b64(values, dtype: str) -> str:
+    return base64.b64encode(np.ascontiguousarray(values, dtype=dtype).tobytes()).decode("ascii")
+
+
+def _unb64(text: str, dtype: str, columns: int = 1) -> np.ndarray:
+    array = np.frombuffer(base64.b64decode(text.encode("ascii"), validate=True), dtype=dtype)
+    return array.reshape(-1, columns) if columns > 1 else array
+
+
+def _table(values) -> tuple[list, np.ndarray]:
+    """Distinct values in first-seen order, and each value's position among them."""
+    seen: dict = {}
+    ids = np.fromiter((seen.setdefault(v, len(seen)) for v in values), np.int64)
+    return list(seen), ids
+
+
+def pack_chunks(chunks: Sequence[Chunk], sentences) -> dict:
+    """chunks.json: passages column by column; document ids, section paths and contexts once each,
+    numbers as base64 little-endian arrays (no per-passage JSON objects to build or parse)."""
+    docs, doc = _table(c.doc_id for c in chunks)
+    sections, section = _table(c.section for c in chunks)
+    contexts, context = _table(c.context for c in chunks)
+    offsets = [(c.start, c.end, *c.paragraph) for c in chunks]
+    return {"documents": docs, "sections": [list(p) for p in sections], "contexts": contexts,
+            "chunks": {"text": [c.text for c in chunks], "doc": _b64(doc, "<i4"), "section": _b64(section, "<i4"),
+                       "context": _b64(context, "<i4"), "offsets": _b64(np.reshape(offsets, (-1, 4)), "<i8")},
+            "sentences": _b64(np.reshape(list(sentences), (-1, 3)), "<i8")}
+
+
+def unpack_chunks(records: dict) -> tuple[tuple[Chunk, ...], tuple[tuple[int, int, int], ...]]:
+    """The chunks and sentences of :func:`pack_chunks` (equal values share one object)."""
+    columns = records["chunks"]
+    texts = columns["text"]
+    docs, contexts = records["documents"], records["contexts"]
+    sections = [tuple(p) for p in records["sections"]]
+    if not all(isinstance(x, str) for x in (*texts, *docs, *contexts)) or \
+            not all(isinstance(x, str) for p in sections for x in p):
+        raise ValueError("chunks.json: texts, document ids and sections must be strings")
+    doc, section, context = (_unb64(columns[k], "<i4").tolist() for k in ("doc", "section", "context"))
+    offsets = _unb64(columns["offsets"], "<i8", 4).tolist()
+    if not len(texts) == len(doc) == len(section) == len(context) == len(offsets):
+        raise ValueError("chunks.json: columns of different lengths")
+    chunks = tuple(Chunk(docs[d], sections[p], a, b, t, (pa, pb), contexts[x])
+                   for t, d, p, x, (a, b, pa, pb) in zip(texts, doc, section, context, offsets))
+    sentences = tuple(map(tuple, _unb64(records["sentences"], "<i8", 3).tolist()))
+    return chunks, sentences
+
+
+def pack_tokens(tokens: Sequence[Sequence[str]]) -> dict:
+    """tokens.json: the distinct tokens once, each passage's tokens as positions among them."""
+    vocab: dict[str, int] = {}
+    ids = np.fromiter((vocab.setdefault(t, len(vocab)) for toks in tokens for t in toks), np.int64)
+    return {"vocab": list(vocab), "ids": _b64(ids, "<i4"),
+            "ends": _b64(np.cumsum([len(t) for t in tokens], dtype=np.int64), "<i8")}
+
+
+def unpack_tokens(records: dict) -> tuple[tuple[str, ...], ...]:
+    vocab = [sys.intern(t) if isinstance(t, str) else None for t in records["vocab"]]
+    if None in vocab:
+        raise ValueError("tokens must be strings")
+    ids, ends = _unb64(records["ids"], "<i4"), _unb64(records["ends"], "<i8")
+    if len(ends) and (ends[-1] != len(ids) or (np.diff(ends) < 0).any() or ends[0] < 0) or \
+            (len(ids) and (ids.min() < 0 or ids.max() >= len(vocab))):
+        raise ValueError("tokens.json: positions out of range")
+    out, start = [], 0
+    for end in ends.tolist():
+        out.append(tuple(vocab[i] for i in ids[start:end].tolist()))
+        start = end
+    return tuple(out)
 
 
 def _load_version(version: Path) -> IndexData:
@@ -472,13 +561,8 @@ def _load_version(version: Path) -> IndexData:
             raise IndexFileError(f"index file damaged (checksum mismatch): {path}")
     cross = "xpassages.faiss" in files
     try:
-        records = json.loads((version / "chunks.json").read_text(encoding="utf-8"))
-        chunks = tuple(Chunk(**{**c, "section": tuple(c["section"]), "paragraph": tuple(c["paragraph"])})
-                       for c in records["chunks"])
-        sentences = tuple(tuple(s) for s in records["sentences"])
-        tokens = tuple(tuple(map(_intern, t)) for t in json.loads((version / "tokens.json").read_text(encoding="utf-8")))
-        if not all(isinstance(t, str) for toks in tokens for t in toks):
-            raise ValueError("tokens must be strings")
+        chunks, sentences = unpack_chunks(json.loads((version / "chunks.json").read_text(encoding="utf-8")))
+        tokens = unpack_tokens(json.loads((version / "tokens.json").read_text(encoding="utf-8")))
         if "passages.faiss" in files:
             pv = _read_faiss(version / "passages.faiss")
             sv = _read_faiss(version / "sentences.faiss")

@@ -149,6 +149,11 @@ class BM25:
         self.idf = {t: float(np.log(1 + (self.n_docs - n + 0.5) / (n + 0.5))) for t, n in df.items()}
         self.max_idf = max(self.idf.values(), default=1.0)  # the weight of a token never seen
 
+    def prepare(self) -> "BM25":
+        """Build the bm25s index now (a store that scores with it calls this while loading)."""
+        self._index()
+        return self
+
     def _index(self):
         with self._lock:
             if self._bm25 is None:

@@ -65,7 +65,8 @@ class PinyinCorrector:
     in the corpus and sounds like a corpus word differing in one character (toneless pinyin),
     it is replaced by that word."""
 
-    def __init__(self, vocabulary: Iterable[str], corpus_text: str, cut=None, is_word=None):
+    def __init__(self, vocabulary: Iterable[str], corpus_text, cut=None, is_word=None):
+        """``corpus_text``: a str or a ``qa.corpustext.CorpusText`` (``in`` and ``count``)."""
         self._vocabulary = [w for w in vocabulary if len(w) == 2 and _CJK_RUN.fullmatch(w)]
         self._text = corpus_text
         self._cut = cut or list

@@ -261,7 +261,7 @@ class Vocabulary:
     year is there), and functions for tokens, expansions and pinyin corrections."""
 
     years: object  # qa.periods.DocumentYears
-    text: str
+    text: object  # the corpus text: a str or a qa.corpustext.CorpusText (both answer ``in``)
     tokenize: object  # str -> list[str]
     expand: object = None  # (text, tokens) -> list[str]
     correct: object = None  # str -> (str, tuple[(typed, corrected)])
@@ -302,7 +302,7 @@ def expected_unit(text: str) -> str | None:
     return None
 
 
-def unknown_places(places: Sequence[str], corpus_text: str) -> tuple[str, ...]:
+def unknown_places(places: Sequence[str], corpus_text) -> tuple[str, ...]:
     """The place names of a question (as tagged) that the corpus never mentions (大兴区). A district
     or county named with its suffix must be there in that form: a report that lists 朝阳、海淀 as
     partners of its own district does not cover 朝阳区."""

@@ -20,7 +20,7 @@ import qa
 import qa.index
 from qa.corpus import load_corpus
 from qa.errors import CorpusError, IndexFileError, QAError
-from qa.index import current_version, load_index, read_manifest
+from qa.index import current_version, load_index, pack_chunks, read_manifest, unpack_chunks
 
 TESTS = Path(__file__).resolve().parent
 ROOT = TESTS.parent
@@ -207,12 +207,11 @@ DAMAGE = {
         "cannot read index"),
     "chunks.json one chunk short, checksum matching": (
         lambda v: ((v / "chunks.json").write_text(json.dumps(
-            dict(json.loads((v / "chunks.json").read_text()),
-                 chunks=json.loads((v / "chunks.json").read_text())["chunks"][:-1]), ensure_ascii=False),
-            encoding="utf-8"), _rewrite_checksum(v, "chunks.json")),
+            (lambda c, s: pack_chunks(c[:-1], s))(*unpack_chunks(json.loads((v / "chunks.json").read_text()))),
+            ensure_ascii=False), encoding="utf-8"), _rewrite_checksum(v, "chunks.json")),
         "inconsistent"),
     "chunks.json wrong shape, checksum matching": (
-        lambda v: ((v / "chunks.json").write_text('{"chunks": [{"nope": 1}], "sentences": []}'),
+        lambda v: ((v / "chunks.json").write_text('{"chunks": {"nope": 1}, "sentences": []}'),
                    _rewrite_checksum(v, "chunks.json")),
         "cannot read index"),
 }
@@ -367,8 +366,12 @@ def test_index_module_reads_only_json_and_faiss():
     loads = {(ast.unparse(n.func.value), n.func.attr) for n in ast.walk(tree_)
              if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
              and n.func.attr in ("load", "loads", "read_index", "fromfile", "frombuffer")}
-    assert loads <= {("json", "loads"), ("json", "load"), ("faiss", "read_index")}, loads
+    assert loads <= {("json", "loads"), ("json", "load"), ("faiss", "read_index"), ("np", "frombuffer")}, loads
     assert ("faiss", "read_index") in loads and ("json", "loads") in loads
+    # base64 arrays are read as little-endian integers only, never an object dtype
+    dtypes = {ast.literal_eval(a) for n in ast.walk(tree_) if isinstance(n, ast.Call)
+              and getattr(n.func, "id", "") == "_unb64" for a in n.args[1:2]}
+    assert dtypes and dtypes <= {"<i4", "<i8"}, dtypes
 
 
 # ---------------------------------------------------------------- (e) what users type

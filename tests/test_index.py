@@ -1,5 +1,6 @@
 import json
 
+import numpy as np
 import pytest
 
 import qa
@@ -71,7 +72,7 @@ def test_corrupt_manifest_and_pointer(tiny_corpus, tmp_path, fake_embedder, tiny
 def test_loader_never_unpickles(tiny_engine, tmp_path):
     version = current_version(tmp_path / "index")
     records = json.loads((version / "chunks.json").read_text(encoding="utf-8"))
-    assert isinstance(records["chunks"], list)
+    assert isinstance(records["chunks"]["text"], list)
     import qa.index as idx
     src = open(idx.__file__, encoding="utf-8").read()
     assert "pickle" not in src.replace("never pickle", "")
@@ -253,6 +254,24 @@ def test_refresh_picks_up_added_and_removed_documents(tiny_corpus, tmp_path):
     assert eng.refresh() is False
 
 
+def test_refresh_reuses_the_catalogue_in_memory(tiny_corpus, tmp_path, monkeypatch):
+    """A refresh takes the unchanged documents from the running engine, not from the index on
+    disk (no second copy held), and ends with the same catalogue a fresh build gives."""
+    eng = qa.open(tiny_corpus, tmp_path / "index", embedder=FakeEmbedder(), progress=False)
+    (tiny_corpus / "c.txt").write_text("新文件\n新增一段关于地铁换乘枢纽建设的内容。", encoding="utf-8")
+    loads = []
+    monkeypatch.setattr(qa.engine, "load_index", lambda *a, **k: loads.append(a) or load_index(*a, **k))
+    assert eng.refresh() is True and loads == []
+    full = qa.open(tiny_corpus, tmp_path / "fresh", embedder=FakeEmbedder(), progress=False)
+    assert eng.data.chunks == full.data.chunks and eng.data.tokens == full.data.tokens
+    assert np.array_equal(eng.data.passage_vectors, full.data.passage_vectors)
+    # a catalogue built with other settings is not reused: the index on disk serves
+    (tiny_corpus / "c.txt").unlink()
+    other = qa.open(tiny_corpus, tmp_path / "index", embedder=FakeEmbedder(), progress=False,
+                    reuse=qa.engine.replace(eng.data, manifest=dict(eng.data.manifest, tokenizer="other")))
+    assert len(loads) == 1 and "c.txt" not in {c.doc_id for c in other.data.chunks}
+
+
 def test_refresh_while_searching(tiny_corpus, tmp_path):
     import threading
 
@@ -281,3 +300,26 @@ def test_refresh_while_searching(tiny_corpus, tmp_path):
     for t in threads:
         t.join()
     assert not errors, errors[:3]
+
+
+def test_chunks_and_tokens_files_round_trip_and_share_values(tiny_engine):
+    """chunks.json and tokens.json are columnar (no JSON object per passage): what is written reads
+    back equal, with one object per document id, section path and token."""
+    from qa.index import pack_chunks, pack_tokens, unpack_chunks, unpack_tokens
+
+    data = tiny_engine.data
+    records = json.loads(json.dumps(pack_chunks(data.chunks, data.sentences), ensure_ascii=False))
+    chunks, sentences = unpack_chunks(records)
+    assert chunks == data.chunks and sentences == data.sentences
+    assert len(records["sections"]) == len({c.section for c in chunks})  # each path written once
+    by_section = {}
+    for c in chunks:
+        assert by_section.setdefault(c.section, c.section) is c.section
+    tokens = unpack_tokens(json.loads(json.dumps(pack_tokens(data.tokens), ensure_ascii=False)))
+    assert tokens == data.tokens
+    words = {}
+    assert all(words.setdefault(t, t) is t for toks in tokens for t in toks)
+    assert unpack_chunks(pack_chunks((), ())) == ((), ()) and unpack_tokens(pack_tokens(())) == ()
+    bad = dict(pack_tokens([("交通", "学校")]), vocab=["交通"])  # a position past the vocabulary
+    with pytest.raises(ValueError):
+        unpack_tokens(bad)
