@@ -169,16 +169,20 @@ def worker(cfg: dict) -> dict:
 
         embedder, cross = load_embedder(), (MultilingualEncoder() if is_available() else None)
     count, encoded = [0], [0]
-    embed, embed_batches = embedder.embed, embedder.embed_batches
+    embed, embed_batches = embedder.embed, getattr(embedder, "embed_batches", None)
 
     def counting(texts, **kw):
         count[0] += len(texts)
+        if embed_batches is None:  # older code: every text handed over is encoded
+            encoded[0] += len(texts)
         return embed(texts, **kw)
 
     def encoding(batches, *a, **kw):  # what the model actually encodes: each distinct text once
         encoded[0] += sum(map(len, batches))
         return embed_batches(batches, *a, **kw)
-    embedder.embed, embedder.embed_batches = counting, encoding
+    embedder.embed = counting
+    if embed_batches is not None:
+        embedder.embed_batches = encoding
     kwargs = {"embedder": embedder, "cross": cross, "progress": False}
     corpus, index = Path(cfg["corpus"]), Path(cfg["index"])
 
