@@ -219,7 +219,7 @@ def worker(cfg: dict) -> dict:
     lat = timed()
     # above the exact-search size the HNSW graphs build in the background (exact search serves
     # meanwhile): wait for them, then measure the steady state again
-    ready = getattr(engine.store, "ready", lambda: True)
+    ready = getattr(getattr(engine, "store", None), "ready", lambda: True)  # older code: no store
     t, early = time.perf_counter(), None
     if not ready():
         early = {"search_p50_ms": lat[len(lat) // 2], "rss_mb": status_mb().get("VmRSS")}

@@ -5,10 +5,16 @@ Layout of the index folder::
     index/CURRENT            name of the live version folder (replaced atomically)
     index/v-…/manifest.json  format, model, dimension, splitter settings, corpus and file checksums,
                              and per document its content key (sha256 of its cleaned text)
-    index/v-…/chunks.json    the passages and their sentence units (plain JSON, never pickle)
-    index/v-…/tokens.json    each passage's BM25 tokens (jieba, with the document's own dictionary)
+    index/v-…/chunks.json    the passages and their sentence units, column by column (plain JSON,
+                             never pickle; numbers as base64 little-endian integer arrays)
+    index/v-…/tokens.json    each passage's BM25 tokens (jieba, with the document's own dictionary),
+                             as positions in a list of the distinct tokens
     index/v-…/passages.faiss, sentences.faiss            the main model's vectors
     index/v-…/xpassages.faiss, xsentences.faiss          the cross-lingual encoder's, when installed
+
+Vectors live in FAISS storage: a loaded set stays in the index read from disk, a built one is
+assembled straight into a new ``IndexFlatIP``; numpy sees them through read-only views
+(:func:`faiss_vectors`), so each set is held once, and saving writes that index as it is.
 
 Incremental: everything stored for a document depends only on its text (and the settings in the
 manifest), so a rebuild reuses the entries of unchanged documents by content key and embeds only new
