@@ -194,7 +194,9 @@ def worker(cfg: dict) -> dict:
     shutil.copy(cfg["extra"], corpus / Path(cfg["extra"]).name)
     count[0] = 0
     t = time.perf_counter()
-    if hasattr(engine, "refresh"):
+    if cfg.get("skip_add"):
+        how = "skipped"
+    elif hasattr(engine, "refresh"):
         engine.refresh()
         how = "refresh"
     else:
@@ -282,6 +284,8 @@ def main(argv=None) -> int:
     ap.add_argument("--workdir", type=Path, help="keep corpora and indexes here (default: a temporary folder)")
     ap.add_argument("--baseline-ref", default="", help="also run the qa/ of this git ref ('today')")
     ap.add_argument("--timeout", type=float, default=6 * 3600, help="seconds per measurement")
+    ap.add_argument("--skip-add", action="store_true",
+                    help="do not add a report (older code re-opens and re-embeds everything)")
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--_worker", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
@@ -332,7 +336,8 @@ def main(argv=None) -> int:
                         shutil.rmtree(qpath, ignore_errors=True)
                         env = {"QA_STORE": "qdrant", "QA_QDRANT_PATH": str(qpath)}
                     cfg = {"corpus": str(corpora[n]), "index": str(index), "extra": str(extra), "store": store,
-                           "embedder": args.embedder, "questions": questions, "repeat": args.repeat}
+                           "embedder": args.embedder, "questions": questions, "repeat": args.repeat,
+                           "skip_add": args.skip_add}
                     say(f"[scale] {code} {args.embedder} {store} N={n} …")
                     t = time.perf_counter()
                     res = run_one(cfg, path, env, cwd, args.timeout)
