@@ -64,9 +64,10 @@ class CorpusText:
     def _found(self, s: str) -> np.ndarray:
         """For each bigram of ``s``, its position in the sorted keys (or -1 when absent)."""
         wanted = _bigrams(_codes(s))
-        at = np.searchsorted(self._keys, wanted)
-        at[at >= len(self._keys)] = 0
-        return np.where(self._keys[at] == wanted, at, -1) if len(self._keys) else np.full(len(wanted), -1)
+        if not len(self._keys):
+            return np.full(len(wanted), -1)
+        at = np.minimum(np.searchsorted(self._keys, wanted), len(self._keys) - 1)
+        return np.where(self._keys[at] == wanted, at, -1)
 
     def __contains__(self, s: str) -> bool:
         if len(s) < 2:
