@@ -131,8 +131,9 @@ def tokenizer_for(user_words: tuple[str, ...]) -> Tokenizer:
 class BM25:
     """BM25 (Lucene variant, k1=1.2, b=0.75) over pre-tokenized documents.
 
-    The statistics (``idf``, ``max_idf``) are ready at once; the bm25s index is built on the first
-    ``scores`` call (a store that searches elsewhere never builds it). Nothing is kept per document
+    The statistics (``idf``, ``max_idf``) are ready at once; the bm25s index is built by ``prepare``
+    (the FAISS store calls it while opening) or else on the first ``scores`` call (a store that
+    searches elsewhere never builds it). Nothing is kept per document
     beyond the token tuples given: ``match`` makes the sets of the few documents it is asked about."""
 
     def __init__(self, docs_tokens: Sequence[Sequence[str]], k1: float = 1.2, b: float = 0.75):
