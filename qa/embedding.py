@@ -100,7 +100,7 @@ class Embedder:
             start += len(part)
             parts[i] = None
         del parts
-        vecs /= np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-12)
+        normalize_in_place(vecs)
         if len(unique) < len(texts):
             row = {t: i for i, t in enumerate(unique)}
             vecs = vecs[[row[t] for t in texts]]
@@ -122,8 +122,14 @@ class Embedder:
 
 
 def normalize(vecs: np.ndarray) -> np.ndarray:
-    norms = np.linalg.norm(vecs, axis=1, keepdims=True)
-    return (vecs / np.maximum(norms, 1e-12)).astype(np.float32)
+    """Rows scaled to unit length (a new float32 array)."""
+    return normalize_in_place(np.array(vecs, dtype=np.float32))
+
+
+def normalize_in_place(vecs: np.ndarray) -> np.ndarray:
+    """``vecs`` (float32) with its rows scaled to unit length, without a copy."""
+    vecs /= np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-12)
+    return vecs
 
 
 class SentenceTransformerEmbedder(Embedder):

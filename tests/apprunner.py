@@ -59,3 +59,17 @@ def running_app(log_name: str, *args: str, env: dict | None = None):
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+
+
+DESKTOP = {"width": 1440, "height": 900}
+
+
+def new_page(browser, url, viewport=DESKTOP, locale="en-US", **context_args):
+    """A fresh browser context (empty storage) on the app; an English browser on purpose."""
+    context = browser.new_context(viewport=viewport, locale=locale, **context_args)
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    page.goto(url, wait_until="domcontentloaded")
+    page.locator("#qa-input textarea").wait_for(state="visible", timeout=60_000)
+    page.wait_for_function("() => window.__qaReady === true")
+    return page

@@ -128,3 +128,13 @@ def browser():
         b = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         yield b
         b.close()
+
+
+@pytest.fixture
+def page(browser, app_url):
+    """A fresh page on the app of the requesting module's ``app_url`` fixture."""
+    from apprunner import new_page
+
+    p = new_page(browser, app_url)
+    yield p
+    p.context.close()

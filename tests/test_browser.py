@@ -17,12 +17,11 @@ from pathlib import Path
 
 import pytest
 
-from apprunner import ARTIFACTS, CHROMIUM, ROOT, running_app
+from apprunner import ARTIFACTS, CHROMIUM, ROOT, new_page, running_app
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 ANSWER_MS = 120_000
-DESKTOP = {"width": 1440, "height": 900}
 PHONE = {"width": 390, "height": 844}
 Q1, Q2 = "北三县交通有哪些项目", "2024年地区生产总值增长目标是多少"
 SCREENSHOTS = os.environ.get("QA_SCREENSHOTS") == "docs"
@@ -40,23 +39,6 @@ def app_url():
     with running_app("app-browser.log", env={"QA_STREAM_DELAY": "0.12"}) as url:
         yield url
 
-
-def new_page(browser, url, viewport=DESKTOP, locale="en-US", **context_args):
-    """A fresh browser context (empty storage) on the app; an English browser on purpose."""
-    context = browser.new_context(viewport=viewport, locale=locale, **context_args)
-    page = context.new_page()
-    page.set_default_timeout(30_000)
-    page.goto(url, wait_until="domcontentloaded")
-    page.locator("#qa-input textarea").wait_for(state="visible", timeout=60_000)
-    page.wait_for_function("() => window.__qaReady === true")
-    return page
-
-
-@pytest.fixture
-def page(browser, app_url):
-    p = new_page(browser, app_url)
-    yield p
-    p.context.close()
 
 
 def box(page):

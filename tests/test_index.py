@@ -202,13 +202,19 @@ class CountingEmbedder(FakeEmbedder):
         return super().embed_batch(texts)
 
 
-def test_adding_a_document_embeds_only_it(tiny_corpus, tmp_path):
+def _reopened_after(change, corpus, index):
+    """Index ``corpus``, apply ``change`` to it, open again: (engine, texts the second opening embedded)."""
     emb = CountingEmbedder()
-    qa.open(tiny_corpus, tmp_path / "index", embedder=emb, progress=False)
-    (tiny_corpus / "c.txt").write_text("新文件\n新增一段关于地铁换乘枢纽建设的内容。", encoding="utf-8")
+    qa.open(corpus, index, embedder=emb, progress=False)
+    change()
     emb.texts.clear()
-    eng = qa.open(tiny_corpus, tmp_path / "index", embedder=emb, progress=False)
-    assert emb.texts and all("换乘" in t or "新文件" in t for t in emb.texts)
+    return qa.open(corpus, index, embedder=emb, progress=False), emb.texts
+
+
+def test_adding_a_document_embeds_only_it(tiny_corpus, tmp_path):
+    eng, embedded = _reopened_after(lambda: (tiny_corpus / "c.txt").write_text(
+        "新文件\n新增一段关于地铁换乘枢纽建设的内容。", encoding="utf-8"), tiny_corpus, tmp_path / "index")
+    assert embedded and all("换乘" in t or "新文件" in t for t in embedded)
     assert eng.data.manifest["embedded"] == ["c.txt"]
     assert eng.search("地铁换乘枢纽", k=1)[0].doc_id == "c.txt"
     full = qa.open(tiny_corpus, tmp_path / "full", embedder=FakeEmbedder(), progress=False)
@@ -217,23 +223,16 @@ def test_adding_a_document_embeds_only_it(tiny_corpus, tmp_path):
 
 
 def test_removing_a_document_leaves_no_passage(tiny_corpus, tmp_path):
-    emb = CountingEmbedder()
-    qa.open(tiny_corpus, tmp_path / "index", embedder=emb, progress=False)
-    (tiny_corpus / "b.md").unlink()
-    emb.texts.clear()
-    eng = qa.open(tiny_corpus, tmp_path / "index", embedder=emb, progress=False)
-    assert emb.texts == []
+    eng, embedded = _reopened_after((tiny_corpus / "b.md").unlink, tiny_corpus, tmp_path / "index")
+    assert embedded == []
     assert {c.doc_id for c in load_index(tmp_path / "index").chunks} == {"a.txt"}
     assert all(h.doc_id == "a.txt" for h in eng.search("新建学校 医院", k=100))
 
 
 def test_changed_document_is_re_embedded(tiny_corpus, tmp_path):
-    emb = CountingEmbedder()
-    qa.open(tiny_corpus, tmp_path / "index", embedder=emb, progress=False)
-    (tiny_corpus / "b.md").write_text("# 教育报告\n## 学校\n新建学校五所，新增学位三千个。", encoding="utf-8")
-    emb.texts.clear()
-    eng = qa.open(tiny_corpus, tmp_path / "index", embedder=emb, progress=False)
-    assert emb.texts and not any("厂通路" in t for t in emb.texts)
+    eng, embedded = _reopened_after(lambda: (tiny_corpus / "b.md").write_text(
+        "# 教育报告\n## 学校\n新建学校五所，新增学位三千个。", encoding="utf-8"), tiny_corpus, tmp_path / "index")
+    assert embedded and not any("厂通路" in t for t in embedded)
     assert "五所" in eng.search("新建学校", k=1)[0].text
     assert not any("三所" in h.text for h in eng.search("新建学校", k=100))
 

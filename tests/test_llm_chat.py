@@ -11,7 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from apprunner import ARTIFACTS, running_app
-from test_browser import answers, new_page, wait_done
+from test_browser import answers, wait_done
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -79,11 +79,6 @@ def app_url(llm):
         yield url
 
 
-@pytest.fixture
-def page(browser, app_url):
-    p = new_page(browser, app_url)
-    yield p
-    p.context.close()
 
 
 def ask_and_read(page, question: str) -> str:
