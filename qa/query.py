@@ -254,6 +254,18 @@ class AnalyzedQuery:
     def english(self) -> bool:
         return self.route == CROSSLINGUAL
 
+    def to_dict(self) -> dict:
+        """Plain JSON of what analysis decided (periods as {year, phase, part, explicit})."""
+        return {
+            "text": self.text, "asked": self.asked, "tokens": list(self.tokens),
+            "expansions": list(self.expansions), "route": self.route,
+            "periods": [{"year": p.year, "phase": p.phase, "part": p.part, "explicit": p.explicit}
+                        for p in self.periods],
+            "answer_type": self.answer_type, "unit": self.unit, "missing": list(self.missing),
+            "absent": list(self.absent), "corrections": [list(c) for c in self.corrections],
+            "follow_up": self.follow_up, "notice": self.notice,
+        }
+
 
 @dataclass(frozen=True)
 class Vocabulary:
