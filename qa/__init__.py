@@ -9,7 +9,8 @@ from .chunking import SplitterSettings
 from .corpus import Limits
 from .embedding import Embedder, load_embedder, resolve_model
 from .engine import Engine, open
-from .library import add_files, remove_document
+from .indexing import Indexing
+from .library import add_documents, add_files, remove_document
 from .errors import CorpusError, IndexFileError, InputError, ModelError, QAError
 from .periods import DocumentYears, Period, document_years
 from .query import AnalyzedQuery, Query, analyse, check_k, k_from_request, prepare_query
@@ -21,7 +22,7 @@ __all__ = [
     "open", "Engine", "Hit", "Span", "Answer", "Citation", "Document", "Chunk",
     "QAError", "InputError", "CorpusError", "IndexFileError", "ModelError",
     "Embedder", "load_embedder", "resolve_model", "SearchParams", "SplitterSettings",
-    "Query", "prepare_query", "check_k", "k_from_request", "Limits", "add_files", "remove_document",
+    "Query", "prepare_query", "check_k", "k_from_request", "Limits", "add_files", "add_documents", "Indexing", "remove_document",
     "StoreConfig",
     "AnalyzedQuery", "analyse", "Retrieval", "Period", "DocumentYears", "document_years",
 ]

@@ -9,7 +9,7 @@ import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -26,7 +26,8 @@ from .multilingual import MultilingualEncoder, is_available, looks_english
 from .lexicon import PinyinCorrector, default_lexicon
 from .periods import DocumentYears, document_years, merge_years
 from .query import AnalyzedQuery, Query, Vocabulary, analyse, check_k
-from .search import Ranked, SearchParams, rank
+from .indexing import Indexing
+from .search import Ranked, SearchParams, impute_dense, rank
 from .store import Store, StoreConfig, Where, as_store, open_store, store_config
 from .store.base import where_mask
 from .types import Answer, Document, Hit, Retrieval
@@ -72,22 +73,35 @@ class Scored:
 
 
 class _ReadWriteLock:
-    """Many searches at once, or one refresh swapping the corpus state."""
+    """Many searches at once, or one refresh swapping the corpus state in (a few attribute
+    assignments: everything slow is prepared before). Reading is reentrant per thread (``ask``
+    reads through ``retrieve``), so a waiting writer never deadlocks a nested read."""
 
     def __init__(self):
         self._cond = threading.Condition()
         self._readers = 0
         self._writing = False
+        self._local = threading.local()
 
     @contextmanager
     def reading(self):
+        depth = getattr(self._local, "depth", 0)
+        if depth:  # this thread already reads: the state cannot change under it
+            self._local.depth = depth + 1
+            try:
+                yield
+            finally:
+                self._local.depth = depth
+            return
         with self._cond:
             while self._writing:
                 self._cond.wait()
             self._readers += 1
+        self._local.depth = 1
         try:
             yield
         finally:
+            self._local.depth = 0
             with self._cond:
                 self._readers -= 1
                 self._cond.notify_all()
@@ -113,7 +127,13 @@ _CJK_WORD = re.compile(r"[\u4e00-\u9fff]+")
 
 
 class Engine:
-    """Search and answer over one corpus. Build with :func:`open`; safe to share between threads."""
+    """Search and answer over one corpus. Build with :func:`open`; safe to share between threads.
+
+    Lock policy, the only one: every public read (``search``, ``ask``, ``retrieve``, ``documents``,
+    ``document``) holds the read side of ``_rw`` for its whole run, so it sees one corpus state; a
+    refresh prepares the new state without any lock held and swaps it in under the write side (a
+    few assignments). ``_lock`` only serialises encoder calls and the lazy vocabulary vectors;
+    ``_refreshing`` lets one refresh prepare at a time. Callers need no lock of their own."""
 
     def __init__(self, docs: Sequence[Document], data: "IndexData | Store", embedder: Embedder,
                  params: SearchParams = SearchParams(), cross=None, user_dictionary: bool = True):
@@ -122,32 +142,43 @@ class Engine:
         self.params = params
         self._lock = threading.Lock()
         self._rw = _ReadWriteLock()
-        self._refreshing = threading.Lock()
+        self._refreshing = threading.RLock()
+        self._indexing: Indexing | None = None  # the background embedding under way
         self._opened: dict | None = None  # how open() made this engine (for refresh)
-        self._install(docs, store, cross, user_dictionary)
+        self._seen: tuple = ()  # the corpus files' state the documents show (refresh_in_background)
+        self._install(self._prepare(docs, store, cross, user_dictionary))
 
-    def _install(self, docs: Sequence[Document], store: "Store", cross, user_dictionary: bool = True) -> None:
-        """Take ``docs`` and ``store`` as the engine's corpus state."""
+    def _prepare(self, docs: Sequence[Document], store: "Store", cross, user_dictionary: bool = True,
+                 pending: Sequence[str] = ()) -> dict:
+        """The engine's corpus state for ``docs`` and ``store`` (slow: tokenizer, BM25, pinyin),
+        built without touching the live one; ``pending`` documents have no vectors yet."""
         if not user_dictionary:  # ablation: tokens without the dictionary mined from the corpus
             plain = tokenizer_for(())
             data = store.data
             data = replace(data, tokens=tuple(tuple(plain.words(f"{c.context} {c.text}")) for c in data.chunks),
                            manifest=dict(data.manifest, tokenizer="jieba-search/plain"))  # never reused as is
             store = as_store(data)
-        self._docs = {d.id: d for d in docs}
-        self._texts = [d.text for d in docs]
-        self.store = store
-        self.cross = cross if store.data.manifest.get("cross_model") and cross is not None else None
-        self.tokenizer = tokenizer_for(tuple(mine_terms(d.text for d in docs)) if user_dictionary else ())
-        self.bm25 = store.lexicon
-        self._context_cache: dict[str, list[str]] = {}
-        self._sentence_cache: dict[int, tuple[frozenset[str], bool]] = {}
-        # periods are read from the documents (report and plan years); question analysis needs
-        # them, the corpus text (is a place or year there?) and the pinyin of its words
-        self.years = merge_years(_years_of(d) for d in docs)
-        self._corpus = CorpusText(self._texts)
-        self._corrector = PinyinCorrector(self.bm25.idf, self._corpus, self.tokenizer.cut,
-                                          self.tokenizer.is_word)
+        texts = [d.text for d in docs]
+        tokenizer = tokenizer_for(tuple(mine_terms(texts)) if user_dictionary else ())
+        corpus = CorpusText(texts)
+        pending = frozenset(pending)
+        return dict(
+            _docs={d.id: d for d in docs}, _texts=texts, store=store,
+            cross=cross if store.data.manifest.get("cross_model") and cross is not None else None,
+            tokenizer=tokenizer, bm25=store.lexicon, _context_cache={}, _sentence_cache={},
+            # periods are read from the documents (report and plan years); question analysis needs
+            # them, the corpus text (is a place or year there?) and the pinyin of its words
+            years=merge_years(_years_of(d) for d in docs), _corpus=corpus,
+            _corrector=PinyinCorrector(store.lexicon.idf, corpus, tokenizer.cut, tokenizer.is_word),
+            pending=pending,
+            _pending_mask=np.isin(store.data.chunk_docs, list(pending)) if pending else None)
+
+    def _install(self, state: dict) -> None:
+        """Make ``state`` (from ``_prepare``) the engine's corpus state (held by the write lock,
+        or before the engine is shared)."""
+        self.__dict__.update(state)
+        self._prepared = state
+        self._vocab = None  # the old vocabulary's vectors (rebuilt on first use)
 
     @property
     def data(self) -> IndexData:
@@ -157,18 +188,52 @@ class Engine:
     # ------------------------------------------------------------------ public API
     @property
     def documents(self) -> list[Document]:
-        return list(self._docs.values())
+        with self._rw.reading():
+            return list(self._docs.values())
 
     def document(self, doc_id: str) -> Document:
-        try:
-            return self._docs[doc_id]
-        except KeyError:
-            raise QAError(f"no document {doc_id!r} (have: {', '.join(self._docs)})") from None
+        with self._rw.reading():
+            try:
+                return self._docs[doc_id]
+            except KeyError:
+                raise QAError(f"no document {doc_id!r} (have: {', '.join(self._docs)})") from None
 
-    def warm_up(self) -> "Engine":
-        """Load the embedding model now rather than on the first query."""
+    def passage_counts(self) -> dict[str, int]:
+        """Passages per document id."""
+        with self._rw.reading():
+            return {d: b - a for d, (a, b) in self.data.doc_ranges.items()}
+
+    def warm_up(self, *, crosslingual: bool = True) -> "Engine":
+        """Load and exercise the models now rather than on the first question: the main encoder,
+        the whole answer path (tokenizer, scoring, composition), then the cross-lingual encoder
+        (it loads under its own lock, so a Chinese question asked meanwhile does not wait)."""
+        if hasattr(self.embedder, "warm_up"):
+            self.embedder.warm_up()
         self.embedder.embed_query("预热")
+        self.ask("预热", k=1)
+        if crosslingual:
+            self.warm_up_crosslingual()
         return self
+
+    def warm_up_crosslingual(self) -> "Engine":
+        """Load the cross-lingual encoder and search once through it (nothing without one)."""
+        cross = self.cross
+        if cross is not None:
+            if hasattr(cross, "warm_up"):
+                cross.warm_up()
+            self.search("warm up", k=1)
+        return self
+
+    @property
+    def corpus(self) -> Path | None:
+        """The corpus folder this engine reads (None when it was built from documents in memory)."""
+        return None if self._opened is None else Path(self._opened["corpus"])
+
+    @property
+    def indexing(self) -> "Indexing | None":
+        """The background embedding under way (None when every document has its vectors)."""
+        job = self._indexing
+        return job if job is not None and not job.done else None
 
     def analyse(self, question: str | Query, *, history: Sequence[str] = (),
                 params: SearchParams | None = None) -> AnalyzedQuery:
@@ -210,8 +275,9 @@ class Engine:
         ``documents`` (ids) limits the search to those documents."""
         k = check_k(k)
         params = params or self.params
-        q = self.analyse(question, history=history, params=params)
-        return Retrieval(q, tuple(self._search(q, k, params, documents=documents)))
+        with self._rw.reading():
+            q = self.analyse(question, history=history, params=params)
+            return Retrieval(q, tuple(self._search(q, k, params, documents=documents)))
 
     def search(self, query: str, k: int = 5, *, history: Sequence[str] = (),
                documents: Sequence[str] | None = None, params: SearchParams | None = None) -> list[Hit]:
@@ -227,29 +293,117 @@ class Engine:
         follow-up such as 那2023年呢？ is read against them; ``Answer.understood`` says how)."""
         from .answer import compose
 
-        r = self.retrieve(question, k, history=history, documents=documents, params=params)
-        return compose(r, documents=self._docs, idf=self.bm25.idf, years=self.years)
+        with self._rw.reading():
+            r = self.retrieve(question, k, history=history, documents=documents, params=params)
+            return compose(r, documents=self._docs, idf=self.bm25.idf, years=self.years)
 
     def refresh(self) -> bool:
-        """Pick up corpus changes (files added, changed or removed) in a running app: a cheap check
-        of the corpus files' names, sizes and modification times, and when they changed, an
-        incremental update (only new or changed documents are embedded). True when it changed."""
-        opened = self._opened
-        if opened is None or corpus_state(opened["corpus"]) == opened["state"]:
+        """Pick up corpus changes (files added, changed or removed) and wait until new documents
+        are embedded: a cheap check of the corpus files' names, sizes and modification times, then
+        :meth:`refresh_in_background` and its wait. True when something changed; a failure is a
+        QAError (the engine keeps serving what it had)."""
+        job = self.refresh_in_background()
+        if job is None:
             return False
-        with self._refreshing:
-            if corpus_state(opened["corpus"]) == self._opened["state"]:
-                return False  # another thread refreshed meanwhile
-            fresh = open(**{k: v for k, v in opened.items() if k != "state"}, progress=False,
-                         reuse=self.store.data)
-            with self._rw.writing():
-                self._install(fresh.documents, fresh.store, fresh.cross)
-                self._opened = fresh._opened
-                with self._lock:
-                    self._vocab = None  # the old vocabulary's vectors (rebuilt on first use)
-            del fresh
-        release_memory()  # the previous state is garbage now: hand its pages back to the OS
+        job.wait()
+        if job.error:
+            raise QAError(job.error)
         return True
+
+    def refresh_in_background(self) -> Indexing | None:
+        """Pick up corpus changes without waiting for embedding. On return, new or changed documents
+        are searchable by keywords (their dense scores estimated from BM25, ``qa.search.impute_dense``)
+        and removed ones are gone; their embedding runs in a background thread at a lower CPU
+        priority, and the full state is swapped in when it ends (answers then use both signals).
+        Returns the handle on that work (progress, done, error), None when nothing changed.
+
+        Nothing here holds the read/write lock while it works: searches go on meanwhile."""
+        opened = self._opened
+        if opened is None or corpus_state(opened["corpus"]) == self._seen:
+            return self.indexing
+        with self._refreshing:
+            state = corpus_state(opened["corpus"])
+            if state == self._seen:
+                return self.indexing  # another thread picked it up meanwhile
+            new = self._show_changes(self._opened, state)
+            self._seen = state
+            job = self._indexing
+            if job is None or job.done:
+                job = self._indexing = Indexing(new)
+                threading.Thread(target=self._embed_pending, args=(job,), name="qa-indexing",
+                                 daemon=True).start()
+            else:
+                job.extend(new)  # the running worker takes it in its next round
+            return job
+
+    def _show_changes(self, opened: dict, state: tuple) -> tuple[str, ...]:
+        """Swap in a state where the corpus files' changes show (FAISS store): new or changed
+        documents read, split and tokenized, with zero vectors, removed ones gone. Returns the new
+        or changed document ids. Another store waits for the full build (nothing swapped here)."""
+        from .corpus import corpus_files, read_document
+        from .errors import CorpusError
+        from .indexing import keyword_catalogue
+
+        corpus = Path(opened["corpus"])
+        before = {e[0]: e[1:] for e in self._seen if isinstance(e, tuple)}
+        now = {e[0]: e[1:] for e in state if isinstance(e, tuple)}
+        try:
+            files = {p.relative_to(corpus).as_posix(): p for p in corpus_files(corpus)}
+        except CorpusError:
+            return ()  # the full build says what is wrong
+        changed = [name for name in files if before.get(name) != now.get(name)]
+        if self.data.passage_vectors is None:
+            return tuple(changed)
+        limits = opened.get("limits") or Limits.from_env()
+        new = []
+        for name in changed:
+            try:
+                new.append(read_document(files[name], name, limits)[0])
+            except CorpusError as err:
+                log.warning("skipping %s", err)
+        by_id = {d.id: d for d in self._docs.values() if d.id in files and d.id not in changed}
+        by_id.update((d.id, d) for d in new)
+        docs = [by_id[name] for name in files if name in by_id]
+        if not docs:
+            return ()  # an empty corpus: the full build says so
+        store = as_store(keyword_catalogue(self.data, docs, new, opened["settings"]))
+        store.lexicon.prepare()
+        pending = (set(self.pending) | {d.id for d in new}) & set(by_id)
+        prepared = self._prepare(docs, store, opened["cross"], pending=pending)
+        with self._rw.writing():
+            self._install(prepared)
+        return tuple(d.id for d in new)
+
+    def _embed_pending(self, job: Indexing) -> None:
+        """The background worker: the full incremental build (only pending documents are embedded),
+        swapped in when the corpus did not change meanwhile, else another round."""
+        _lower_priority()
+        reuse = None
+        try:
+            while True:
+                with self._refreshing:
+                    opened, target = self._opened, self._seen
+                    reuse = reuse or self.store.data
+                fresh = open(**{k: v for k, v in opened.items() if k != "state"}, progress=job.update,
+                             reuse=reuse)
+                with self._refreshing:
+                    if self._seen != target:  # changed again meanwhile: what was embedded is reused
+                        reuse = fresh.store.data
+                        continue
+                    with self._rw.writing():
+                        self._install(fresh._prepared)
+                        self._opened = fresh._opened
+                    self._seen = fresh._opened["state"]
+                    job.finish()
+                    break
+        except Exception as err:  # noqa: BLE001 - said on the handle; the engine keeps serving
+            log.warning("indexing failed: %s", err, exc_info=not isinstance(err, QAError))
+            with self._refreshing:
+                self._indexing = None  # a refresh started by a callback (an undo) is new work
+                job.finish(f"新文档未能建立索引：{err}")
+        finally:
+            del reuse
+            release_memory()  # the previous state is garbage now: hand its pages back to the OS
 
     # ------------------------------------------------------------------ internals
     def _context_tokens(self, context: str) -> list[str]:
@@ -321,6 +475,8 @@ class Engine:
         ids = np.union1d(np.union1d(dense.ids, lexical.ids), np.union1d(floor.ids, self._floor_sample(where)))
         dense_s = self.store.dense_scores(qv, ids, space=space, sentence_weight=w)
         bm25 = self.store.lexical_scores(tokens, ids)
+        if self._pending_mask is not None:  # documents without vectors yet: estimated from keywords
+            dense_s = impute_dense(dense_s, bm25, self._pending_mask[ids])
         return Scored(ids, dense_s, bm25, self.bm25.match(tokens, ids), qv, space)
 
     def crosslingual(self, q: Query, params: SearchParams) -> bool:
@@ -434,6 +590,17 @@ def _years_of(doc: Document) -> DocumentYears:
                          getattr(doc, "plan_year", None) or years.plan_year, years.mentioned)
 
 
+INDEXING_NICE = 10  # the background indexing thread's niceness: questions get the CPU first
+
+
+def _lower_priority() -> None:
+    """Lower this thread's CPU priority (Linux: per thread; threads it starts inherit it)."""
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), INDEXING_NICE)
+    except (OSError, AttributeError):  # another OS, or not allowed
+        pass
+
+
 def release_memory() -> None:
     """Collect garbage and return freed heap pages to the OS (glibc ``malloc_trim``): after a
     build or a refresh, the freed arrays and strings would otherwise stay in the resident set."""
@@ -468,7 +635,7 @@ def corpus_state(folder: str | os.PathLike) -> tuple:
 def open(corpus: str | os.PathLike = "corpus", index: str | os.PathLike = "index",  # noqa: A001
          model: str | None = None, *, rebuild: bool = True, embedder: Embedder | None = None,
          settings: SplitterSettings = SplitterSettings(), params: SearchParams = SearchParams(),
-         progress: bool = True, force: bool = False, cross="auto", limits: Limits | None = None,
+         progress: "bool | Callable[[int, int], None]" = True, force: bool = False, cross="auto", limits: Limits | None = None,
          store: "str | StoreConfig | None" = None, must_save: bool = False,
          reuse: IndexData | None = None) -> Engine:
     """Open the engine over ``corpus``, loading the index in ``index`` or (re)building it when it is
@@ -492,12 +659,14 @@ def open(corpus: str | os.PathLike = "corpus", index: str | os.PathLike = "index
     if cross == "auto":
         cross = MultilingualEncoder() if embedder is None and is_available() else None
     embedder = embedder or load_embedder(model)
+    progress = progress if callable(progress) else _ProgressBar() if progress else None
     st = open_store(config, docs, fingerprints, embedder, settings, cross, index, rebuild=rebuild,
-                    force=force, progress=_ProgressBar() if progress else None, must_save=must_save,
+                    force=force, progress=progress, must_save=must_save,
                     reuse=reuse)
     release_memory()  # what parsing, embedding and indexing left behind
     engine = Engine(docs, st, embedder, params, cross)
     engine._opened = dict(corpus=corpus, index=index, model=model, rebuild=rebuild, embedder=embedder,
                           settings=settings, params=params, cross=cross, limits=limits, store=config,
                           state=state)
+    engine._seen = state
     return engine

@@ -1,7 +1,8 @@
 """Manage the files of a corpus folder: add (copied under a safe name, checked first) and remove.
 
 The index follows on the next ``qa.open`` (or ``Engine.refresh()``): a file added here is read and
-embedded then, a removed one leaves the index.
+embedded then, a removed one leaves the index. ``add_documents`` adds to a running engine without
+waiting: keyword search finds the new documents at once, embedding continues in the background.
 """
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from typing import Iterable
 
 from .corpus import Limits, corpus_files, fingerprint, read_document
 from .errors import CorpusError, InputError
+from .indexing import Indexing
 from .readers import SUFFIXES, conversion_hint, format_of
 
 MAX_NAME = 80  # characters of a file name's stem
@@ -103,6 +105,37 @@ def add_files(corpus_dir: str | os.PathLike, paths: Iterable[str | os.PathLike],
                 raise
         out.append(target)
     return out
+
+
+def add_documents(engine, paths: Iterable[str | os.PathLike], *, names: Iterable[str] | None = None,
+                  limits: Limits | None = None) -> Indexing:
+    """Add files to a running ``engine``'s corpus without waiting for their embedding.
+
+    The files are checked and copied as by :func:`add_files` (InputError, nothing copied, when one
+    is refused). On return they are searchable by keywords; the returned handle follows their
+    embedding in the background (``progress``: the share embedded; ``wait()``; ``error``). When
+    that fails, the copies are removed again, so the library is as it was, and ``error`` says why.
+    """
+    folder = engine.corpus
+    if folder is None:
+        raise InputError("这个引擎不是从语料文件夹打开的，无法添加文档")
+    before = set(corpus_files(folder)) if folder.is_dir() else set()
+    added = add_files(folder, paths, limits=limits, names=names)
+    copied = [p for p in added if p not in before]  # not the files whose content was already there
+    job = engine.refresh_in_background()
+    if job is None:  # nothing new: every file was already in the library
+        job = Indexing([p.relative_to(folder).as_posix() for p in added])
+        job.finish()
+        return job
+
+    def undo(finished: Indexing) -> None:
+        if finished.error:
+            for path in copied:
+                path.unlink(missing_ok=True)
+            engine.refresh_in_background()
+
+    job.add_done_callback(undo)
+    return job
 
 
 def remove_document(corpus_dir: str | os.PathLike, doc_id: str) -> Path:

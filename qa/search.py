@@ -95,3 +95,18 @@ def rank(dense: np.ndarray, bm25: np.ndarray, match: np.ndarray, periods: list[s
         fused = fused * boost
     order = np.argsort(-fused, kind="stable")[:k]
     return [Ranked(int(i), float(fused[i]), float(dense[i]), float(bm25[i]), float(match[i])) for i in order]
+
+
+def impute_dense(dense: np.ndarray, bm25: np.ndarray, pending: np.ndarray) -> np.ndarray:
+    """Dense scores with an estimate for the ``pending`` passages (no vectors yet, their stored
+    score meaningless): the range of the others' dense scores, placed by BM25 relative to the best
+    keyword score (the best keyword match gets the best dense score). Without other passages the
+    range is 0..1."""
+    pending = np.asarray(pending, dtype=bool)
+    if not pending.any():
+        return dense
+    known = dense[~pending]
+    lo, hi = (float(known.min()), float(known.max())) if len(known) else (0.0, 1.0)
+    top = float(bm25.max()) if len(bm25) else 0.0
+    share = bm25 / top if top > 0 else np.zeros_like(bm25, dtype=np.float64)
+    return np.where(pending, lo + (hi - lo) * share, dense)
