@@ -209,7 +209,6 @@ class Engine:
         (it loads under its own lock, so a Chinese question asked meanwhile does not wait)."""
         if hasattr(self.embedder, "warm_up"):
             self.embedder.warm_up()
-        self.embedder.embed_query("预热")
         self.ask("预热", k=1)
         if crosslingual:
             self.warm_up_crosslingual()

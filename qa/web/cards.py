@@ -24,20 +24,27 @@ SECTION_SEP = " › "
 
 @dataclass(frozen=True)
 class Card:
-    """One evidence card: a numbered passage with its highlights and surrounding paragraph."""
+    """One evidence card: a view of the numbered ``hit`` (its passage, section, offsets and
+    score), with the document's title, the highlights shown and the surrounding paragraph."""
 
     n: int
-    doc_id: str
+    hit: Hit
     title: str
-    section: tuple[str, ...]
-    text: str
-    highlights: tuple[Span, ...] = ()
-    score: float | None = None
-    relevance: float = 0.0  # 0..1, relative to the best hit of the same answer
+    highlights: tuple[Span, ...] = ()  # the hit's, plus the sentence an answer quotes
+    relevance: float | None = None  # 0..1, relative to the best hit of the same answer (None: no score)
     paragraph: str = ""  # the whole surrounding paragraph ("" when unknown or same as text)
     paragraph_highlights: tuple[Span, ...] = ()
-    start: int = -1  # the passage's offsets in its document (-1: unknown)
-    end: int = -1
+
+    doc_id = property(lambda self: self.hit.doc_id)
+    section = property(lambda self: tuple(self.hit.section))
+    text = property(lambda self: self.hit.text)
+    start = property(lambda self: int(self.hit.start))  # the passage's offsets in its document
+    end = property(lambda self: int(self.hit.end))
+
+    @property
+    def score(self) -> float | None:
+        """The hit's fused score (None for a passage cited without a hit)."""
+        return None if self.relevance is None else float(self.hit.score)
 
     @property
     def marked(self) -> tuple[tuple[int, int], ...]:
@@ -152,20 +159,9 @@ def _card_from_hit(n: int, hit: Hit, document: DocLookup | None, best: float,
     if highlights is not None and paragraph:
         shift = hit.start - hit.paragraph[0]
         para_spans = tuple(Span(s.start + shift, s.end + shift, s.kind) for s in highlights)
-    return Card(
-        n=n,
-        doc_id=hit.doc_id,
-        title=doc.title if doc is not None else hit.doc_id,
-        section=tuple(hit.section),
-        text=hit.text,
-        highlights=tuple(hit.highlights) if highlights is None else highlights,
-        score=float(hit.score),
-        relevance=_relevance(hit.score, best),
-        paragraph=paragraph,
-        paragraph_highlights=para_spans,
-        start=int(hit.start),
-        end=int(hit.end),
-    )
+    return Card(n, hit, doc.title if doc is not None else hit.doc_id,
+                tuple(hit.highlights) if highlights is None else highlights,
+                _relevance(hit.score, best), paragraph, para_spans)
 
 
 def _hit_for(citation: Citation, hits: Sequence[Hit]) -> Hit | None:
@@ -205,17 +201,11 @@ def cards_for_answer(answer: Answer, document: DocLookup | None = None) -> list[
                 highlights = (cited, *hit.terms)
             cards.append(_card_from_hit(c.n, hit, document, best, highlights))
             continue
-        doc = _lookup(document, c.doc_id)
-        cards.append(Card(
-            n=c.n,
-            doc_id=c.doc_id,
-            title=doc.title if doc is not None else c.doc_id,
-            section=tuple(c.section),
-            text=c.text,
-            highlights=(Span(0, len(c.text), "sentence"),),
-            start=int(c.start),
-            end=int(c.end),
-        ))
+        doc = _lookup(document, c.doc_id)  # a citation without its hit: a hit made of it, unscored
+        whole = (Span(0, len(c.text), "sentence"),)
+        hit = Hit(text=c.text, score=0.0, doc_id=c.doc_id, section=tuple(c.section), start=int(c.start),
+                  end=int(c.end), highlights=whole)
+        cards.append(Card(c.n, hit, doc.title if doc is not None else c.doc_id, whole))
     return cards
 
 

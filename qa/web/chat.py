@@ -14,7 +14,7 @@ from .cards import Card, cards_html, esc, section_path
 from .markdown import CITE, markdown_html
 
 __all__ = ["Trace", "TraceRow", "answer_message", "answer_plain", "echo", "pending_message",
-           "stream_pieces", "user_message"]
+           "stream_pieces", "trace_for", "user_message"]
 
 MAX_ECHO = 300  # characters of a (huge) question echoed into the chat
 
@@ -39,6 +39,31 @@ class Trace:
     expansions: tuple[str, ...] = ()
     period: str | None = None
     rows: tuple[TraceRow, ...] = ()
+
+
+def trace_for(answer, cards: Sequence[Card]) -> Trace:
+    """What retrieval decided for ``answer`` (a ``qa.Answer``), for "检索详情": read from the
+    analysed question it carries (``answer.query``), never analysed again; rows numbered as the
+    cards that show the hits."""
+    terms = [h.text[s.start:s.end] for h in answer.hits for s in h.terms]
+    q = answer.query
+    period = "、".join(dict.fromkeys(p.label for p in getattr(q, "periods", ()))) or None
+    numbers: dict = {}
+    for c in cards:  # a hit cited twice keeps its first number
+        numbers.setdefault((c.doc_id, c.start), c.n)
+    rows = tuple(
+        TraceRow(numbers.get((h.doc_id, h.start), n), tuple(h.section), float(h.score),
+                 _float((h.scores or {}).get("dense")), _float((h.scores or {}).get("bm25")))
+        for n, h in enumerate(answer.hits, 1))
+    return Trace(getattr(q, "text", None) or answer.question, tuple(dict.fromkeys(terms)),
+                 tuple(getattr(q, "expansions", ())), period, rows)
+
+
+def _float(value) -> float | None:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
 
 
 def echo(question: str, limit: int = MAX_ECHO) -> str:

@@ -1,0 +1,39 @@
+"""HTTP routes beside the Gradio app: the reader, ``GET /reader?doc=ID&s=START&e=END&m=A-B,…``.
+
+The endpoint is a plain (sync) function: Starlette runs it in its thread pool, so reading a
+document never blocks the event loop.
+"""
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+from starlette.routing import Route
+
+from ..errors import QAError
+from . import reader
+
+__all__ = ["reader_route"]
+
+CSP = {"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"}
+
+
+def reader_route(engine) -> Route:
+    """The whole document of ``engine`` at the passage ``[s, e)``, answering sentences marked."""
+
+    def endpoint(request: Request) -> HTMLResponse:
+        q = request.query_params
+        try:
+            doc = engine.document(q.get("doc", ""))
+        except QAError:
+            return HTMLResponse(reader.not_found_page("没有这个文档，它可能已被删除。"), status_code=404)
+        n = len(doc.text)
+        page = reader.reader_page(doc, _offset(q.get("s")), _offset(q.get("e")),
+                                  reader.parse_marks(q.get("m"), n))
+        return HTMLResponse(page, headers=CSP)
+
+    return Route("/reader", endpoint, methods=["GET"])
+
+
+def _offset(value: str | None) -> int:
+    """An offset given as ASCII digits (at most 9), else -1 (no passage)."""
+    return int(value) if value and value.isascii() and value.isdigit() and len(value) <= 9 else -1
