@@ -15,7 +15,7 @@ import gradio as gr
 
 from .. import settings
 from ..errors import QAError
-from ..query import MAX_QUERY_CHARS, MAX_RAW_CHARS, encodable, k_from_request, prepare_query
+from ..query import DEFAULT_K, MAX_QUERY_CHARS, MAX_RAW_CHARS, encodable, k_from_request, prepare_query
 from . import cards as webcards
 from . import chat
 
@@ -23,7 +23,7 @@ __all__ = ["Chat", "fit_question", "hint", "K", "KEEP_MESSAGES"]
 
 log = logging.getLogger("report-qa.app")
 
-K = 5
+K = DEFAULT_K
 KEEP_MESSAGES = 60  # messages kept in the browser's storage
 HINT_EMPTY = "请输入问题，例如「北三县交通有哪些项目」。"
 
