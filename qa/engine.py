@@ -14,11 +14,11 @@ from typing import Callable, Sequence
 import numpy as np
 
 from .chunking import SplitterSettings
-from .corpus import Limits, load_corpus
+from .corpus import Limits, corpus_files, load_corpus, read_document
 from .corpustext import CorpusText
 from .embedding import Embedder, load_embedder
 from . import settings as qa_settings
-from .errors import InputError, QAError
+from .errors import CorpusError, InputError, QAError
 from .highlight import highlight, shared_terms
 from .index import IndexData
 from .lexical import abbreviation_phrases, mine_terms, tokenizer_for
@@ -26,7 +26,7 @@ from .multilingual import MultilingualEncoder, is_available, looks_english
 from .lexicon import PinyinCorrector, default_lexicon
 from .periods import DocumentYears, document_years, merge_years
 from .query import DEFAULT_K, AnalyzedQuery, Query, Vocabulary, analyse, check_k
-from .indexing import Indexing
+from .indexing import Indexing, keyword_catalogue
 from .search import Ranked, SearchParams, impute_dense, rank
 from .store import Store, StoreConfig, Where, as_store, open_store, store_config
 from .store.base import where_mask
@@ -339,10 +339,6 @@ class Engine:
         """Swap in a state where the corpus files' changes show (FAISS store): new or changed
         documents read, split and tokenized, with zero vectors, removed ones gone. Returns the new
         or changed document ids. Another store waits for the full build (nothing swapped here)."""
-        from .corpus import corpus_files, read_document
-        from .errors import CorpusError
-        from .indexing import keyword_catalogue
-
         corpus = Path(opened["corpus"])
         before = {e[0]: e[1:] for e in self._seen if isinstance(e, tuple)}
         now = {e[0]: e[1:] for e in state if isinstance(e, tuple)}
