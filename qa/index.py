@@ -157,16 +157,25 @@ def passage_tokens(doc: Document, chunks: Sequence[Chunk]) -> tuple[tuple[str, .
     return tuple(tuple(map(sys.intern, tok.words(f"{c.context} {c.text}"))) for c in chunks)
 
 
+PENDING = "pending:"  # a stored key "pending:<content key>": split and tokenized, not embedded yet
+
+
 def embed_documents(docs: Sequence[Document], embedder: Embedder,
                     settings: SplitterSettings = SplitterSettings(), *, cross=None,
-                    progress: Callable[[int, int], None] | None = None) -> list[DocumentEntry]:
-    """Chunk, tokenize and embed ``docs`` (all of them in one batched pass per vector kind)."""
+                    progress: Callable[[int, int], None] | None = None,
+                    split: dict[str, DocumentEntry] | None = None) -> list[DocumentEntry]:
+    """Chunk, tokenize and embed ``docs`` (all of them in one batched pass per vector kind);
+    ``split`` holds entries already split and tokenized (by id), which are only embedded."""
     if not docs:
         return []
+    split = split or {}
     parts = []
     for doc in docs:
-        chunks = tuple(chunk_document(doc, settings))
-        sentences = tuple((i, s, e) for i, c in enumerate(chunks) for s, e in sentence_spans(c.text, c.start))
+        if doc.id in split:
+            chunks, sentences = split[doc.id].chunks, split[doc.id].sentences
+        else:
+            chunks = tuple(chunk_document(doc, settings))
+            sentences = tuple((i, s, e) for i, c in enumerate(chunks) for s, e in sentence_spans(c.text, c.start))
         parts.append((doc, chunks, sentences))
     texts = [passage_input(c, settings.context) for _d, chunks, _s in parts for c in chunks]
     sent_texts = [d.text[s:e] for d, _c, sentences in parts for _i, s, e in sentences]
@@ -177,7 +186,8 @@ def embed_documents(docs: Sequence[Document], embedder: Embedder,
     out, a, sa = [], 0, 0
     for doc, chunks, sentences in parts:
         b, sb = a + len(chunks), sa + len(sentences)
-        out.append(DocumentEntry(doc.id, content_key(doc), chunks, sentences, passage_tokens(doc, chunks),
+        tokens = split[doc.id].tokens if doc.id in split else passage_tokens(doc, chunks)
+        out.append(DocumentEntry(doc.id, content_key(doc), chunks, sentences, tokens,
                                  pv[a:b], sv[sa:sb], None if xpv is None else xpv[a:b],
                                  None if xsv is None else xsv[sa:sb]))
         a, sa = b, sb
@@ -216,7 +226,9 @@ def build_index(docs: Sequence[Document], fingerprints: dict[str, str], embedder
     reused for documents whose text has not changed; the others are embedded."""
     old = previous.entries() if previous is not None and previous.passage_vectors is not None else {}
     fresh = [d for d in docs if d.id not in old or old[d.id].key != content_key(d)]
-    made = {e.doc_id: e for e in embed_documents(fresh, embedder, settings, cross=cross, progress=progress)}
+    split = {d.id: old[d.id] for d in fresh if d.id in old and old[d.id].key == PENDING + content_key(d)}
+    made = {e.doc_id: e for e in embed_documents(fresh, embedder, settings, cross=cross, progress=progress,
+                                                 split=split)}
     manifest = manifest_for(fingerprints, embedder, settings, cross, store)
     manifest.update(built=time.strftime("%Y-%m-%dT%H:%M:%S"), embedded=sorted(made))
     if not made and not old:

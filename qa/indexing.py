@@ -17,13 +17,11 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from .chunking import SplitterSettings, chunk_document
-from .index import IndexData, assemble, passage_tokens
+from .index import PENDING, IndexData, assemble, content_key, passage_tokens
 from .structure import sentence_spans
 from .types import Document, DocumentEntry
 
-__all__ = ["Indexing", "keyword_entry", "keyword_catalogue", "PENDING_KEY"]
-
-PENDING_KEY = ""  # the content key of a document without vectors yet: never reused as embedded
+__all__ = ["Indexing", "keyword_entry", "keyword_catalogue"]
 
 
 class Indexing:
@@ -88,14 +86,15 @@ class Indexing:
 
 def keyword_entry(doc: Document, settings: SplitterSettings, like: IndexData) -> DocumentEntry:
     """``doc``'s passages, sentences and BM25 tokens, with zero vectors shaped as ``like``'s (the
-    running catalogue) and the pending key: searchable by keywords, embedded later."""
+    running catalogue) and a pending key ("pending:" + its content key): searchable by keywords,
+    never taken as embedded; the full build embeds its passages without splitting them again."""
     chunks = tuple(chunk_document(doc, settings))
     sentences = tuple((i, s, e) for i, c in enumerate(chunks) for s, e in sentence_spans(c.text, c.start))
 
     def zeros(vectors: np.ndarray | None, n: int) -> np.ndarray | None:
         return None if vectors is None else np.zeros((n, vectors.shape[1]), np.float32)
 
-    return DocumentEntry(doc.id, PENDING_KEY, chunks, sentences, passage_tokens(doc, chunks),
+    return DocumentEntry(doc.id, PENDING + content_key(doc), chunks, sentences, passage_tokens(doc, chunks),
                          zeros(like.passage_vectors, len(chunks)), zeros(like.sentence_vectors, len(sentences)),
                          zeros(like.cross_passage_vectors, len(chunks)),
                          zeros(like.cross_sentence_vectors, len(sentences)))

@@ -156,3 +156,21 @@ def test_a_nested_read_passes_a_waiting_writer():
         assert not wrote.is_set()
     thread.join(DEADLINE)
     assert entered.is_set() and wrote.is_set()
+
+
+def test_the_full_build_embeds_what_the_keyword_step_split_without_splitting_it_again(
+        tiny_engine, tmp_path, monkeypatch):
+    import qa.index
+
+    tokenized = []
+    original = qa.index.passage_tokens
+    monkeypatch.setattr(qa.index, "passage_tokens", lambda doc, chunks: tokenized.append(doc.id) or
+                        original(doc, chunks))
+    source = tmp_path / "flowers.md"
+    source.write_text(FLOWERS, encoding="utf-8")
+    job = qa.add_documents(tiny_engine, [source])
+    shown = tiny_engine.data.doc_ranges["flowers.md"]
+    assert job.wait(DEADLINE) and job.error is None
+    assert tokenized == [] and tiny_engine.data.doc_ranges["flowers.md"] == shown
+    assert tiny_engine.data.manifest["documents"]["flowers.md"] == qa.index.content_key(
+        tiny_engine.document("flowers.md"))
