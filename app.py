@@ -169,8 +169,7 @@ def build_app(engine, *, llm_module=None, llm_config=None, upload: bool = False)
             # its own queue: an upload being indexed never takes a slot of the chat's
             files_in.upload(panel.add, [files_in], [*lib_out, lib_status], api_visibility="private",
                             show_progress="hidden", concurrency_id="upload", concurrency_limit=1)
-            remove_btn.click(panel.remove, [doc_remove], [*lib_out, lib_status], api_visibility="private",
-                             concurrency_id="upload", concurrency_limit=1)
+            remove_btn.click(panel.remove, [doc_remove], [*lib_out, lib_status], api_visibility="private")
 
         gr.api(talk.search, api_name="search")
         gr.api(talk.ask, api_name="ask")
