@@ -24,7 +24,7 @@ from .index import (IndexData, build_index, load_index, manifest_for, read_manif
 from .lexical import abbreviation_phrases, mine_terms, tokenizer_for
 from .multilingual import MultilingualEncoder, is_available, looks_english
 from .lexicon import PinyinCorrector, default_lexicon
-from .periods import DocumentYears, document_years, merge_years
+from .periods import DocumentYears, document_years, merge_years, section_phase
 from .query import AnalyzedQuery, Query, Vocabulary, analyse, check_k
 from .search import Ranked, SearchParams, rank
 from .store import Store, StoreConfig, Where, store_config
@@ -145,7 +145,10 @@ class Engine:
         self._sentence_cache: dict[int, tuple[frozenset[str], bool]] = {}
         # periods are read from the documents (report and plan years); question analysis needs
         # them, the corpus text (is a place or year there?) and the pinyin of its words
-        self.years = merge_years(_years_of(d) for d in docs)
+        # (each document's own, for 今年/去年 and the period of its passages, and one reading of all)
+        self.document_years = {d.id: _years_of(d) for d in docs}
+        self.years = merge_years(self.document_years.values())
+        self._phases = [section_phase(c.section, self.document_years.get(c.doc_id)) for c in store.data.chunks]
         self._corpus = CorpusText(self._texts)
         self._corrector = PinyinCorrector(self.bm25.idf, self._corpus, self.tokenizer.cut,
                                           self.tokenizer.is_word)
@@ -186,7 +189,8 @@ class Engine:
             expand=lambda text, tokens: self._expansions(text, tokens, params),
             correct=self._corrector.correct if params.use_pinyin else None,
             crosslingual=self.cross is not None and params.use_cross, looks_english=looks_english,
-            places=self.tokenizer.places, tag=self.tokenizer.tag, known=self._known)
+            places=self.tokenizer.places, tag=self.tokenizer.tag, known=self._known,
+            documents=self.document_years)
 
     def _known(self, word: str) -> bool:
         """Whether the corpus uses ``word``, or a term the genre lexicon gives for it (letters in
@@ -229,7 +233,7 @@ class Engine:
         from .answer import compose
 
         r = self.retrieve(question, k, history=history, documents=documents, params=params)
-        return compose(r, documents=self._docs, idf=self.bm25.idf, years=self.years)
+        return compose(r, documents=self._docs, idf=self.bm25.idf, years=self.document_years)
 
     def refresh(self) -> bool:
         """Pick up corpus changes (files added, changed or removed) in a running app: a cheap check
@@ -362,8 +366,8 @@ class Engine:
                 # English words never match the Chinese text: BM25 would only add noise from numbers
                 # (29 English questions: hit@5 0.97 → 1.00, MRR 0.82 → 0.87 with dense alone)
                 params = replace(params, fusion="dense")
-            periods = [self.store.periods[i] for i in scored.ids]
-            ranked = rank(scored.dense, scored.bm25, scored.match, periods, params, q.intent, k=k)
+            periods = [self._phases[i] for i in scored.ids]
+            ranked = rank(scored.dense, scored.bm25, scored.match, periods, params, self._intents(q, scored.ids), k=k)
             ranked = [replace(r, index=int(scored.ids[r.index])) for r in ranked]
             return [self._hit(r, scored, tokens, q.text) for r in ranked]
 
@@ -375,10 +379,11 @@ class Engine:
         fused = self.store.hybrid(qv, tokens, max(CANDIDATES, k), where=where,
                                   fusion="rrf" if params.fusion == "rrf" else "dbsf")
         scores = fused.scores.copy()
-        intent = q.intent
-        if params.use_intent and intent:
-            scores *= np.array([1 + params.intent_boost if self.store.periods[i] == intent else 1.0
-                                for i in fused.ids])
+        intents = self._intents(q, fused.ids)
+        if params.use_intent and intents:
+            intents = [intents] * len(fused.ids) if isinstance(intents, str) else intents
+            scores *= np.array([1 + params.intent_boost if it and self._phases[i] == it else 1.0
+                                for i, it in zip(fused.ids, intents)])
         order = np.argsort(-scores, kind="stable")[:k]
         ids = fused.ids[order]
         dense = self.store.dense_scores(qv, ids, sentence_weight=params.sentence_weight)
@@ -387,6 +392,13 @@ class Engine:
         scored = Scored(ids, dense, bm25, match, qv, "main")
         return [self._hit(Ranked(int(i), float(scores[o]), float(d), float(b), float(mt)), scored, tokens, q.text)
                 for i, o, d, b, mt in zip(ids, order, dense, bm25, match)]
+
+    def _intents(self, q: AnalyzedQuery, ids) -> "str | list[str | None] | None":
+        """The period asked about (done/plan), one for all passages or, when the documents read
+        the question's years differently, each passage's document's reading."""
+        if not q.by_document:
+            return q.intent
+        return [q.intent_of(self.data.chunks[i].doc_id) for i in ids]
 
     def _sentence_info(self, j: int) -> tuple[frozenset[str], bool]:
         """A sentence's tokens (read with its passage's context) and whether it leads its paragraph."""
@@ -429,10 +441,11 @@ class Engine:
 
 
 def _years_of(doc: Document) -> DocumentYears:
-    """A document's years: those its reader found, else read from its title and top headings."""
-    years = document_years(doc.title, doc.text)
-    return DocumentYears(getattr(doc, "report_year", None) or years.report_year,
-                         getattr(doc, "plan_year", None) or years.plan_year, years.mentioned)
+    """A document's genre and years: those its reader found, else read from its title, top
+    headings and opening."""
+    years = document_years(doc.title, doc.text, getattr(doc, "genre", "") or None)
+    return replace(years, report_year=getattr(doc, "report_year", None) or years.report_year,
+                   plan_year=getattr(doc, "plan_year", None) or years.plan_year)
 
 
 def release_memory() -> None:

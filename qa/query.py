@@ -218,7 +218,9 @@ class AnalyzedQuery:
     fact; ``unit`` the unit a figure question expects. ``missing`` names what the documents do
     not cover (a year, a place), ``absent`` the quantity a figure question asks for when the
     documents never use its word nor a lexicon term for it (出生率), and ``corrections`` the
-    (typed, corrected) slips.
+    (typed, corrected) slips. ``by_document`` holds, when the documents' years differ, the
+    periods as each document reads them ((doc id, periods) pairs: 今年 is 2024 in one, 2026 in
+    another); ``periods`` are then those of the latest documents.
     """
 
     text: str
@@ -234,11 +236,21 @@ class AnalyzedQuery:
     corrections: tuple[tuple[str, str], ...] = ()
     follow_up: bool = False
     notice: str = ""
+    by_document: tuple = ()
 
     @property
     def intent(self) -> str | None:
         """"done" or "plan" when the question asks about one period only, else None."""
         phases = {p.phase for p in self.periods}
+        return phases.pop() if len(phases) == 1 else None
+
+    def periods_of(self, doc_id: str) -> tuple:
+        """The periods asked about as document ``doc_id`` reads them."""
+        return next((p for d, p in self.by_document if d == doc_id), self.periods)
+
+    def intent_of(self, doc_id: str) -> str | None:
+        """``intent`` as document ``doc_id`` reads the question."""
+        phases = {p.phase for p in self.periods_of(doc_id)}
         return phases.pop() if len(phases) == 1 else None
 
     @property
@@ -270,6 +282,7 @@ class Vocabulary:
     places: object = None  # str -> list of place names in it
     tag: object = None  # str -> list of (word, part-of-speech flag)
     known: object = None  # str -> bool: the corpus uses the word or a lexicon term for it
+    documents: object = None  # doc id -> qa.periods.DocumentYears (relative years per document)
 
 
 def answer_type(text: str, periods: Sequence = ()) -> str:
@@ -359,7 +372,7 @@ def resolve_follow_up(text: str, history: Sequence[str], vocab: Vocabulary) -> s
 def analyse(question: "str | Query", vocab: Vocabulary, history: Sequence[str] = ()) -> AnalyzedQuery:
     """Analyse a question once: the question as understood, its tokens and expansions, route,
     periods, answer type, expected unit and what the documents lack (see ``AnalyzedQuery``)."""
-    from .periods import question_periods, uncovered_years
+    from .periods import document_periods, question_periods, uncovered_years
 
     q = question if isinstance(question, Query) else prepare_query(question)
     text, follow = q.text, False
@@ -386,6 +399,10 @@ def analyse(question: "str | Query", vocab: Vocabulary, history: Sequence[str] =
         tokens += tuple(t for t in vocab.tokenize(own))
     expansions = tuple(vocab.expand(searched, tokens)) if vocab.expand else ()
     periods = question_periods(own, vocab.years) or question_periods(text, vocab.years)
+    by_document: tuple = ()
+    if vocab.documents and len(set(vocab.documents.values())) > 1:  # 今年 is each document's own
+        by_document = tuple((d, p or q) for (d, p), (_, q) in zip(document_periods(own, vocab.documents),
+                                                                 document_periods(text, vocab.documents)))
     kind = answer_type(own, periods)
     absent: tuple = ()
     if kind == FIGURE and vocab.tag and vocab.known and not english:
@@ -396,4 +413,4 @@ def analyse(question: "str | Query", vocab: Vocabulary, history: Sequence[str] =
         text=text, asked=q.text, tokens=tokens, expansions=tuple(t for t in expansions if t not in tokens),
         route=CROSSLINGUAL if english and vocab.crosslingual else DENSE, periods=periods,
         answer_type=kind, unit=expected_unit(own) or expected_unit(text), missing=missing, absent=absent,
-        corrections=corrections, follow_up=follow, notice=q.notice)
+        corrections=corrections, follow_up=follow, notice=q.notice, by_document=by_document)

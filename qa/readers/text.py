@@ -1,4 +1,5 @@
-"""Plain text and Markdown: decode, clean conversion artefacts, re-join a wrapped title block."""
+"""Plain text and Markdown: decode, clean conversion artefacts and web-page furniture (see
+``qa.readers.furniture``), re-join a wrapped title block."""
 from __future__ import annotations
 
 import logging
@@ -6,6 +7,7 @@ import re
 
 from ..errors import CorpusError
 from .common import Reading, assemble
+from .furniture import furniture
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +69,8 @@ def _reading(raw: str, markdown: bool) -> Reading:
     from .common import clean_line
     text = _ARTEFACT.sub("", raw.replace("\r\n", "\n").replace("\r", "\n"))
     lines = [ln for ln in (clean_line(x) for x in text.split("\n")) if ln]
+    drop = furniture(lines)  # a web page's tool bars, source and date lines, captions
+    lines = [ln for i, ln in enumerate(lines) if i not in drop]
     items = []
     for line in _header_lines(lines):
         md = _MD_HEADING.match(line) if markdown else None
