@@ -15,6 +15,7 @@ _ARTEFACT = re.compile(r"\[bookmark:[^\]]*\]|\[(?:image|footnote|comment)[^\]]*\
 _END_PUNCT = "。！？；：:;!?.…”）)"
 _SENTENCE_END = ("。", "！", "？", "!", "?")
 _WRAP_WIDTH = 16  # a header line at least this long without end punctuation was wrapped
+_SESSION = re.compile(r"在[^，。]*(?:会议|大会)上$")  # a complete session line: ——2026年1月27日在…会议上
 _MD_HEADING = re.compile(r"^(#{1,6})\s+\S")
 _NUMBERED = re.compile(r"^(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)]|\d{1,2}[.．、](?!\d))")
 
@@ -61,7 +62,7 @@ def _header_lines(lines: list[str]) -> list[str]:
             out.append(line)
         in_header = in_header and not line.endswith(("。", "：", ":"))
         wrapped = (in_header and len(line) >= _WRAP_WIDTH and not line.endswith(tuple(_END_PUNCT))
-                   and not _MD_HEADING.match(line))
+                   and not _MD_HEADING.match(line) and not _SESSION.search(line))
     return out
 
 
