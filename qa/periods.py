@@ -435,10 +435,11 @@ def replace_period(text: str, new: Sequence[Period], years: DocumentYears) -> st
     "2024年打算增加多少托位" asked again as "那去年呢" → "2023年打算增加多少托位")."""
     if not new or new[0].year is None:
         return text
-    year = f"{new[0].year}年"
+    year = new[0].words  # 2023年, or a span: 2021–2025年
     replaced, n = re.subn(r"(?<![\d.])(?:19|20)\d{2}(?!\d)\s*年", year, text)
     if n == 0:
-        replaced, n = re.subn(r"去年|今年|明年|上一年|过去一年", year, text)
+        replaced, n = re.subn(r"去年|今年|明年|前年|上一年|过去一年|过去五年|这五年|五年来|未来五年|"
+                              r"“?十[一二三四五六七八九]五”?(?:时期)?", year, text)
     if n == 0:
         replaced = year + text
     if new[0].phase == DONE:  # a plan question asked about the past: its plan words no longer fit

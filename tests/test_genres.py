@@ -268,3 +268,11 @@ def test_photo_captions_in_the_body_are_furniture():
              "省长叶建春作政府工作报告。本报全媒体记者 林 君摄", "任振鹤作政府工作报告。新甘肃·甘肃日报记者 盛学卿",
              "二、2026年重点工作", "今年要坚持稳中求进工作总基调。"]
     assert furniture(lines) == frozenset({3, 4})
+
+
+def test_a_follow_up_about_a_span_asks_the_earlier_question_of_it():
+    from qa.periods import replace_period
+    periods = question_periods("那过去五年呢", WORK)
+    assert replace_period("去年城镇新增就业多少人", periods, WORK) == "2021–2025年城镇新增就业多少人"
+    assert replace_period("“十四五”时期城镇新增就业多少人", question_periods("那去年呢", WORK), WORK) \
+        == "2025年城镇新增就业多少人"
