@@ -175,22 +175,29 @@ class Engine:
         return self
 
     def analyse(self, question: str | Query, *, history: Sequence[str] = (),
-                params: SearchParams | None = None) -> AnalyzedQuery:
-        """The question analysed once against this corpus (see ``qa.query.AnalyzedQuery``).
+                params: SearchParams | None = None, documents: Sequence[str] | None = None) -> AnalyzedQuery:
+        """The question analysed once against this corpus (see ``qa.query.AnalyzedQuery``), its
+        years against ``documents`` (ids) when the question is about those only.
         A single string given as ``history`` is one earlier question, not a sequence of characters."""
         history = (history,) if isinstance(history, str) else tuple(history or ())
-        return analyse(question, self.vocabulary(params or self.params), history)
+        return analyse(question, self.vocabulary(params or self.params, documents), history)
 
-    def vocabulary(self, params: SearchParams | None = None) -> Vocabulary:
-        """What question analysis needs to know of this corpus, under ``params``' levers."""
+    def vocabulary(self, params: SearchParams | None = None, documents: Sequence[str] | None = None) -> Vocabulary:
+        """What question analysis needs to know of this corpus, under ``params``' levers; the
+        years (今年, 去年 …) are those of ``documents`` (ids) when given, else of every document."""
         params = params or self.params
+        doc_years = self.document_years
+        if documents is not None:
+            chosen = [documents] if isinstance(documents, str) else documents
+            doc_years = {d: self.document_years[d] for d in chosen if d in self.document_years} or doc_years
         return Vocabulary(
-            years=self.years, text=self._corpus, tokenize=self.tokenizer.words,
+            years=merge_years(doc_years.values()) if doc_years is not self.document_years else self.years,
+            text=self._corpus, tokenize=self.tokenizer.words,
             expand=lambda text, tokens: self._expansions(text, tokens, params),
             correct=self._corrector.correct if params.use_pinyin else None,
             crosslingual=self.cross is not None and params.use_cross, looks_english=looks_english,
             places=self.tokenizer.places, tag=self.tokenizer.tag, known=self._known,
-            documents=self.document_years)
+            documents=doc_years)
 
     def _known(self, word: str) -> bool:
         """Whether the corpus uses ``word``, or a term the genre lexicon gives for it (letters in
@@ -215,7 +222,7 @@ class Engine:
         ``documents`` (ids) limits the search to those documents."""
         k = check_k(k)
         params = params or self.params
-        q = self.analyse(question, history=history, params=params)
+        q = self.analyse(question, history=history, params=params, documents=documents)
         return Retrieval(q, tuple(self._search(q, k, params, documents=documents)))
 
     def search(self, query: str, k: int = 5, *, history: Sequence[str] = (),
@@ -233,6 +240,8 @@ class Engine:
         from .answer import compose
 
         r = self.retrieve(question, k, history=history, documents=documents, params=params)
+        # the answer speaks of the periods of the documents it answers from
+        r = replace(r, query=r.query.for_documents({h.doc_id for h in r.hits}))
         return compose(r, documents=self._docs, idf=self.bm25.idf, years=self.document_years)
 
     def refresh(self) -> bool:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal, Sequence
 
 from .errors import InputError
@@ -247,6 +247,14 @@ class AnalyzedQuery:
     def periods_of(self, doc_id: str) -> tuple:
         """The periods asked about as document ``doc_id`` reads them."""
         return next((p for d, p in self.by_document if d == doc_id), self.periods)
+
+    def for_documents(self, doc_ids) -> "AnalyzedQuery":
+        """This question with the periods of documents ``doc_ids`` when they all read it the same
+        way (the answer speaks of 2024 when its passages are the Tongzhou report's), else as is."""
+        readings = {self.periods_of(d) for d in doc_ids}
+        if not self.by_document or len(readings) != 1:
+            return self
+        return replace(self, periods=readings.pop())
 
     def intent_of(self, doc_id: str) -> str | None:
         """``intent`` as document ``doc_id`` reads the question."""

@@ -276,3 +276,39 @@ def test_a_follow_up_about_a_span_asks_the_earlier_question_of_it():
     assert replace_period("去年城镇新增就业多少人", periods, WORK) == "2021–2025年城镇新增就业多少人"
     assert replace_period("“十四五”时期城镇新增就业多少人", question_periods("那去年呢", WORK), WORK) \
         == "2025年城镇新增就业多少人"
+
+
+def test_an_answer_from_one_document_speaks_of_its_periods():
+    documents = {"tongzhou.txt": TONGZHOU, "shandong.txt": WORK}
+    vocab = Vocabulary(years=merge_years(documents.values()), text="", tokenize=lambda s: list(s),
+                       documents=documents)
+    q = analyse("今年计划新增多少托位", vocab)
+    assert [p.year for p in q.for_documents({"tongzhou.txt"}).periods] == [2024]
+    assert [p.year for p in q.for_documents({"shandong.txt"}).periods] == [2026]
+    assert q.for_documents({"tongzhou.txt", "shandong.txt"}).periods == q.periods  # they differ: as is
+
+
+def test_engine_reads_each_document_with_its_own_years(tmp_path, fake_embedder):
+    """A library of a 2026 work report (excerpt of 山东省.txt) and a plan report for 2024: the
+    document list shows each genre, and 今年 is each document's own planned year."""
+    import qa
+    from qa.cli import _years_text
+
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    (folder / "shandong.txt").write_text(WORK_TEXT + "\n今年全省生产总值增长5%左右，城镇新增就业110万人以上。",
+                                         encoding="utf-8")
+    (folder / "plan.txt").write_text(PLAN_TITLE + "\n" + PLAN_TEXT.replace(
+        "二、2024年国民经济和社会发展计划安排", "一年来城镇新增就业3.5万人。\n二、2024年国民经济和社会发展计划安排\n"
+        "2024年城镇新增就业3.6万人。"), encoding="utf-8")
+    engine = qa.open(folder, tmp_path / "index", embedder=fake_embedder, progress=False, cross=None)
+    genres = {d.id: d.genre for d in engine.documents}
+    assert genres == {"shandong.txt": WORK_REPORT, "plan.txt": PLAN_REPORT}
+    assert _years_text(engine.document_years["shandong.txt"]) == "回顾2021–2025 计划2026"
+    q = engine.analyse("今年城镇新增就业多少人")
+    assert dict((d, [p.year for p in ps]) for d, ps in q.by_document) == {"shandong.txt": [2026], "plan.txt": [2024]}
+    # asked of one document, the question is read with that document's years only
+    assert [p.year for p in engine.analyse("今年城镇新增就业多少人", documents=["plan.txt"]).periods] == [2024]
+    # passages of the 2026 plan section are planned, by their heading's year
+    phases = {c.section[0]: engine._phases[i] for i, c in enumerate(engine.data.chunks) if c.section}
+    assert phases["三、2026年重点工作"] == PLAN and phases["一、2025年及“十四五”时期工作回顾"] == DONE
