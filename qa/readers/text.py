@@ -6,6 +6,7 @@ import logging
 import re
 
 from ..errors import CorpusError
+from ..structure import FULL_STOPS
 from .common import Reading, assemble
 from .furniture import furniture
 
@@ -13,7 +14,7 @@ log = logging.getLogger(__name__)
 
 _ARTEFACT = re.compile(r"\[bookmark:[^\]]*\]|\[(?:image|footnote|comment)[^\]]*\]")
 _END_PUNCT = "。！？；：:;!?.…”）)"
-_SENTENCE_END = ("。", "！", "？", "!", "?")
+_SENTENCE_END = tuple(FULL_STOPS)  # one notion of a sentence end: qa/structure.py
 _WRAP_WIDTH = 16  # a header line at least this long without end punctuation was wrapped
 _SESSION = re.compile(r"在[^，。]*(?:会议|大会)上$")  # a complete session line: ——2026年1月27日在…会议上
 _MD_HEADING = re.compile(r"^(#{1,6})\s+\S")
