@@ -61,6 +61,7 @@ _CN_YEAR = re.compile(r"[〇零一二三四五六七八九]{4}年")
 _DONE_WORDS = ("执行情况", "完成情况", "工作总结", "总结", "回顾", "成效", "成就", "决算")
 _PLAN_WORDS = ("计划", "目标", "措施", "安排", "任务", "展望", "工作要点", "草案", "重点工作", "预算")
 _YEAR = re.compile(r"(?<![\d.])((?:19|20)\d{2})(?!\d)(?!\.\d)\s*年?")
+_YEAR_SPAN = re.compile(r"(?<![\d.])((?:19|20)\d{2})\s*年?\s*[-–—~～至到]\s*((?:19|20)\d{2})(?!\d)\s*年")
 _HEADING = re.compile(r"^(?:[一二三四五六七八九十]+、|#\s)")
 
 # a question's words for results or plans (no year: years are resolved separately)
@@ -345,14 +346,21 @@ def _span_phase(span: tuple[int, int], years: DocumentYears) -> str | None:
 
 
 def relative_periods(clause: str, years: DocumentYears) -> list[Period]:
-    """The periods a clause names, resolved against one document's years: its calendar years,
+    """The periods a clause names, resolved against one document's years: its calendar years
+    and spans (2021–2025年),
     去年 (the reviewed year), 今年/明年 (the planned year; the reviewed one in a communiqué, which
     plans none), 前年, 过去五年 (the five years to the reviewed one, or the reviewed span),
     未来五年, and five-year plans by name ("十四五"时期 → 2021–2025)."""
     out: list[Period] = []
+    spans = list(_YEAR_SPAN.finditer(clause))  # 2021–2025年
+    for m in spans:
+        a, b = int(m.group(1)), int(m.group(2))
+        phase = _span_phase((a, b), years) if a < b else None
+        if phase:
+            out.append(Period(a, phase, explicit=True, until=b))
     for m in _YEAR.finditer(clause):
         phase = years.phase_of(int(m.group(1)))
-        if phase:
+        if phase and not any(s.start() <= m.start() < s.end() for s in spans):
             out.append(Period(int(m.group(1)), phase, explicit=True))
     for a, b in five_year_spans(clause):
         phase = _span_phase((a, b), years)
@@ -446,6 +454,11 @@ def replace_period(text: str, new: Sequence[Period], years: DocumentYears) -> st
         replaced = re.sub(r"打算|计划|准备|将要|要", "", replaced)
     return replaced
 
+
+# the words of a question that name a year or span (no part of a year): what a follow-up such as
+# 那去年呢 / 那过去五年呢 changes of the question before
+YEAR_WORDS = re.compile(r"(?:19|20)\d{2}年?|去年|今年|明年|前年|上一年|过去一年|过去五年|这五年|五年来|未来五年|"
+                        r"“?十[一二三四五六七八九]五”?(?:时期)?")
 
 # the words of a question that name a period, not what it asks about (left out of its terms)
 PERIOD_TEXT = re.compile(r"(?:19|20)\d{2}\s*年?|前三季度|上半年|一季度|\d{1,2}\s*[-到至~～—]\s*\d{1,2}\s*月|"

@@ -368,7 +368,9 @@ def is_follow_up(text: str, tokenize, history: Sequence[str]) -> bool:
         return False
     if _FOLLOW_UP.search(text.strip()):
         return True
-    rest = _QUESTION_WORDS.sub("", re.sub(r"(?:19|20)\d{2}年?|去年|今年|明年", "", text))
+    from .periods import YEAR_WORDS
+
+    rest = _QUESTION_WORDS.sub("", YEAR_WORDS.sub("", text))
     return len(rest) <= 3
 
 
@@ -378,13 +380,13 @@ def resolve_follow_up(text: str, history: Sequence[str], vocab: Vocabulary) -> s
 
     "那去年呢？" after "2024年打算增加多少个托位？" → "2023年增加多少个托位？".
     """
-    from .periods import question_periods, replace_period
+    from .periods import YEAR_WORDS, question_periods, replace_period
 
     previous = history[-1]
     if len(history) > 1 and is_follow_up(previous, vocab.tokenize, history[:-1]):
         previous = resolve_follow_up(previous, history[:-1], vocab)
     periods = question_periods(text, vocab.years)
-    rest = _QUESTION_WORDS.sub("", re.sub(r"(?:19|20)\d{2}年?|去年|今年|明年|上一年|过去一年", "", text))
+    rest = _QUESTION_WORDS.sub("", YEAR_WORDS.sub("", text))
     if not rest:  # 那2023年呢？ — the earlier question, asked of another period
         return replace_period(previous, periods, vocab.years) if periods else previous
     return f"{text.lstrip('那么')}{_CONTEXT}{previous.rstrip('？?。')}）"

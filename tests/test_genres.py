@@ -312,3 +312,10 @@ def test_engine_reads_each_document_with_its_own_years(tmp_path, fake_embedder):
     # passages of the 2026 plan section are planned, by their heading's year
     phases = {c.section[0]: engine._phases[i] for i, c in enumerate(engine.data.chunks) if c.section}
     assert phases["三、2026年重点工作"] == PLAN and phases["一、2025年及“十四五”时期工作回顾"] == DONE
+
+
+def test_a_follow_up_naming_a_span_is_the_earlier_question_asked_of_it():
+    vocab = Vocabulary(years=WORK, text="", tokenize=lambda s: list(s))
+    q = analyse("那过去五年呢？", vocab, history=["去年城镇新增就业多少人？"])
+    assert q.text == "2021–2025年城镇新增就业多少人？"
+    assert [(p.year, p.until) for p in q.periods] == [(2021, 2025)]
