@@ -79,6 +79,7 @@ def _theme() -> gr.themes.Base:
                           font_mono=["ui-monospace", "SFMono-Regular", "Menlo", "monospace"]).set(
         # every text >= 4.5:1 (axe-core): darker blues than the theme's defaults
         body_text_color_subdued="#475569", block_info_text_color="#475569",
+        body_text_color_subdued_dark="#cbd5e1",  # the dark theme's own grey is 4.0:1 on its inputs
         block_label_text_color="#1e40af", block_title_text_color="#1e40af",
         input_placeholder_color="#64748b", button_primary_background_fill="#1d4ed8",
         button_primary_background_fill_hover="#1e40af", button_primary_text_color="#ffffff")
@@ -116,19 +117,31 @@ def _ask(engine, question: str, history: list[str], documents: list[str] | None)
     return engine.ask(question, k=K, history=history or (), documents=documents or None)
 
 
-def _trace(engine, question: str, history: list[str], answer, cards) -> chat.Trace:
-    """What retrieval decided, for "检索详情": from ``engine.analyse`` where the engine has it,
-    else from its tokens and time intent (best effort: details never break an answer)."""
+def _analysed(engine, question: str, history: list[str]):
+    """``engine.analyse`` for the retrieval details and the relevance scale (None if unavailable:
+    details never break an answer)."""
+    try:
+        return engine.analyse(question, history=history or ())
+    except Exception as err:  # noqa: BLE001 - details are optional
+        log.debug("no retrieval details: %s", err)
+        return None
+
+
+def _crosslingual(aq) -> bool:
+    """Whether the question was searched with the cross-lingual encoder (its own similarity scale)."""
+    return getattr(aq, "route", None) == "crosslingual"
+
+
+def _trace(question: str, aq, answer, cards) -> chat.Trace:
+    """What retrieval decided, for "检索详情": from the analysed question ``aq`` where the engine
+    has one, else from its tokens and time intent."""
     terms = []
     for h in answer.hits:
         terms += [h.text[s.start:s.end] for s in h.terms]
     searched, expansions, period = question, (), None
-    try:
-        aq = engine.analyse(question, history=history or ())
+    if aq is not None:
         searched, expansions = aq.text, tuple(aq.expansions)
         period = "、".join(dict.fromkeys(p.label for p in aq.periods)) or None
-    except Exception as err:  # noqa: BLE001 - details are optional
-        log.debug("no retrieval details: %s", err)
     rows = []
     for n, h in enumerate(answer.hits, 1):
         n = next((c.n for c in cards if c.doc_id == h.doc_id and c.start == h.start), n)
@@ -220,17 +233,20 @@ def build_app(engine, *, llm_module=None, llm_config=None, corpus: Path | None =
             with lib.lock:
                 answer = _ask(lib.engine, question, questions[-4:], documents or None)
         except QAError as err:
-            conv[-1] = chat.answer_message(answer_id, f"⚠️ 这个问题无法处理：{err}", [])
+            log.warning("question failed: %s", err)
+            conv[-1] = chat.answer_message(answer_id, f"⚠️ 这个问题无法处理：{library.error_text(err)}", [])
             yield gr.skip(), conv, conv, questions, _saved(conv, questions), gr.skip(), *_idle()
             return
         questions.append(question)
         understood = getattr(answer, "understood", None) or None
-        cards = webcards.cards_for_answer(answer, lib.document)
-        trace = _trace(lib.engine, question, questions[:-1][-4:], answer, cards)
+        aq = _analysed(lib.engine, question, questions[:-1][-4:])
+        scale = dict(crosslingual=_crosslingual(aq))  # relevance is rated on the route's scale
+        cards = webcards.cards_for_answer(answer, lib.document, **scale)
+        trace = _trace(question, aq, answer, cards)
         shown = dict(covered=answer.covered, understood=understood, note=note)
         text = ""
         if llm_config is not None and llm_module is not None and answer.hits and not stop_event.is_set():
-            cards = webcards.cards_for_hits(answer.hits, lib.document)
+            cards = webcards.cards_for_hits(answer.hits, lib.document, **scale)
             try:
                 for piece in llm_module.stream_answer(question, list(answer.hits), llm_config):
                     text += piece
@@ -242,7 +258,7 @@ def build_app(engine, *, llm_module=None, llm_config=None, corpus: Path | None =
                 log.warning("LLM failed, using the extractive answer: %s", err)
                 text = ""
         if not text.strip() and not stop_event.is_set():
-            cards = webcards.cards_for_answer(answer, lib.document)
+            cards = webcards.cards_for_answer(answer, lib.document, **scale)
             for prefix in chat.stream_pieces(answer.text)[:-1]:
                 text = prefix
                 conv[-1] = chat.answer_message(answer_id, text, cards, streaming=True, **shown)
@@ -318,18 +334,21 @@ def build_app(engine, *, llm_module=None, llm_config=None, corpus: Path | None =
             progress(0.3, desc="为新文档建立索引")
             lib.refresh()
         except QAError as err:
-            return gr.skip(), gr.skip(), gr.skip(), _hint(f"⚠️ {err}")
+            log.warning("upload failed: %s", err)
+            return gr.skip(), gr.skip(), gr.skip(), _hint(f"⚠️ {library.error_text(err)}")
         progress(1.0, desc="完成")
         return *library_view(), _hint(f"已加入文档库：{'、'.join(p.name for p in added)}")
 
     def remove_doc(doc_id):
-        if not doc_id:
-            return gr.skip(), gr.skip(), gr.skip(), _hint("请先选择要删除的文档。")
+        problem = library.removal_problem(doc_id, lib.documents())
+        if problem:
+            return gr.skip(), gr.skip(), gr.skip(), _hint(problem)
         try:
             qa.remove_document(lib.corpus, doc_id)
             lib.refresh()
         except QAError as err:
-            return gr.skip(), gr.skip(), gr.skip(), _hint(f"⚠️ {err}")
+            log.warning("removal failed: %s", err)
+            return gr.skip(), gr.skip(), gr.skip(), _hint(f"⚠️ {library.error_text(err)}")
         return *library_view(), _hint(f"已从文档库删除：{doc_id}")
 
     with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
