@@ -389,3 +389,21 @@ def test_hit_json_converts_numpy_like_scores():
 
     h = make_hit(score=F32(0.5), scores={"x": F32(1.0), "y": "n/a"}).to_dict()
     assert type(h["score"]) is float and type(h["scores"]["x"]) is float and h["scores"]["y"] == "n/a"
+
+
+def test_library_errors_reach_the_user_in_chinese():
+    from qa.errors import CorpusError, IndexFileError, InputError
+    from qa.web.library import error_text
+    assert error_text(InputError("未添加任何文件：a.csv: 不支持的文件类型")) == "未添加任何文件：a.csv: 不支持的文件类型"
+    for err in (IndexFileError("cannot write /x/index: No space left on device"), CorpusError("no documents in /x"),
+                RuntimeError("boom")):
+        text = error_text(err)
+        assert re.search(r"[\u4e00-\u9fff]", text) and not re.search(r"[A-Za-z]{3,}", text), text
+
+
+def test_the_last_document_cannot_be_removed():
+    from qa.web.library import removal_problem
+    one, two = [DOC], [DOC, Document("flowers", "花卉", "郁金香")]
+    assert removal_problem("plan", two) is None
+    assert "最后一份" in removal_problem("plan", one)
+    assert "请先选择" in removal_problem(None, two) and "没有这份文档" in removal_problem("gone", two)
