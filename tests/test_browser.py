@@ -445,17 +445,22 @@ def test_axe_no_serious_violations_light_and_dark_desktop_and_phone(browser, app
 
 
 def test_a_question_sent_while_the_server_is_down_says_so_in_chinese(browser):
-    with running_app("app-down.log") as url:
-        page = new_page(browser, url)
-    try:  # the server is stopped now; the page is still open
-        box(page).fill(Q2)
-        box(page).press("Enter")
-        page.locator("#qa-hint", has_text="无法连接到服务器").wait_for()
-        assert box(page).input_value() == Q2  # the question is kept
-        page.get_by_text("与服务器的连接已断开").first.wait_for()  # Gradio's notice, in Chinese
-        assert "Connection to the server" not in page.locator("body").inner_text()
+    with running_app("app-down.log", env={"QA_STREAM_DELAY": "0.5"}) as url:
+        idle, answering = new_page(browser, url), new_page(browser, url)
+        box(answering).fill(Q1)
+        box(answering).press("Enter")
+        answering.locator("#qa-chat .qa-answer.qa-streaming").wait_for(timeout=ANSWER_MS)
+    try:  # the server is stopped now; the pages are still open
+        answering.locator("#qa-hint", has_text="连接已断开，这个回答无法完成").wait_for()
+        box(idle).fill(Q2)
+        box(idle).press("Enter")
+        idle.locator("#qa-hint", has_text="无法连接到服务器").wait_for()
+        assert box(idle).input_value() == Q2  # the question is kept
+        idle.get_by_text("与服务器的连接已断开").first.wait_for()  # Gradio's notice, in Chinese
+        assert "Connection to the server" not in idle.locator("body").inner_text()
     finally:
-        page.context.close()
+        idle.context.close()
+        answering.context.close()
 
 
 # ---------------------------------------------------------------- the document library

@@ -136,9 +136,15 @@
   }
 
   function tidy() {
+    if (busy() && !watching) watchServer();  // an answer started (Enter, 发送 or an example)
     sync();
     rove();
     translateGradio();
+    if (downShown && busy()) {  // an answer runs again: the server is back
+      const h = $("#qa-hint .qa-hint");
+      if (h && h.textContent === downShown) h.textContent = "";
+      downShown = "";
+    }
     if (busyHintShown && !busy()) {  // the answer ended: the "still answering" hint goes
       busyHintShown = false;
       const h = $("#qa-hint .qa-hint");
@@ -219,6 +225,7 @@
     justComposedTimer = setTimeout(() => { justComposed = false; }, 100);
   }, true);
   document.addEventListener("keyup", (e) => { if (inInput(e) && !composing) justComposed = false; }, true);
+  document.addEventListener("focusout", (e) => { if (inInput(e)) composing = justComposed = false; }, true);
   let busyHintShown = false;
   function guardEnter(e) {
     if (!inInput(e) || e.key !== "Enter" || e.shiftKey) return;
@@ -239,28 +246,33 @@
   document.addEventListener("keypress", guardEnter, true);
 
   // A question sent while the server is down (or that goes down while answering): Gradio shows
-  // nothing useful for many seconds. Ask the server at once, then every few seconds while the
-  // answer runs; if it does not answer, say so in Chinese (the question stays in the input).
+  // nothing useful for many seconds. Ask the server when a question is sent, and every few seconds
+  // while an answer runs; if it does not answer, say so in Chinese (the question stays in the input).
   const DOWN_HINT = "⚠️ 无法连接到服务器：问题没有发出，已保留在输入框。请确认服务（python app.py）仍在运行，然后重新发送。";
+  const LOST_HINT = "⚠️ 与服务器的连接已断开，这个回答无法完成。请确认服务（python app.py）仍在运行，然后刷新页面重新提问。";
+  let downShown = "";  // the message shown, cleared when an answer runs again
   const PROBE_MS = 4000, WATCH_MS = 3000;
   let watching = false;
   async function reachable() {
     const ctl = new AbortController();
     const timer = setTimeout(() => ctl.abort(), PROBE_MS);
     try {
-      const r = await fetch(window.location.pathname, { method: "HEAD", cache: "no-store", signal: ctl.signal });
+      // Gradio's robots.txt: a few constant bytes, nothing rendered; any answer means "up"
+      const r = await fetch("robots.txt", { cache: "no-store", signal: ctl.signal });
       return r.status < 500;
     } catch (err) { return false; } finally { clearTimeout(timer); }
   }
   function watchServer() {
     if (watching) return;
     watching = true;
-    const started = performance.now();
     const check = async () => {
-      if (!(await reachable())) { watching = false; hint(DOWN_HINT); document.body.classList.add("qa-offline"); return; }
-      document.body.classList.remove("qa-offline");
-      // keep watching while the answer runs (and for a moment, until it starts)
-      if (busy() || performance.now() - started < WATCH_MS) setTimeout(check, WATCH_MS);
+      if (!(await reachable())) {
+        watching = false;
+        downShown = busy() ? LOST_HINT : DOWN_HINT;
+        hint(downShown);
+        return;
+      }
+      if (busy()) setTimeout(check, WATCH_MS);  // keep watching while the answer runs
       else watching = false;
     };
     check();
