@@ -123,13 +123,19 @@
     ["Warning", "注意"], ["Info", "提示"], ["processing", "处理中"], ["Clear", "清除"],
     ["Connection to the server was lost. Attempting reconnection...", "与服务器的连接已断开，正在尝试重新连接…"],
   ]);
-  const INVALID_TYPE = /^Invalid file types?:/i;
+  const GRADIO_ZH_PATTERNS = [
+    [/^Invalid file types?:.*/i, "不支持的文件类型。"],
+    [/^Uploading (\d+) files?\.*$/i, "正在上传 $1 个文件…"],
+    [/^processing\b/i, "处理中"],
+    [/^queue:?\s*/i, "排队："],
+  ];
   function translateGradio() {
-    document.querySelectorAll("#qa-upload, #qa-library .wrap, .toast-wrap").forEach((root) => {
+    document.querySelectorAll('#qa-upload, #qa-library [data-testid="status-tracker"], .toast-wrap').forEach((root) => {
       const walk = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
       for (let node = walk.nextNode(); node; node = walk.nextNode()) {
         const text = node.nodeValue.trim();
-        const zh = GRADIO_ZH.get(text) || (INVALID_TYPE.test(text) ? "不支持的文件类型。" : null);
+        const pattern = GRADIO_ZH_PATTERNS.find(([re]) => re.test(text));
+        const zh = GRADIO_ZH.get(text) || (pattern ? text.replace(pattern[0], pattern[1]) : null);
         if (zh) node.nodeValue = node.nodeValue.replace(text, zh);
       }
     });
