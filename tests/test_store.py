@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import DEV, ENGLISH, OWN, FakeEmbedder
+from fixtures import DEV, ENGLISH, OWN, FakeEmbedder
 
 import qa
 import qa.engine
