@@ -397,8 +397,9 @@ def _checked(pieces: Iterator[str], hits: Sequence[Hit], given: str) -> Iterator
 
 
 def llm_answer(answer: Answer, config: LLMConfig) -> Answer:
-    """``answer`` reworded by the LLM (kind "llm"), its citations pointing at the cited hits; a
-    question the engine judged not covered keeps its extractive answer."""
+    """``answer`` reworded by the LLM (kind "llm"), its claims checked (``reword``) and its
+    citations pointing at the hits still cited; a question the engine judged not covered keeps
+    its extractive answer."""
     if not answer.covered or not answer.hits:
         return answer
     hits = answer.hits
