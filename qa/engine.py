@@ -297,7 +297,7 @@ class Engine:
             if vectors is None:
                 return []
             sims = vectors @ self.embedder.embed_query(word)
-        order = np.argsort(-sims)[:k]
+        order = np.argsort(-sims, kind="stable")[:k]
         return [words[i] for i in order if sims[i] >= min_sim]
 
     def query_tokens(self, text: str, expand: bool = True) -> list[str]:
@@ -421,7 +421,7 @@ class Engine:
         return info
 
     def _sentence_relevance(self, j: int, sim: float, tokens: Sequence[str]) -> float:
-        toks = set(tokens)
+        toks = dict.fromkeys(tokens)  # summed in the question's order, not a set's (hash seed)
         sentence_tokens, is_lead = self._sentence_info(j)
         if is_lead:
             return sim - 1.0

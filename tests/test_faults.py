@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import FakeEmbedder
+from fixtures import FakeEmbedder
 
 import qa
 import qa.index
@@ -31,7 +31,7 @@ BUILDER = r'''
 import os, sys, time
 from pathlib import Path
 sys.path.insert(0, {tests!r})
-from conftest import FakeEmbedder
+from fixtures import FakeEmbedder
 import qa, qa.index
 
 corpus, index, stage, marker = sys.argv[1:5]
@@ -547,7 +547,7 @@ def test_app_on_a_port_out_of_range_says_so_in_one_line():
     ({"QA_LLM_BASE_URL": "127.0.0.1:8000/v1", "QA_LLM_MODEL": "m"}, "QA_LLM_BASE_URL"),
 ])
 def test_app_warns_once_about_a_bad_llm_setting(monkeypatch, capsys, env, name):
-    sys.path.insert(0, str(ROOT))
+    monkeypatch.syspath_prepend(str(ROOT))
     import app
     for key, value in env.items():
         monkeypatch.setenv(key, value)
@@ -589,9 +589,9 @@ def test_a_surrogate_typed_into_the_chat_can_still_be_sent_as_json(typed):
 
 @pytest.mark.slow  # imports gradio
 @pytest.mark.parametrize("typed", ["交通\ud800", "\udcff北三县交通有哪些项目", "材料。" * 300 + "\ud800交通？"])
-def test_the_question_kept_in_the_conversation_is_json_safe(typed):
+def test_the_question_kept_in_the_conversation_is_json_safe(typed, monkeypatch):
     import orjson
-    sys.path.insert(0, str(ROOT))
+    monkeypatch.syspath_prepend(str(ROOT))
     import app
     question, _note = app.fit_question(typed)
     orjson.dumps([question])

@@ -9,7 +9,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import DEV, ROOT
+from fixtures import DEV, ROOT
 from fixtures import REPORT, report_text, write_docx, write_pdf, year_shifted
 
 import qa
