@@ -20,7 +20,7 @@ from .embedding import Embedder, load_embedder
 from .errors import IndexFileError, InputError, QAError
 from .highlight import highlight, shared_terms
 from .index import (IndexData, build_index, load_index, manifest_for, read_manifest, save_index,
-                    stale_reason)
+                    stale_reason, write_error)
 from .lexical import abbreviation_phrases, mine_terms, tokenizer_for
 from .multilingual import MultilingualEncoder, is_available, looks_english
 from .lexicon import PinyinCorrector, default_lexicon
@@ -541,7 +541,9 @@ def _faiss_index(docs, fingerprints, embedder, settings, cross, index, *, rebuil
 def _save(save, index, must_save: bool) -> None:
     try:
         save(index)
-    except OSError as exc:  # e.g. a read-only folder: serve from memory, unless saving was the point
-        if must_save:
-            raise IndexFileError(f"无法保存索引到 {index}：{exc.strerror or exc}") from None
+    except (OSError, IndexFileError) as exc:  # a read-only folder, a full disk: serve from memory,
+        if must_save:                         # unless saving was the point
+            if isinstance(exc, IndexFileError):
+                raise
+            raise IndexFileError(write_error(index, exc)) from None
         log.warning("cannot save the index to %s (%s); using it from memory", index, exc)

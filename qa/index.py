@@ -329,8 +329,34 @@ def _files_of(manifest: dict) -> tuple[str, ...]:
     return FILES + (CROSS_FILES if manifest.get("cross_model") else ())
 
 
+def write_error(folder: str | Path, exc: BaseException) -> str:
+    """A user's message for a failed index write: the folder, the reason (FAISS reports its I/O
+    errors as RuntimeError, the system's reason in parentheses at the end) and what to do."""
+    reason = getattr(exc, "strerror", None) or ""
+    if not reason:
+        m = re.search(r"\(([^()]+)\)\s*$", str(exc))
+        reason = m.group(1) if m else str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+    errno_ = getattr(exc, "errno", None)
+    if errno_ in (28, 122) or "No space left" in reason or "quota" in reason.lower():  # ENOSPC, EDQUOT
+        hint = "磁盘空间不足；请清理磁盘，或用 --index（QA_INDEX）指定另一个文件夹"
+    elif errno_ in (13, 30) or "Read-only" in reason or "Permission denied" in reason:
+        hint = "文件夹只读或没有写权限；请用 --index（QA_INDEX）指定可写的文件夹"
+    else:
+        hint = "请检查磁盘和写权限"
+    return f"无法保存索引到 {folder}（{reason}）：{hint}"
+
+
 def save_index(data: IndexData, folder: str | Path) -> Path:
-    """Write ``data`` as a new version under ``folder`` and make it live atomically."""
+    """Write ``data`` as a new version under ``folder`` and make it live atomically. A write that
+    fails (disk full, read-only folder, …) leaves the live version as it was and raises
+    IndexFileError with the reason."""
+    try:
+        return _save_index(data, folder)
+    except (OSError, RuntimeError) as exc:  # RuntimeError: FAISS's write errors
+        raise IndexFileError(write_error(folder, exc)) from exc
+
+
+def _save_index(data: IndexData, folder: str | Path) -> Path:
     root = Path(folder)
     root.mkdir(parents=True, exist_ok=True)
     with writer_lock(root):
