@@ -90,9 +90,8 @@ def _reading(raw: str, markdown: bool) -> Reading:
 
 
 def decode_within(data: bytes, name: str, limits: Limits) -> str:
-    """``decode``, refusing a text of more than ``limits.max_chars`` characters (before decoding
-    when its bytes already say so: a character takes at most 4 bytes)."""
-    limits.check(name, "max_chars", len(data) // 4)
+    """``decode``, refusing a text of more than ``limits.max_chars`` characters (the file's size
+    cap bounds the decoding)."""
     text = decode(data, name)
     limits.check(name, "max_chars", len(text))
     return text
