@@ -384,7 +384,7 @@ def test_document_lookup_never_touches_the_file_system(tiny_engine, tiny_corpus,
     with monkeypatch.context() as m:
         m.setattr(builtins, "open", no_open)
         m.setattr(io, "open", no_open)
-        with pytest.raises(QAError, match="no document"):
+        with pytest.raises(QAError, match="没有文档"):
             tiny_engine.document(doc_id)
 
 
