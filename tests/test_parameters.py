@@ -8,7 +8,7 @@ from conftest import FakeEmbedder
 
 import qa
 from qa.errors import InputError
-from qa.query import check_documents, check_k, k_from_request
+from qa.query import check_k, k_from_request
 from qa.web import reader
 
 MANY = [f"unknown-{i}.txt" for i in range(10_000)]
@@ -55,6 +55,7 @@ def test_a_long_document_id_is_cut_in_the_message(tiny_engine):
 
 
 def test_check_documents_keeps_none_and_drops_repeats():
+    from qa.query import check_documents
     assert check_documents(None, {"a"}) is None
     assert check_documents(["a", "a", "b"], {"a", "b"}) == ("a", "b")
     with pytest.raises(InputError, match="语料中还没有文档"):
