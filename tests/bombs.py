@@ -8,9 +8,15 @@ content streams do, and a big web page. Shared by tests/test_limits.py and bench
 from __future__ import annotations
 
 import io
+import json
+import os
+import subprocess
+import sys
 import zipfile
 import zlib
 from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
 
 MB = 1024 * 1024
 CHUNK = 4 * MB
@@ -123,3 +129,40 @@ def html_page(path: Path, size: int) -> Path:
             f.write(piece)
         f.write(b"</main></body></html>\n")
     return path
+
+
+# the bombs of issue 20 at their real size: file name → builder
+REAL_BOMBS = {
+    "document-xml-100MB.docx": lambda p: docx_bomb(p, DOCX_TEXT_PARAGRAPH, 100 * MB),
+    "empty-paragraphs-100MB.docx": lambda p: docx_bomb(p, DOCX_EMPTY_PARAGRAPH, 100 * MB),
+    "whitespace-1GB.docx": lambda p: docx_bomb(p, DOCX_WHITESPACE, 1024 * MB),
+    "content-stream-200MB.pdf": lambda p: pdf_bomb(p, PDF_TEXT_OPS, 200 * MB),
+    "drawing-100MB.pdf": lambda p: pdf_bomb(p, PDF_DRAWING_OPS, 100 * MB),
+    "page-19MB.html": lambda p: html_page(p, 19 * MB),
+}
+
+ADD_ONE = r"""
+import json, resource, sys, time
+sys.path.insert(0, {root!r})
+import qa
+from qa.errors import InputError
+start = time.perf_counter()
+try:
+    qa.add_files(sys.argv[1], [sys.argv[2]])
+    result = "read"
+except InputError as exc:
+    result = str(exc)
+print(json.dumps({{"result": result, "seconds": time.perf_counter() - start,
+                  "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
+"""
+
+
+def add_in_subprocess(corpus: Path, path: Path, env: dict | None = None) -> dict:
+    """``qa.add_files(corpus, [path])`` in a fresh Python: its result ("read" or the refusal),
+    seconds and peak resident memory (MB, ru_maxrss: the whole process, imports included)."""
+    out = subprocess.run([sys.executable, "-c", ADD_ONE.format(root=str(ROOT)), str(corpus), str(path)],
+                         capture_output=True, text=True, timeout=900,
+                         env={**os.environ, "PYTHONWARNINGS": "ignore", **(env or {})})
+    if out.returncode != 0:
+        raise RuntimeError(out.stderr[-2000:])
+    return json.loads(out.stdout.strip().splitlines()[-1])

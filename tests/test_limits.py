@@ -8,19 +8,15 @@ from __future__ import annotations
 
 import os
 import stat
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from bombs import (DOCX_EMPTY_PARAGRAPH, DOCX_TEXT_PARAGRAPH, DOCX_WHITESPACE, MB, PDF_DRAWING_OPS,
-                   PDF_TEXT_OPS, docx_bomb, html_page, pdf_bomb)
+                   PDF_TEXT_OPS, REAL_BOMBS, add_in_subprocess, docx_bomb, html_page, pdf_bomb)
 
 import qa
 from qa.errors import InputError
 from qa.limits import Limits
-
-TESTS = Path(__file__).resolve().parent
 
 
 def refusal(tmp_path, path: Path, limits: Limits) -> str:
@@ -195,42 +191,6 @@ def test_added_files_keep_the_users_umask(tmp_path, monkeypatch):
 
 
 # ---------------------------------------------------------------- the real-size bombs
-
-# each: (file name, builder) making the bomb of the issue at its real size
-REAL_BOMBS = {
-    "document-xml-100MB.docx": lambda p: docx_bomb(p, DOCX_TEXT_PARAGRAPH, 100 * MB),
-    "empty-paragraphs-100MB.docx": lambda p: docx_bomb(p, DOCX_EMPTY_PARAGRAPH, 100 * MB),
-    "whitespace-1GB.docx": lambda p: docx_bomb(p, DOCX_WHITESPACE, 1024 * MB),
-    "content-stream-200MB.pdf": lambda p: pdf_bomb(p, PDF_TEXT_OPS, 200 * MB),
-    "drawing-100MB.pdf": lambda p: pdf_bomb(p, PDF_DRAWING_OPS, 100 * MB),
-    "page-19MB.html": lambda p: html_page(p, 19 * MB),
-}
-
-ADD_ONE = r'''
-import json, resource, sys, time
-sys.path.insert(0, {root!r})
-import qa
-from qa.errors import InputError
-start = time.perf_counter()
-try:
-    qa.add_files(sys.argv[1], [sys.argv[2]])
-    result = "read"
-except InputError as exc:
-    result = str(exc)
-print(json.dumps({{"result": result, "seconds": time.perf_counter() - start,
-                  "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
-'''
-
-
-def add_in_subprocess(corpus: Path, path: Path) -> dict:
-    """``qa.add_files(corpus, [path])`` in a fresh Python: its result, time and peak memory."""
-    import json
-    script = ADD_ONE.format(root=str(TESTS.parent))
-    out = subprocess.run([sys.executable, "-c", script, str(corpus), str(path)], capture_output=True,
-                         text=True, timeout=600, env={**os.environ, "PYTHONWARNINGS": "ignore"})
-    assert out.returncode == 0, out.stderr[-2000:]
-    return json.loads(out.stdout.strip().splitlines()[-1])
-
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", list(REAL_BOMBS))
