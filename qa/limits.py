@@ -8,15 +8,15 @@ reports are 30–70 KB of text (at most 23,146 characters), a report PDF has abo
 """
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, fields
 
 from .errors import CorpusError, InputError
+from .settings import BY_NAME, get
 
 MB = 1024 * 1024
 CHARS_PER_SECOND = 1000  # rough embedding speed on 2 CPU cores, for the time estimate of a big file
 
-# field → (environment variable, what it limits, unit) for messages and from_env
+# field → (environment variable, what it limits, unit): the variable declares the default (qa.settings)
 _ENV = {
     "warn_mb": ("QA_WARN_FILE_MB", "文件大小提醒线", "MB"),
     "max_mb": ("QA_MAX_FILE_MB", "文件大小", "MB"),
@@ -27,6 +27,10 @@ _ENV = {
     "max_content_mb": ("QA_MAX_CONTENT_MB", "PDF 内容流解压后的大小", "MB"),
     "max_html_mb": ("QA_MAX_HTML_MB", "网页文件大小", "MB"),
 }
+
+
+def _default(field: str):
+    return BY_NAME[_ENV[field][0]].default
 
 
 @dataclass(frozen=True)
@@ -42,17 +46,19 @@ class Limits:
     - ``max_pages``, ``max_content_mb``: a PDF's pages and its content streams decompressed
       (pages and the forms they draw; ``QA_MAX_PAGES``, ``QA_MAX_CONTENT_MB``);
     - ``max_html_mb``: a web page's size (``QA_MAX_HTML_MB``).
+
+    The defaults are those of the variables (``qa.settings``).
     """
 
-    warn_mb: float = 5.0
-    max_mb: float = 20.0
+    warn_mb: float = _default("warn_mb")
+    max_mb: float = _default("max_mb")
     warn_chars: int = 300_000
-    max_chars: int = 1_000_000
-    max_unzipped_mb: float = 50.0
-    max_xml_mb: float = 10.0
-    max_pages: int = 1000
-    max_content_mb: float = 10.0
-    max_html_mb: float = 5.0
+    max_chars: int = _default("max_chars")
+    max_unzipped_mb: float = _default("max_unzipped_mb")
+    max_xml_mb: float = _default("max_xml_mb")
+    max_pages: int = _default("max_pages")
+    max_content_mb: float = _default("max_content_mb")
+    max_html_mb: float = _default("max_html_mb")
 
     def __post_init__(self):
         for f in fields(self):
@@ -62,19 +68,9 @@ class Limits:
 
     @classmethod
     def from_env(cls) -> "Limits":
-        """The defaults, overridden by the ``QA_WARN_FILE_MB`` and ``QA_MAX_*`` variables set."""
-        values = {}
-        for f in fields(cls):
-            var = _ENV.get(f.name, (None,))[0]
-            raw = os.environ.get(var, "").strip() if var else ""
-            if not raw:
-                continue
-            try:
-                values[f.name] = int(raw) if f.type in ("int", int) else float(raw)
-            except ValueError:
-                unit = "整数" if f.type in ("int", int) else f"数字，单位 {_ENV[f.name][2]}"
-                raise InputError(f"{var}={raw!r} 不是{unit}") from None
-        return cls(**values)
+        """The limits the ``QA_WARN_FILE_MB`` and ``QA_MAX_*`` variables set (their defaults when
+        unset); InputError naming the variable for a bad value."""
+        return cls(**{name: get(var) for name, (var, _what, _unit) in _ENV.items()})
 
     def refusal(self, name: str, field: str, value: float) -> CorpusError:
         """The CorpusError for ``name`` over limit ``field`` (``value`` in the limit's unit)."""

@@ -171,7 +171,7 @@ def test_failed_save_cleans_up_and_keeps_the_old_index(tiny_corpus, tmp_path, mo
 
     monkeypatch.setattr(qa.index, "_write_faiss", disk_full)
     (tiny_corpus / "c.txt").write_text("新文件\n新增一段内容。", encoding="utf-8")
-    with pytest.raises(IndexFileError, match="磁盘空间不足"):
+    with pytest.raises(OSError, match="磁盘空间不足"):
         qa.index.save_index(qa.index.build_index(*load_corpus(tiny_corpus), FakeEmbedder()), root)
     assert current_version(root) == old_version and tree(root) == old_files
 
@@ -193,13 +193,16 @@ def full_disk(monkeypatch):
     monkeypatch.setattr(faiss, "write_index", write_index)
 
 
-def test_disk_full_while_faiss_writes_is_an_index_file_error(tiny_corpus, tmp_path, full_disk):
+def test_disk_full_while_faiss_writes_is_an_os_error_saying_so(tiny_corpus, tmp_path, full_disk):
+    """FAISS's RuntimeError becomes the OSError a full disk is (handled where saving is)."""
     root = tmp_path / "index"
     data = qa.index.build_index(*load_corpus(tiny_corpus), FakeEmbedder())
-    with pytest.raises(IndexFileError) as err:
+    with pytest.raises(OSError) as err:
         qa.index.save_index(data, root)
-    assert str(root) in str(err.value) and "磁盘空间不足" in str(err.value) and "\n" not in str(err.value)
+    assert err.value.errno == 28 and "磁盘空间不足（No space left on device）" in err.value.strerror
     assert current_version(root) is None and not any(root.iterdir())  # nothing half-written left
+    with pytest.raises(IndexFileError, match=f"无法保存索引到 {root}：磁盘空间不足"):
+        qa.open(tiny_corpus, root, embedder=FakeEmbedder(), progress=False, cross=None, must_save=True)
 
 
 @pytest.mark.parametrize("failure", ["faiss", "json"])
@@ -262,7 +265,7 @@ def test_a_real_full_disk_is_an_index_file_error(tiny_corpus, tmp_path):
         pytest.skip("cannot mount a tmpfs here (needs root)")
     try:
         data = qa.index.build_index(*load_corpus(tiny_corpus), FakeEmbedder())
-        with pytest.raises(IndexFileError, match="磁盘空间不足"):
+        with pytest.raises(OSError, match="磁盘空间不足"):
             qa.index.save_index(data, root)
         assert not any(root.iterdir())
         eng = qa.open(tiny_corpus, root, embedder=FakeEmbedder(), progress=False, cross=None)

@@ -136,12 +136,12 @@ def test_limits_come_from_the_environment_and_bad_values_are_named(monkeypatch):
     monkeypatch.setenv("QA_MAX_CONTENT_MB", "2.5")
     limits = Limits.from_env()
     assert (limits.max_pages, limits.max_content_mb, limits.max_chars) == (50, 2.5, Limits().max_chars)
-    monkeypatch.setenv("QA_MAX_PAGES", "many")
-    with pytest.raises(InputError, match="QA_MAX_PAGES='many' 不是整数"):
-        Limits.from_env()
-    monkeypatch.setenv("QA_MAX_PAGES", "0")
+    for bad in ("many", "0", "-3", "1.5"):
+        monkeypatch.setenv("QA_MAX_PAGES", bad)
+        with pytest.raises(InputError, match=f"QA_MAX_PAGES='{bad}' 无效：应为正整数（页数）"):
+            Limits.from_env()
     with pytest.raises(InputError, match="max_pages 必须是正数"):
-        Limits.from_env()
+        Limits(max_pages=0)
 
 
 def test_the_engine_applies_its_limits_to_the_corpus(tmp_path, fake_embedder):
