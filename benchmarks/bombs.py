@@ -10,6 +10,7 @@ ru_maxrss, Python and the imports included (the baseline row shows what that alo
 """
 from __future__ import annotations
 
+import re
 import sys
 import tempfile
 import time
@@ -27,15 +28,15 @@ NEAR = {
     "empty-paragraphs-9MB.docx": lambda p: docx_bomb(p, DOCX_EMPTY_PARAGRAPH, 9 * MB),
     "text-paragraphs-9MB.docx": lambda p: docx_bomb(p, DOCX_TEXT_PARAGRAPH, 9 * MB),
     "drawing-9MB.pdf": lambda p: pdf_bomb(p, PDF_DRAWING_OPS, 9 * MB),
-    "report-x12.txt": lambda p: p.write_text(report_text() * 12, encoding="utf-8") or p,
+    "report-x12.txt": lambda p: (p.write_text(report_text() * 12, encoding="utf-8"), p)[1],
 }
 
 
 def result(text: str) -> str:
     if text == "read":
         return "read"
-    limit = next((w for w in text.split() if w.startswith("QA_MAX_")), "")
-    return f"refused ({limit.rstrip('，,）)')})" if limit else f"refused: {text[:60]}"
+    limit = re.search(r"QA_MAX_[A-Z_]+", text)
+    return f"refused ({limit.group()})" if limit else f"refused: {text[:60]}"
 
 
 def main() -> None:

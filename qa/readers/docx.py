@@ -119,6 +119,8 @@ def read(data: bytes, name: str, limits: Limits) -> Reading:
 
     from .numbering import Numbering, paragraph_style
 
+    # the text's length in one pass over the XML, before python-docx's per-paragraph work
+    limits.check(name, "max_chars", sum(len(t.text or "") for t in document.element.body.iter(f"{_W}t")))
     numbering = Numbering(document)
     items: list[tuple[str, str, int | None]] = []
     title = clean_line(document.core_properties.title or "")
