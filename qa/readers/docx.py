@@ -101,11 +101,9 @@ def _blocks(document):
     from docx.text.paragraph import Paragraph
 
     body = document._body
-    for el in body._element.iterchildren(f"{_W}p", f"{_W}tbl"):
-        if el.tag == f"{_W}tbl":
-            yield Table(el, body)
-        elif any(t.text and not t.text.isspace() for t in el.iter(f"{_W}t")):
-            yield Paragraph(el, body)
+    # selected by libxml2: a Python object is made only for what is kept
+    for el in body._element.xpath("./w:p[.//w:t[normalize-space()]] | ./w:tbl"):
+        yield Table(el, body) if el.tag == f"{_W}tbl" else Paragraph(el, body)
 
 
 def read(data: bytes, name: str, limits: Limits) -> Reading:
@@ -134,6 +132,8 @@ def read(data: bytes, name: str, limits: Limits) -> Reading:
             limits.check(name, "max_chars", chars)
             continue
         text = block.text
+        if not text.strip():  # e.g. only ideographic spaces: no block, no list number
+            continue
         chars += len(text)
         limits.check(name, "max_chars", chars)
         style = paragraph_style(block)
