@@ -2,9 +2,10 @@
 
 Every reader is a pure function ``read(data: bytes, name: str, limits: Limits) -> Reading``; it
 checks the limits that bound its work (what a .docx decompresses to, a PDF's pages and content
-streams, characters) before doing that work, and refuses past them with a CorpusError. The cleaned text has
-one block (paragraph, heading or table row) per line, so ``Reading.text[b.start:b.end]`` is each
-block's text exactly, and every later offset (chunks, hits, citations) indexes into that text.
+streams, characters) before doing that work, and refuses past them with a CorpusError. The
+cleaned text has one block (paragraph, heading or table row) per line, so
+``Reading.text[b.start:b.end]`` is each block's text exactly, and every later offset (chunks,
+hits, citations) indexes into that text.
 """
 from __future__ import annotations
 
