@@ -65,8 +65,9 @@ def docx_bomb(path: Path, unit: bytes, size: int, text: str = "报告正文第�
 
 
 def pdf_bomb(path: Path, unit: bytes, size: int, *, pages: int = 1, form: bool = False,
-             text: str = "The economy grew by 5.2 percent in 2023.") -> Path:
-    """A PDF written by hand: ``pages`` pages that show ``text``; the first page's content stream
+             text: str = "The economy grew by 5.2 percent in 2023.", numbered: bool = False) -> Path:
+    """A PDF written by hand: ``pages`` pages that show ``text`` (followed by "(page n)" when
+    ``numbered``, so no two pages are the same); the first page's content stream
     (or, with ``form``, a form XObject it draws) holds ``unit`` repeated to ``size`` bytes,
     Flate-compressed as it is written. Every page shares the one font (Helvetica)."""
     objects: list[bytes] = []  # filled in order; object n is objects[n - 1]
@@ -80,7 +81,9 @@ def pdf_bomb(path: Path, unit: bytes, size: int, *, pages: int = 1, form: bool =
         xobject = b" /XObject << /Fm0 %d 0 R >>" % form_id if form and n == 0 else b""
         objects.append(b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 3 0 R >>%s >>"
                        b" /Contents %d 0 R >>" % (xobject, first_content + n))
-    shown = b"BT /F1 12 Tf 72 760 Td (%s) Tj ET\n" % text.encode("latin-1")
+    def shown(n: int) -> bytes:
+        line = f"{text} (page {n + 1})" if numbered else text
+        return b"BT /F1 12 Tf 72 760 Td (%s) Tj ET\n" % line.encode("latin-1")
     bombed_page = None if form else 0
     with open(path, "wb") as f:
         offsets = []
@@ -106,7 +109,7 @@ def pdf_bomb(path: Path, unit: bytes, size: int, *, pages: int = 1, form: bool =
                     + b"\nendstream\nendobj\n")
 
         for n in range(pages):
-            head = shown + (b"/Fm0 Do\n" if form and n == 0 else b"")
+            head = shown(n) + (b"/Fm0 Do\n" if form and n == 0 else b"")
             stream(first_content + n, head, n == bombed_page)
         if form:
             stream(form_id, b"", True, b" /Type /XObject /Subtype /Form /BBox [0 0 595 842]")

@@ -95,9 +95,17 @@ def test_a_pdf_within_the_content_limit_is_read(tmp_path):
 
 
 def test_a_pdf_with_too_many_pages_is_refused(tmp_path):
-    path = pdf_bomb(tmp_path / "long.pdf", PDF_TEXT_OPS, 0, pages=30)
+    path = pdf_bomb(tmp_path / "long.pdf", PDF_TEXT_OPS, 0, pages=30, numbered=True)
     message = refusal(tmp_path, path, Limits(max_pages=20))
     assert "PDF 页数 30 页，超过上限 20 页" in message and "QA_MAX_PAGES" in message
+    assert "重复页面" not in message
+
+
+def test_a_pdf_of_too_many_repeated_pages_is_refused_as_such(tmp_path):
+    """The issue's 10,000 copies of one page were refused as "no text"."""
+    path = pdf_bomb(tmp_path / "same.pdf", PDF_TEXT_OPS, 0, pages=10_000)
+    message = refusal(tmp_path, path, Limits())
+    assert "PDF 页数 10,000 页，超过上限 1,000 页" in message and "重复页面" in message
 
 
 def test_a_pdf_with_too_many_characters_is_refused(tmp_path):

@@ -21,7 +21,7 @@ from typing import Sequence
 from ..errors import CorpusError
 from ..limits import MB, Limits
 from .common import Reading, assemble, clean_line, table_lines
-from .pdfsize import content_bytes
+from .pdfsize import content_bytes, repeated_pages
 
 log = logging.getLogger(__name__)
 
@@ -231,7 +231,11 @@ def _pages(data: bytes, name: str, limits: Limits) -> tuple[list[Page], str]:
     except pdfium.PdfiumError as exc:
         raise CorpusError(f"{name}: 无法打开 PDF（{exc}）；文件可能已损坏或加了密码") from None
     try:
-        limits.check(name, "max_pages", len(pdf))
+        if len(pdf) > limits.max_pages:
+            refusal = limits.refusal(name, "max_pages", len(pdf))
+            if repeated_pages(data):
+                refusal = CorpusError(f"{refusal}；它的各页内容完全相同（重复页面）")
+            raise refusal
         content = content_bytes(data, int(limits.max_content_mb * MB))
         if content is not None:
             limits.check(name, "max_content_mb", content / MB)

@@ -118,3 +118,29 @@ def content_bytes(data: bytes, budget: int) -> int | None:
         log.info("PDF content size not measured (%s: %s)", type(exc).__name__, exc)
         return None
     return total
+
+
+def repeated_pages(data: bytes, sample: int = 100) -> bool:
+    """Whether the first ``sample`` pages (two or more) draw content streams of the same bytes: one
+    page repeated, said so when such a PDF is refused for its page count."""
+    import hashlib
+    from itertools import islice
+
+    from pdfminer.pdfdocument import PDFDocument
+    from pdfminer.pdfpage import PDFPage
+    from pdfminer.pdfparser import PDFParser
+    from pdfminer.pdftypes import PDFStream
+
+    import io
+    kinds, n = set(), 0
+    try:
+        document = PDFDocument(PDFParser(io.BytesIO(data)))
+        for page in islice(PDFPage.create_pages(document), sample):
+            kinds.add(tuple(hashlib.sha256(s.rawdata or b"").digest() for s in page.contents
+                            if isinstance(s, PDFStream)))
+            n += 1
+            if len(kinds) > 1:
+                return False
+    except Exception:  # noqa: BLE001 - unreadable for pdfminer: not known to repeat
+        return False
+    return n >= 2 and kinds != {()}
