@@ -265,7 +265,7 @@ def test_a_reader_failing_unexpectedly_skips_only_that_file(tmp_path, monkeypatc
     import qa.readers.text as text_reader
     (tmp_path / "a.md").write_text("# 标题\n正文。", encoding="utf-8")
     (tmp_path / "b.txt").write_text("报告\n正文。", encoding="utf-8")
-    monkeypatch.setattr(text_reader, "read_markdown", lambda data, name: 1 / 0)
+    monkeypatch.setattr(text_reader, "read_markdown", lambda data, name, limits: 1 / 0)
     corpus = scan_corpus(tmp_path)
     assert [d.id for d in corpus.documents] == ["b.txt"]
     assert "a.md: 无法读取（ZeroDivisionError" in corpus.skipped[0].reason
