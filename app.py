@@ -63,6 +63,7 @@ def _theme() -> gr.themes.Base:
                           font_mono=["ui-monospace", "SFMono-Regular", "Menlo", "monospace"]).set(
         # every text >= 4.5:1 (axe-core): darker blues than the theme's defaults
         body_text_color_subdued="#475569", block_info_text_color="#475569",
+        body_text_color_subdued_dark="#cbd5e1",  # the dark theme's own grey is 4.0:1 on its inputs
         block_label_text_color="#1e40af", block_title_text_color="#1e40af",
         input_placeholder_color="#64748b", button_primary_background_fill="#1d4ed8",
         button_primary_background_fill_hover="#1e40af", button_primary_text_color="#ffffff")

@@ -15,9 +15,9 @@ import gradio as gr
 
 from .. import settings
 from ..errors import QAError
-from ..query import DEFAULT_K, MAX_QUERY_CHARS, MAX_RAW_CHARS, encodable, k_from_request, prepare_query
+from ..query import CROSSLINGUAL, DEFAULT_K, MAX_QUERY_CHARS, MAX_RAW_CHARS, encodable, k_from_request, prepare_query
 from . import cards as webcards
-from . import chat
+from . import chat, library
 
 __all__ = ["Chat", "fit_question", "hint", "K", "KEEP_MESSAGES"]
 
@@ -95,17 +95,20 @@ class Chat:
         try:
             answer = self.engine.ask(question, k=K, history=questions[-4:], documents=documents or None)
         except QAError as err:
-            conv[-1] = chat.answer_message(answer_id, f"⚠️ 这个问题无法处理：{err}", [])
+            log.warning("question failed: %s", err)
+            conv[-1] = chat.answer_message(answer_id, f"⚠️ 这个问题无法处理：{library.error_text(err)}", [])
             yield skip, conv, conv, questions, self.saved(conv, questions), skip, *self.idle()
             return
         questions.append(question)
         note = "；".join(n for n in (note, indexing_note(self.engine)) if n) or None
-        cards = webcards.cards_for_answer(answer, self.engine.document)
+        # relevance on the route's scale (the cross-lingual encoder has its own similarities)
+        scale = dict(crosslingual=getattr(answer.query, "route", None) == CROSSLINGUAL)
+        cards = webcards.cards_for_answer(answer, self.engine.document, **scale)
         shown = dict(covered=answer.covered, understood=answer.understood or None, note=note)
         text = ""
         if self.llm_config is not None and self.llm_module is not None and answer.covered and answer.hits \
                 and not stop_event.is_set():
-            llm_cards = webcards.cards_for_hits(answer.hits, self.engine.document)
+            llm_cards = webcards.cards_for_hits(answer.hits, self.engine.document, **scale)
             try:
                 for piece in self.llm_module.reword(answer, self.llm_config):
                     text += piece

@@ -27,13 +27,9 @@ def reader_route(engine) -> Route:
         except QAError:
             return HTMLResponse(reader.not_found_page("没有这个文档，它可能已被删除。"), status_code=404)
         n = len(doc.text)
-        page = reader.reader_page(doc, _offset(q.get("s")), _offset(q.get("e")),
-                                  reader.parse_marks(q.get("m"), n))
+        start, end = reader.parse_offset(q.get("s"), n), reader.parse_offset(q.get("e"), n)
+        page = reader.reader_page(doc, start, end, reader.parse_marks(q.get("m"), n))
         return HTMLResponse(page, headers=CSP)
 
     return Route("/reader", endpoint, methods=["GET"])
 
-
-def _offset(value: str | None) -> int:
-    """An offset given as ASCII digits (at most 9), else -1 (no passage)."""
-    return int(value) if value and value.isascii() and value.isdigit() and len(value) <= 9 else -1

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import logging
+
 import gradio as gr
 
 from ..errors import QAError
@@ -16,6 +18,8 @@ from . import library
 from .cards import esc
 
 __all__ = ["LibraryPanel", "status"]
+
+log = logging.getLogger("report-qa.app")
 
 POLL = 0.5  # seconds between progress updates of an upload being indexed
 
@@ -51,7 +55,8 @@ class LibraryPanel:
         try:  # Gradio keeps an upload under its original (unsafe) name: add_documents sanitises it
             job = add_documents(self.engine, paths, names=[p.name for p in paths])
         except QAError as err:
-            yield skip, skip, skip, status(f"⚠️ {err}")
+            log.warning("upload failed: %s", err)
+            yield skip, skip, skip, status(f"⚠️ {library.error_text(err)}")
             return
         names = "、".join(job.documents)
         while not job.wait(POLL):
@@ -63,11 +68,13 @@ class LibraryPanel:
         yield *self.view(), status(f"已加入文档库：{names}（索引完成）")
 
     def remove(self, doc_id):
-        if not doc_id:
-            return gr.skip(), gr.skip(), gr.skip(), status("请先选择要删除的文档。")
+        problem = library.removal_problem(doc_id, self.engine.documents)
+        if problem:
+            return gr.skip(), gr.skip(), gr.skip(), status(problem)
         try:
             remove_document(self.engine.corpus, doc_id)
             self.engine.refresh_in_background()  # gone from the search at once
         except QAError as err:
-            return gr.skip(), gr.skip(), gr.skip(), status(f"⚠️ {err}")
+            log.warning("removal failed: %s", err)
+            return gr.skip(), gr.skip(), gr.skip(), status(f"⚠️ {library.error_text(err)}")
         return *self.view(), status(f"已从文档库删除：{doc_id}")
