@@ -481,7 +481,7 @@ def open(corpus: str | os.PathLike = "corpus", index: str | os.PathLike = "index
     ``cross`` is the cross-lingual encoder for English questions: "auto" uses the multilingual
     encoder when its package is installed (and no custom ``embedder`` was given); None disables it.
     ``limits`` are the per-file size limits (default: ``qa.Limits.from_env()``).
-    ``store`` is "faiss" (default) or "qdrant", or a :class:`qa.store.StoreConfig`; None reads
+    ``store`` is "faiss" (default), "qdrant" or "milvus", or a :class:`qa.store.StoreConfig`; None reads
     $QA_STORE (see ``qa.store.store_config``).
     ``reuse`` is a catalogue already in memory (a running engine's ``data``) whose entries serve the
     unchanged documents instead of the index on disk, when it was built with the same settings:
@@ -497,6 +497,10 @@ def open(corpus: str | os.PathLike = "corpus", index: str | os.PathLike = "index
     if config.kind == "qdrant":
         from .store.qdrant import open_qdrant
         st = open_qdrant(config, docs, fingerprints, embedder, settings, cross, index, rebuild=rebuild,
+                         force=force, progress=bar, save=lambda s: _save(s.save, index, must_save))
+    elif config.kind == "milvus":
+        from .store.milvus import open_milvus
+        st = open_milvus(config, docs, fingerprints, embedder, settings, cross, index, rebuild=rebuild,
                          force=force, progress=bar, save=lambda s: _save(s.save, index, must_save))
     else:
         st = FaissStore(_faiss_index(docs, fingerprints, embedder, settings, cross, index, rebuild=rebuild,
