@@ -114,6 +114,12 @@ def connect(config) -> str:
     return alias
 
 
+def check_name(collection: str) -> None:
+    if not NAME.fullmatch(collection):
+        raise InputError(f"Milvus 集合名 {collection!r} 无效：只能用字母、数字和下划线，且不以数字开头"
+                         "（QA_MILVUS_COLLECTION）")
+
+
 def _reason(exc: Exception) -> str:
     text = getattr(exc, "message", None) or (exc.details() if hasattr(exc, "details") else str(exc))
     return str(text).split("\n")[0][:200]
@@ -126,8 +132,7 @@ class MilvusStore:
 
     def __init__(self, alias: str, collection: str, data: IndexData, *, dim: int, cross_dim: int | None = None,
                  index: str = "FLAT", uri: str = ""):
-        if not NAME.fullmatch(collection):
-            raise InputError(f"Milvus 集合名 {collection!r} 无效：只能用字母、数字和下划线，且不以数字开头")
+        check_name(collection)
         self.alias, self.collection, self.uri = alias, collection, uri
         self.dim, self.cross_dim = dim, cross_dim
         self.index = index
@@ -477,6 +482,7 @@ def open_milvus(config, docs, fingerprints, embedder, settings, cross, index, *,
                 force: bool, progress: Callable | None, save: Callable) -> MilvusStore:
     """Connect to Milvus and bring its collections and the local catalogue in line with ``docs``:
     documents removed or changed are deleted, new or changed ones embedded and inserted."""
+    check_name(config.collection)
     expected = manifest_for(fingerprints, embedder, settings, cross, config.describe())
     catalogue = None
     try:
