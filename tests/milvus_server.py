@@ -139,7 +139,7 @@ class MilvusServer:
         self.stop()
         raise RuntimeError(f"the Milvus server was not healthy within {seconds:.0f} s (see {self.folder / 'logs'})")
 
-    def stop(self, seconds: float = 30) -> None:
+    def stop(self, seconds: float = 10) -> None:
         """Stop the server (SIGTERM, then SIGKILL after ``seconds``)."""
         proc, self.proc = self.proc, None
         if proc is None:

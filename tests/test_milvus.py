@@ -54,8 +54,12 @@ def test_a_bad_collection_name_is_refused(tiny_corpus, tmp_path):
         _open(tiny_corpus, tmp_path, StoreConfig("milvus", url="http://127.0.0.1:1", collection="report-qa"))
 
 
-def test_an_unreachable_server_is_a_clear_error(tiny_corpus, tmp_path, milvus_server):
+@pytest.mark.slow
+def test_an_unreachable_server_is_a_clear_error(tiny_corpus, tmp_path, monkeypatch):
+    import qa.store.milvus
     from milvus_server import free_port
+
+    monkeypatch.setattr(qa.store.milvus, "CONNECT_TIMEOUT", 2.0)
 
     down = StoreConfig("milvus", url=f"http://127.0.0.1:{free_port()}", collection="nobody")
     with pytest.raises(qa.IndexFileError, match="无法连接 Milvus 服务器"):

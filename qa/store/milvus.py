@@ -244,7 +244,8 @@ class MilvusStore:
         self._handles[part] = col
 
     def flush(self) -> None:
-        """Seal what was inserted (so the server indexes it and it survives a restart from disk)."""
+        """Seal what was inserted now (the server also seals on its own: inserts are durable in its
+        log either way); sealed segments are searched through their index."""
         for part in (*self._parts(), "documents"):
             self._call("保存数据", self._collection(part).flush)
 
@@ -518,8 +519,6 @@ def open_milvus(config, docs, fingerprints, embedder, settings, cross, index, *,
                             progress=progress)
     for entry in made:
         store.upsert(entry)
-    if stale or made:
-        store.flush()
     entries = {k: v for k, v in store.data.entries().items() if k in want and v.key == want[k]}
     for d in docs:
         if d.id not in entries:
