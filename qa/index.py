@@ -50,8 +50,7 @@ from .chunking import SplitterSettings, chunk_document
 from .embedding import Embedder, embed_for_index
 from .errors import IndexFileError
 from .lexical import mine_terms, tokenizer_for
-from .store.base import DocumentEntry
-from .types import Chunk, Document
+from .types import Chunk, Document, DocumentEntry
 
 FORMAT_VERSION = 3  # 3: columnar chunks.json and tokens.json (numbers as base64 arrays)
 TOKENIZER = "jieba-search/document-dictionary/v1"  # how tokens.json was made (in the manifest)

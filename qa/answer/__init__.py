@@ -388,7 +388,7 @@ def compose(retrieval: Retrieval, *, documents: Mapping[str, object] | None = No
     head = f"理解为：{md(q.understood)}\n\n" if q.understood else ""
     if not v.covered:
         return Answer(q.asked, head + _not_covered(v.reason, hits, citer), citer.citations(), hits,
-                      covered=False, kind=NOT_COVERED, understood=q.understood)
+                      covered=False, kind=NOT_COVERED, understood=q.understood, query=q)
     allowed = (passing(q, hits) or list(range(len(hits)))) if q.route == "crosslingual" else list(range(len(hits)))
     kind = q.answer_type
     shape = SHAPES[kind]
@@ -401,7 +401,7 @@ def compose(retrieval: Retrieval, *, documents: Mapping[str, object] | None = No
         ctx.ranks = allowed[:1]
         items = SHAPES[FACT].pick(ctx) or [Item(md(excerpt(s.text, 0)), s) for s in ctx.quotable()[:1]]
     return Answer(q.asked, head + _render(items, shape, citer), citer.citations(), hits,
-                  covered=True, kind=kind, understood=q.understood)
+                  covered=True, kind=kind, understood=q.understood, query=q)
 
 
 def _phase_years(periods) -> tuple[Period, Period]:

@@ -480,7 +480,7 @@ def _mixed(passage: np.ndarray, sentences: np.ndarray, rows: list[int]) -> np.nd
 
 
 def open_milvus(config, docs, fingerprints, embedder, settings, cross, index, *, rebuild: bool,
-                force: bool, progress: Callable | None, save: Callable) -> MilvusStore:
+                force: bool, progress: Callable | None, save: Callable, reuse=None) -> MilvusStore:
     """Connect to Milvus and bring its collections and the local catalogue in line with ``docs``:
     documents removed or changed are deleted, new or changed ones embedded and inserted."""
     check_name(config.collection)
@@ -526,5 +526,5 @@ def open_milvus(config, docs, fingerprints, embedder, settings, cross, index, *,
     store._data = replace(store.data, manifest=dict(store.data.manifest, **expected))
     store.catalogue(entries)
     if reason_changed(catalogue, store.data):
-        save(store)
+        save(store.save)
     return store
