@@ -113,7 +113,15 @@ def milvus(milvus_server, request):
     from qa.store import StoreConfig
 
     name = "t_" + hashlib.md5(request.node.nodeid.encode()).hexdigest()[:16]
-    return StoreConfig("milvus", url=milvus_server.uri, collection=name)
+    yield StoreConfig("milvus", url=milvus_server.uri, collection=name)
+    if milvus_server.pid is not None:  # dropped after the test: a restarted server reloads less
+        from pymilvus import MilvusClient
+
+        client = MilvusClient(uri=milvus_server.uri, timeout=30)
+        for collection in client.list_collections(timeout=30):
+            if collection.startswith(name + "_"):
+                client.drop_collection(collection, timeout=30)
+        client.close()
 
 
 def pytest_collection_modifyitems(items):
