@@ -181,3 +181,22 @@ def test_dev_and_answers_within_002_of_faiss(real_engine, milvus, tmp_path):
         default = evaluate(lambda q: real_engine.search(q, k=5), english, "faiss")
         assert abs(ours.hit5 - default.hit5) <= 0.02, (ours, default)
     assert eng.store.count() == len(eng.data.chunks)
+
+
+@pytest.mark.slow
+def test_year_shifted_report_within_002_of_faiss(real_engine, milvus, tmp_path):
+    """The report with every year moved by one, on Milvus and on FAISS: the shifted dev answers
+    (and their retrieval) within 0.02."""
+    from qa.evaluate import evaluate_answers, load_answer_questions, shift_answer_question, shift_corpus
+
+    if not ANSWERS_DEV.exists():
+        pytest.skip(f"no {ANSWERS_DEV}")
+    corpus = shift_corpus(CORPUS, tmp_path / "corpus", 1)
+    kw = dict(embedder=real_engine.embedder, cross=real_engine.cross, progress=False)
+    on_milvus = qa.open(corpus, tmp_path / "index", store=milvus, **kw)
+    on_faiss = qa.open(corpus, tmp_path / "faiss-index", **kw)
+    questions = [shift_answer_question(q) for q in load_answer_questions(ANSWERS_DEV)]
+    ours, default = evaluate_answers(on_milvus, questions, "milvus"), evaluate_answers(on_faiss, questions, "faiss")
+    assert abs(ours.answered - default.answered) <= 0.02, (ours.failures, default.failures)
+    for metric in ("hit5", "mrr"):
+        assert abs(getattr(ours.retrieval, metric) - getattr(default.retrieval, metric)) <= 0.02, metric
