@@ -52,7 +52,8 @@ from .errors import IndexFileError
 from .lexical import mine_terms, tokenizer_for
 from .types import Chunk, Document, DocumentEntry
 
-FORMAT_VERSION = 3  # 3: columnar chunks.json and tokens.json (numbers as base64 arrays)
+FORMAT_VERSION = 4  # 3: columnar chunks.json and tokens.json (numbers as base64 arrays); 4: passage
+# vectors composed from their sentences' and context's (each text encoded once)
 TOKENIZER = "jieba-search/document-dictionary/v1"  # how tokens.json was made (in the manifest)
 FILES = ("chunks.json", "tokens.json", "passages.faiss", "sentences.faiss")
 CROSS_FILES = ("xpassages.faiss", "xsentences.faiss")
@@ -120,6 +121,22 @@ class IndexData:
         return out
 
 
+def passage_units(doc: Document, chunks: Sequence[Chunk], sentences: Sequence[tuple[int, int, int]],
+                  context: bool) -> tuple[list, list]:
+    """What each passage's vector is composed of, for the main model and the cross-lingual one:
+    (text, weight) pairs — its sentences and (main model, ``context``) its section path, each
+    weighted by its length in characters. A passage without sentence units is its own unit."""
+    own: list[list[tuple[str, float]]] = [[] for _ in chunks]
+    for i, s, e in sentences:
+        own[i].append((doc.text[s:e], float(e - s)))
+    main, cross = [], []
+    for c, parts in zip(chunks, own):
+        parts = parts or [(c.text, float(len(c.text)))]
+        cross.append(parts)
+        main.append(([(c.context, float(len(c.context)))] if context and c.context else []) + parts)
+    return main, cross
+
+
 def passage_input(chunk: Chunk, context: bool) -> str:
     """The text embedded for a passage: its context (section path) and the passage."""
     return f"{chunk.context}：{chunk.text}" if context and chunk.context else chunk.text
@@ -168,10 +185,10 @@ def embed_documents(docs: Sequence[Document], embedder: Embedder,
         chunks = tuple(chunk_document(doc, settings))
         sentences = tuple((i, s, e) for i, c in enumerate(chunks) for s, e in sentence_spans(c.text, c.start))
         parts.append((doc, chunks, sentences))
-    texts = [passage_input(c, settings.context) for _d, chunks, _s in parts for c in chunks]
     sent_texts = [d.text[s:e] for d, _c, sentences in parts for _i, s, e in sentences]
-    vectors = embed_for_index(embedder, texts, sent_texts, cross=cross,
-                              cross_passages=[c.text for _d, chunks, _s in parts for c in chunks],
+    units = [passage_units(d, chunks, sentences, settings.context) for d, chunks, sentences in parts]
+    vectors = embed_for_index(embedder, [u for doc_units in units for u in doc_units[0]], sent_texts,
+                              cross=cross, cross_passages=[u for doc_units in units for u in doc_units[1]],
                               progress=progress)
     pv, sv, xpv, xsv = vectors.passages, vectors.sentences, vectors.cross_passages, vectors.cross_sentences
     out, a, sa = [], 0, 0
@@ -301,7 +318,10 @@ def _write_faiss(vectors: np.ndarray, path: Path) -> None:
     if index is None:
         index = faiss.IndexFlatIP(vectors.shape[1])
         index.add(np.ascontiguousarray(vectors, dtype=np.float32))
-    faiss.write_index(index, str(path))
+    try:
+        faiss.write_index(index, str(path))
+    except RuntimeError as exc:  # FAISS's I/O errors, e.g. "… (No space left on device)"
+        raise write_failure(exc) from exc
 
 
 def _read_faiss(path: Path) -> np.ndarray:
@@ -328,8 +348,40 @@ def _files_of(manifest: dict) -> tuple[str, ...]:
     return FILES + (CROSS_FILES if manifest.get("cross_model") else ())
 
 
+_ENOSPC, _EDQUOT, _EACCES, _EROFS, _EIO = 28, 122, 13, 30, 5
+
+
+def write_failure(exc: BaseException) -> OSError:
+    """A failed index write as an OSError whose ``strerror`` says, in Chinese, what happened and
+    what to do, the system's reason in parentheses. FAISS reports its I/O errors as RuntimeError
+    (the reason in parentheses at the end): they become OSErrors too, so a full disk is handled
+    like a read-only folder (``qa.store.save_atomically``)."""
+    reason = getattr(exc, "strerror", None) or ""
+    if not reason:
+        m = re.search(r"\(([^()]+)\)\s*$", str(exc))
+        reason = m.group(1) if m else (str(exc).splitlines() or [type(exc).__name__])[0][:200]
+    code = getattr(exc, "errno", None)
+    if code in (_ENOSPC, _EDQUOT) or "No space left" in reason or "quota" in reason.lower():
+        code = code or _ENOSPC
+        text = f"磁盘空间不足（{reason}）；请清理磁盘，或用 --index（QA_INDEX）指定另一个文件夹"
+    elif code in (_EACCES, _EROFS) or "Read-only" in reason or "Permission denied" in reason:
+        text = f"文件夹只读或没有写权限（{reason}）；请用 --index（QA_INDEX）指定可写的文件夹"
+    else:
+        text = f"写入失败（{reason}）；请检查磁盘和写权限"
+    return OSError(code or _EIO, text)
+
+
 def save_index(data: IndexData, folder: str | Path) -> Path:
-    """Write ``data`` as a new version under ``folder`` and make it live atomically."""
+    """Write ``data`` as a new version under ``folder`` and make it live atomically. A write that
+    fails (disk full, read-only folder, …) leaves the live version as it was and raises an OSError
+    saying what happened and what to do (``write_failure``)."""
+    try:
+        return _save_index(data, folder)
+    except OSError as exc:
+        raise write_failure(exc) from exc
+
+
+def _save_index(data: IndexData, folder: str | Path) -> Path:
     root = Path(folder)
     root.mkdir(parents=True, exist_ok=True)
     with writer_lock(root):
