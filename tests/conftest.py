@@ -2,6 +2,7 @@
 What they are made of lives in fixtures.py; no test imports this module."""
 from __future__ import annotations
 
+import hashlib
 import os
 
 import pytest

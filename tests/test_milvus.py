@@ -7,7 +7,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from conftest import CORPUS, DEV, ENGLISH, FakeEmbedder
+from fixtures import CORPUS, DEV, ENGLISH, FakeEmbedder
 
 import qa
 from qa.store import StoreConfig, store_config
