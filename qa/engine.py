@@ -263,7 +263,7 @@ class Engine:
         if params.use_lexicon:
             idf, lexicon = self.bm25.idf, default_lexicon()
             for word in lexicon.matches(text):
-                if word not in idf:
+                if word not in idf or params.lexicon_known:
                     extra += [w for t in lexicon.entries[word] for w in self.tokenizer.words(t) if w in idf]
         if params.use_neighbours:
             lexicon = default_lexicon()

@@ -169,8 +169,8 @@ FIGURE, LIST, TOPIC, REASONS, COMPARE, FACT = "figure", "list", "topic", "reason
 DENSE, CROSSLINGUAL = "dense", "crosslingual"
 
 _UNITS = (
-    "个百分点|百分点|平方公里|平方米|万平方米|公里|千米|公顷|千瓦|兆瓦|人次|人|户|家|个|项|条|所|座|处|套|"
-    "辆|吨|亩|米|元|倍|次|场|名|张|台|间|栋|批|届|天|小时|分钟|%|％"
+    "个百分点|百分点|平方公里|平方米|万平方米|立方米|公里|千米|公顷|千瓦时|千瓦|兆瓦|人次|人|户|家|个|项|条|所|座|处|套|"
+    "辆|吨|亩|公斤|斤|米|元|倍|次|场|名|张|台|间|栋|批|届|天|小时|分钟|颗|列|艘|架次|架|标箱|位|件|%|％"
 )
 _LIST_CUE = re.compile(
     r"哪些|哪几|哪[两二三四五六七八九十]|什么项目|有啥|都有什么|列举|分别|"
@@ -312,6 +312,13 @@ def expected_unit(text: str) -> str | None:
         if pattern.search(text):
             return unit
     return None
+
+
+def asked_unit(text: str) -> str | None:
+    """The unit a question names with 多少/几 (多少公里, 几个, 多少亿人次), else None: not the
+    units implied by 增长多少 or 多大."""
+    found = _ASKED_UNIT.search(text)
+    return found.group("unit").replace("％", "%") if found else None
 
 
 def unknown_places(places: Sequence[str], corpus_text) -> tuple[str, ...]:

@@ -24,6 +24,7 @@ class SearchParams:
     use_cross: bool = True          # English questions use the cross-lingual encoder when indexed
     expand_abbreviations: bool = True  # 违建 also searches 违法 建设 (corpus phrases it abbreviates)
     use_lexicon: bool = True        # 上学 also searches 教育 学位 (qa/data/lexicon.tsv)
+    lexicon_known: bool = False     # ... even when the corpus uses the everyday word too (GDP)
     use_pinyin: bool = True         # 该造 is read as 改造 (pinyin-IME slips, qa.lexicon)
     use_neighbours: bool = False    # a word neither corpus nor lexicon knows also searches its
     #                                 nearest corpus words by the embedding model (看病 → 医疗)

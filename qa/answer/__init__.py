@@ -28,7 +28,8 @@ from ..types import Answer, Citation, Hit, Retrieval
 from . import abstain
 from .abstain import CROSSLINGUAL_MIN_SCORE, MIN_SCORE, passing, verdict
 from .evidence import Sentence, Terms, gather, is_point, question_terms
-from .text import OPEN_END, PUNCT, bold_figures, clauses, excerpt, list_items, md, same, units
+from .text import FIGURE as FIGURE_TEXT, OPEN_END, PUNCT, bold_figures, clauses, difference, excerpt, \
+    list_items, md, same, units
 
 __all__ = ["compose", "SHAPES", "Shape", "list_items", "MIN_SCORE", "CROSSLINGUAL_MIN_SCORE"]
 
@@ -48,10 +49,12 @@ NEAREST = 3  # passages shown when the report does not answer
 
 @dataclass(frozen=True)
 class Item:
-    """One statement of an answer: markdown text, the sentence it came from."""
+    """One statement of an answer: markdown text, the sentence it came from and, for a figure
+    answer, the figure (number and unit) that answers."""
 
     text: str
     source: Sentence
+    figure: str = ""
 
 
 @dataclass
@@ -180,13 +183,22 @@ def _figure(ctx: Context) -> list[Item]:
     it, quoted with its neighbours; the figure in bold."""
     pool = [s for s in ctx.quotable() if _wanted_phase(ctx.q, s)] or ctx.quotable()
     focus: dict[Sentence, set[int]] = {}
+    figures: dict[Sentence, str] = {}
     for sub in _sub_questions(ctx.q.text)[:MAX_FIGURES]:
         cands = _figure_clauses(ctx, sub, pool)
         if cands:
             _score, s, i = max(cands, key=lambda c: (c[0], -c[1].rank))
             focus.setdefault(s, set()).add(i)
+            figures.setdefault(s, _asked_figure(ctx, sub, clauses(s.text)[i]))
     ordered = sorted(focus, key=lambda s: (s.rank, s.start))
-    return [Item(bold_figures(excerpt(s.text, focus[s])), s) for s in ordered]
+    return [Item(bold_figures(excerpt(s.text, focus[s])), s, figures[s]) for s in ordered]
+
+
+def _asked_figure(ctx: Context, sub: str, clause: str) -> str:
+    """The figure of ``clause`` that answers: the first of the asked unit, else the first."""
+    unit = expected_unit(sub) or ctx.q.unit
+    found = [(m.group(), m.group("unit").replace("％", "%")) for m in FIGURE_TEXT.finditer(clause)]
+    return next((f for f, u in found if u == unit), found[0][0] if found else "")
 
 
 def _list(ctx: Context) -> list[Item]:
@@ -291,11 +303,38 @@ def _compare(ctx: Context) -> list[Item]:
             cands = [c for sub in _sub_questions(ctx.q.text) for c in _figure_clauses(ctx, sub, group)]
             if cands:
                 _score, s, i = max(cands, key=lambda c: (c[0], -c[1].rank))
-                out.append(Item(bold_figures(excerpt(s.text, i)), s))
+                out.append(Item(bold_figures(excerpt(s.text, i)), s, _asked_figure(ctx, ctx.q.text, clauses(s.text)[i])))
                 continue
         s = max(group, key=lambda s: (s.score, -s.rank))
         out.append(Item(md(excerpt(s.text, _focus(ctx.terms, s.text))), s))
     return out
+
+
+# a question that compares: 比…高/低, 相比, 哪个…快, 从多少…到多少
+_COMPARES = re.compile(r"(?<![占对])比(?![重例率])|相比|对比|比较|还是|哪个|谁|变化|[从由]多少|差多少|差距|各是|分别")
+# a clause that moves from one figure to another: 由31%提升至54%, 从380元提高到1000元
+_FROM_TO = re.compile(r"[由从][^，。；]*?[至到]")
+
+
+def _comparison(q, items: list[Item]) -> tuple[str, list[Item]] | None:
+    """The difference of two figures of one unit the answer gives, when the question compares:
+    the two items' figures (earlier period first), or the figures a clause moves between
+    (由31%提升至54%). (text, items it cites) or None."""
+    if q.answer_type != COMPARE and not _COMPARES.search(q.text):
+        return None
+    pairs = [i for i in items if i.figure]
+    if len(pairs) >= 2:
+        a, b = sorted(pairs[:2], key=lambda i: 0 if i.source.period and i.source.period.phase == DONE else 1)
+        diff = difference(a.figure, b.figure)
+        if diff:
+            return f"{md(b.figure)}比{md(a.figure)}{diff}", [b, a]
+    for item in items:
+        for clause in clauses(item.source.text):
+            if _FROM_TO.search(clause):
+                found = [m.group() for m in FIGURE_TEXT.finditer(clause)]
+                if len(found) >= 2 and (diff := difference(found[0], found[1])):
+                    return f"由{md(found[0])}到{md(found[1])}，{diff}", [item]
+    return None
 
 
 SHAPES: dict[str, Shape] = {
@@ -400,7 +439,12 @@ def compose(retrieval: Retrieval, *, documents: Mapping[str, object] | None = No
     if not items:
         ctx.ranks = allowed[:1]
         items = SHAPES[FACT].pick(ctx) or [Item(md(excerpt(s.text, 0)), s) for s in ctx.quotable()[:1]]
-    return Answer(q.asked, head + _render(items, shape, citer), citer.citations(), hits,
+    body = _render(items, shape, citer)
+    compared = _comparison(q, items)
+    if compared:
+        text, cited = compared
+        body += f"\n\n对比：{text} " + "".join(citer.mark(i.source.rank, (i.source.start, i.source.end)) for i in cited)
+    return Answer(q.asked, head + body, citer.citations(), hits,
                   covered=True, kind=kind, understood=q.understood, query=q)
 
 
