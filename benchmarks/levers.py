@@ -32,7 +32,7 @@ VARIANTS: dict[str, SearchParams] = {
     "dense 0.4": replace(BASE, dense_weight=0.4),
     "dense 0.6": replace(BASE, dense_weight=0.6),
     "no lexicon": replace(BASE, use_lexicon=False),
-    "lexicon always": replace(BASE, lexicon_known=True),
+    "lexicon only for words the corpus lacks": replace(BASE, lexicon_known=False),
     "neighbours": replace(BASE, use_neighbours=True),
 }
 

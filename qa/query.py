@@ -186,7 +186,8 @@ _FIGURE_CUE = re.compile(
 _REASON_CUE = re.compile(r"为什么|为何|原因|怎么回事|难在|难点|毛病|出在哪|症结|差距|不足|短板|挑战|困难|问题在|有什么问题|"
                          r"哪些问题|不容易|不愿意|风险|凭什么|依据是什么|有利条件|\bwhy\b|\bproblems?\b|\bchallenges?\b|"
                          r"\bshortcomings?\b|\bdifficult", re.I)
-_COMPARE_CUE = re.compile(r"比去年|比上年|相比|对比|比较|分别|变化|高吗|低吗|多了|少了|进度|程度|\bcompared?\b", re.I)
+_COMPARE_CUE = re.compile(r"比去年|比上年|相比|对比|比较|比起来|分别|各是|变化|高吗|低吗|多了|少了|进度|程度|"
+                          r"[高低多少快慢大小]还是[高低多少快慢大小]|哪个|谁|\bcompared?\b", re.I)
 # 几个 before a noun in a question that asks 什么/哪些 counts nothing: 几个特色小镇去年各有什么进展
 _COUNT_ONLY = re.compile(r"多少|百分之几|比例|占比|比重|增速|增长率|贡献率|多大|多长|多高|\bhow (?:many|much)", re.I)
 _ASKED_UNIT = re.compile(rf"(?:多少|几)(?:[万亿])?(?P<unit>{_UNITS})")
@@ -354,7 +355,11 @@ def is_follow_up(text: str, tokenize, history: Sequence[str]) -> bool:
     if _FOLLOW_UP.search(text.strip()):
         return True
     rest = _QUESTION_WORDS.sub("", re.sub(r"(?:19|20)\d{2}年?|去年|今年|明年", "", text))
-    return len(rest) <= 3
+    return len(_FRAME_ONLY.sub("", rest)) <= 3
+
+
+# words that name no subject of their own: 今年的目标是多少？ 年底能到多少？ lean on the question before
+_FRAME_ONLY = re.compile(r"的|是|目标|计划|打算|预计|准备|年底|年末|能|到|要|达到|将")
 
 
 def resolve_follow_up(text: str, history: Sequence[str], vocab: Vocabulary) -> str:

@@ -197,8 +197,13 @@ def _figure(ctx: Context) -> list[Item]:
 def _asked_figure(ctx: Context, sub: str, clause: str) -> str:
     """The figure of ``clause`` that answers: the first of the asked unit, else the first."""
     unit = expected_unit(sub) or ctx.q.unit
-    found = [(m.group(), m.group("unit").replace("％", "%")) for m in FIGURE_TEXT.finditer(clause)]
+    found = [(m.group() + (_QUALIFIER.match(clause, m.end()) or _EMPTY).group(), m.group("unit").replace("％", "%"))
+             for m in FIGURE_TEXT.finditer(clause)]
     return next((f for f, u in found if u == unit), found[0][0] if found else "")
+
+
+_QUALIFIER = re.compile(r"以上|以下|以内|左右|上下")  # 110万人以上: said with its figure
+_EMPTY = re.compile("").match("")
 
 
 def _list(ctx: Context) -> list[Item]:
@@ -293,7 +298,7 @@ def _reasons(ctx: Context) -> list[Item]:
 def _compare(ctx: Context) -> list[Item]:
     """Each asked period's answer side by side: its best figure clause when the question asks
     for a figure, else its best sentence."""
-    figure = bool(ctx.q.unit) or any(c in ctx.q.text for c in ("多少", "几"))
+    figure = bool(ctx.q.unit) or any(c in ctx.q.text for c in ("多少", "几")) or bool(_COMPARES.search(ctx.q.text))
     out: list[Item] = []
     for period in ctx.q.periods:
         group = [s for s in ctx.sentences if s.period and s.period.phase == period.phase and s.in_hit]
@@ -316,7 +321,7 @@ _COMPARES = re.compile(r"(?<![占对])比(?![重例率])|相比|对比|比较|�
 _FROM_TO = re.compile(r"[由从][^，。；]*?[至到]")
 
 
-def _comparison(q, items: list[Item]) -> tuple[str, list[Item]] | None:
+def _comparison(q, terms: Terms, items: list[Item]) -> tuple[str, list[Item]] | None:
     """The difference of two figures of one unit the answer gives, when the question compares:
     the two items' figures (earlier period first), or the figures a clause moves between
     (由31%提升至54%). (text, items it cites) or None."""
@@ -327,13 +332,17 @@ def _comparison(q, items: list[Item]) -> tuple[str, list[Item]] | None:
         a, b = sorted(pairs[:2], key=lambda i: 0 if i.source.period and i.source.period.phase == DONE else 1)
         diff = difference(a.figure, b.figure)
         if diff:
-            return f"{md(b.figure)}比{md(a.figure)}{diff}", [b, a]
+            return f"{md(b.figure)} {{0}}比{md(a.figure)} {{1}}{diff}", [b, a]
+    moves = []  # (share of the question's terms, clause, item): the clause that matches best
     for item in items:
-        for clause in clauses(item.source.text):
-            if _FROM_TO.search(clause):
-                found = [m.group() for m in FIGURE_TEXT.finditer(clause)]
-                if len(found) >= 2 and (diff := difference(found[0], found[1])):
-                    return f"由{md(found[0])}到{md(found[1])}，{diff}", [item]
+        parts = clauses(item.source.text)
+        for i, clause in enumerate(parts):
+            found = [m.group() for m in FIGURE_TEXT.finditer(clause)]
+            if _FROM_TO.search(clause) and len(found) >= 2 and difference(found[0], found[1]):
+                moves.append((terms.share("".join(parts[max(0, i - 1):i + 1])), found, item))
+    if moves:
+        _share, found, item = max(moves, key=lambda m: m[0])
+        return f"由{md(found[0])}到{md(found[1])}，{difference(found[0], found[1])} {{0}}", [item]
     return None
 
 
@@ -440,10 +449,10 @@ def compose(retrieval: Retrieval, *, documents: Mapping[str, object] | None = No
         ctx.ranks = allowed[:1]
         items = SHAPES[FACT].pick(ctx) or [Item(md(excerpt(s.text, 0)), s) for s in ctx.quotable()[:1]]
     body = _render(items, shape, citer)
-    compared = _comparison(q, items)
+    compared = _comparison(q, terms, items)
     if compared:
         text, cited = compared
-        body += f"\n\n对比：{text} " + "".join(citer.mark(i.source.rank, (i.source.start, i.source.end)) for i in cited)
+        body += "\n\n对比：" + text.format(*(citer.mark(i.source.rank, (i.source.start, i.source.end)) for i in cited))
     return Answer(q.asked, head + body, citer.citations(), hits,
                   covered=True, kind=kind, understood=q.understood, query=q)
 
