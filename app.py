@@ -35,7 +35,7 @@ import qa  # noqa: E402
 from qa.launch import port_problem  # noqa: E402
 from qa import settings  # noqa: E402
 from qa.errors import QAError  # noqa: E402
-from qa.query import MAX_QUERY_CHARS, MAX_RAW_CHARS, encodable, k_from_request, prepare_query  # noqa: E402
+from qa.query import DEFAULT_K, MAX_QUERY_CHARS, MAX_RAW_CHARS, encodable, k_from_request, prepare_query  # noqa: E402
 from qa.web import cards as webcards  # noqa: E402
 from qa.web import chat, library, reader  # noqa: E402
 from qa.web.guard import RequestGuard, UploadPolicy  # noqa: E402
@@ -44,7 +44,7 @@ log = logging.getLogger("report-qa.app")
 
 ROOT = Path(__file__).resolve().parent
 STATIC = files("qa.web").joinpath("static")
-K = 5
+K = DEFAULT_K
 # seconds between streamed pieces of an extractive answer (QA_STREAM_DELAY: tests slow it down)
 STREAM_DELAY = settings.get("QA_STREAM_DELAY")
 KEEP_MESSAGES = 60  # messages kept in the browser's storage

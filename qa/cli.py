@@ -10,6 +10,7 @@ from pathlib import Path
 
 from . import settings
 from .errors import InputError, QAError
+from .query import DEFAULT_K
 
 
 class _Parser(argparse.ArgumentParser):
@@ -41,12 +42,12 @@ def _parser() -> argparse.ArgumentParser:
         "--force", action="store_true", help="rebuild even when up to date")
     s = sub.add_parser("search", help="print the passages that answer a query")
     s.add_argument("query")
-    s.add_argument("-k", type=int, default=5)
+    s.add_argument("-k", type=int, default=DEFAULT_K)
     s.add_argument("--json", action="store_true", help="one JSON object per hit")
     s.add_argument("--doc", action="append", metavar="ID", help="only this document (repeatable; see `docs`)")
     a = sub.add_parser("ask", help="print a short answer with citations")
     a.add_argument("question")
-    a.add_argument("-k", type=int, default=5)
+    a.add_argument("-k", type=int, default=DEFAULT_K)
     a.add_argument("--json", action="store_true")
     a.add_argument("--doc", action="append", metavar="ID", help="only this document (repeatable; see `docs`)")
     ad = sub.add_parser("add", help="copy files (.txt .md .docx .pdf .html) into the corpus and index them")

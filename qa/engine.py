@@ -25,7 +25,7 @@ from .lexical import abbreviation_phrases, mine_terms, tokenizer_for
 from .multilingual import MultilingualEncoder, is_available, looks_english
 from .lexicon import PinyinCorrector, default_lexicon
 from .periods import DocumentYears, document_years, merge_years
-from .query import AnalyzedQuery, Query, Vocabulary, analyse, check_k
+from .query import DEFAULT_K, AnalyzedQuery, Query, Vocabulary, analyse, check_k
 from .search import Ranked, SearchParams, rank
 from .store import Store, StoreConfig, Where, as_store, open_store, store_config
 from .store.base import where_mask
@@ -202,7 +202,7 @@ class Engine:
             self._lower = (corpus, corpus.text.lower())
         return s.lower() in self._lower[1]
 
-    def retrieve(self, question: str | Query, k: int = 5, *, history: Sequence[str] = (),
+    def retrieve(self, question: str | Query, k: int = DEFAULT_K, *, history: Sequence[str] = (),
                  documents: Sequence[str] | None = None, params: SearchParams | None = None) -> Retrieval:
         """The analysed question and the ``k`` passages that best answer it, best first.
 
@@ -213,13 +213,13 @@ class Engine:
         q = self.analyse(question, history=history, params=params)
         return Retrieval(q, tuple(self._search(q, k, params, documents=documents)))
 
-    def search(self, query: str, k: int = 5, *, history: Sequence[str] = (),
+    def search(self, query: str, k: int = DEFAULT_K, *, history: Sequence[str] = (),
                documents: Sequence[str] | None = None, params: SearchParams | None = None) -> list[Hit]:
         """The ``k`` passages that best answer ``query``, best first, with highlights; with
         ``documents`` (ids), only passages of those documents."""
         return list(self.retrieve(query, k, history=history, documents=documents, params=params).hits)
 
-    def ask(self, question: str, k: int = 5, *, history: Sequence[str] = (),
+    def ask(self, question: str, k: int = DEFAULT_K, *, history: Sequence[str] = (),
             documents: Sequence[str] | None = None, params: SearchParams | None = None) -> Answer:
         """A short answer composed from the best passages, with numbered citations.
 
@@ -303,13 +303,14 @@ class Engine:
                     extra += [w for w in tok.words(phrase) if w in self.bm25.idf]
         return tokens + [w for w in dict.fromkeys(extra) if w not in tokens]
 
-    def scores(self, q: Query, params: SearchParams, tokens: Sequence[str] | None = None, *,
+    def scores(self, q: AnalyzedQuery, params: SearchParams, tokens: Sequence[str] | None = None, *,
                where: Where | None = None, candidates: int = CANDIDATES) -> Scored:
         """The candidate passages for ``q``: the top ``candidates`` of the dense and of the lexical
-        signal (within ``where``), each scored exactly on both, plus the match score."""
+        signal (within ``where``), each scored exactly on both, plus the match score. The encoder
+        follows the route analysis chose (``q.english``: the cross-lingual one)."""
         if tokens is None:
-            tokens = self.query_tokens(q.text, params.expand_abbreviations)
-        cross = self.crosslingual(q, params)  # English question, Chinese report
+            tokens = q.search_tokens
+        cross = q.english and self.cross is not None  # English question, Chinese report
         with self._lock:  # one encoder call at a time: torch on 2 cores gains nothing from more
             qv = self.cross.embed([q.text], kind="query")[0] if cross else self.embedder.embed_query(q.text)
         space, w = ("cross" if cross else "main"), params.sentence_weight
@@ -322,10 +323,6 @@ class Engine:
         dense_s = self.store.dense_scores(qv, ids, space=space, sentence_weight=w)
         bm25 = self.store.lexical_scores(tokens, ids)
         return Scored(ids, dense_s, bm25, self.bm25.match(tokens, ids), qv, space)
-
-    def crosslingual(self, q: Query, params: SearchParams) -> bool:
-        """Whether ``q`` is an English question answered through the cross-lingual encoder."""
-        return self.cross is not None and params.use_cross and looks_english(q.text)
 
     def _floor_sample(self, where: Where | None) -> np.ndarray:
         """FLOOR_SAMPLE evenly spaced passages (within ``where``), scored with the candidates."""
@@ -354,10 +351,10 @@ class Engine:
             where = self.where(documents)
             tokens = q.search_tokens
             hybrid = getattr(self.store, "hybrid", None)
-            if hybrid is not None and params.fusion in ("weighted", "rrf") and not self.crosslingual(q, params):
+            if hybrid is not None and params.fusion in ("weighted", "rrf") and not q.english:
                 return self._server_fused(q, k, params, tokens, where)
             scored = self.scores(q, params, tokens, where=where, candidates=max(CANDIDATES, k))
-            if self.crosslingual(q, params) and params.fusion != "bm25":
+            if q.english and params.fusion != "bm25":
                 # English words never match the Chinese text: BM25 would only add noise from numbers
                 # (29 English questions: hit@5 0.97 → 1.00, MRR 0.82 → 0.87 with dense alone)
                 params = replace(params, fusion="dense")

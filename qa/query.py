@@ -14,6 +14,7 @@ from .errors import InputError
 
 MAX_QUERY_CHARS = 500  # what is searched
 MAX_RAW_CHARS = 4 * MAX_QUERY_CHARS  # what is looked at, at most (room for dropped characters)
+DEFAULT_K = 5  # passages returned when k is not given (search, ask, CLI, web app)
 MAX_K = 100
 
 _HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"  # incl. Ext. A and B–G
