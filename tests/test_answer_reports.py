@@ -25,7 +25,11 @@ GROWTH = ("（一）经济增长迈出坚实步伐。地区生产总值增长5.5
 TARGETS = ("综合考虑各方面因素，建议经济社会发展主要预期目标为：地区生产总值增长5%以上，在实际工作中努力争取更好结果；"
            "一般公共预算收入增长2%，居民收入增长和经济增长同步；城镇调查失业率控制在5.5%左右，城镇新增就业110万人以上；"
            "居民消费价格保持合理水平。")
-REPORT = "\n".join([DONE[0], JOBS, ROADS, GROWTH, PLAN[0], TARGETS]) + "\n"
+RAIL = ("铁路方面，积极推动莱临、德商、日照至五莲、聊邯长铁路纳规，具备条件后加快推进前期工作；抓好6条续建高铁建设，"
+        "今年建成雄商、济滨高铁，高铁里程突破3400公里，2027年、2028年分别建成津潍、潍宿高铁。")
+ROAD = "公路方面，新开工晏城至表白寺等2个项目，提速庆云至章丘等23个续建项目，建成通车济南至宁津等5个项目，高速公路里程突破9500公里。"
+AIR = "机场方面，推动济南、青岛协同打造区域航空双枢纽，加快建设济南机场二期，投用枣庄机场，提速聊城机场前期工作。"
+REPORT = "\n".join([DONE[0], JOBS, ROADS, GROWTH, PLAN[0], TARGETS, RAIL, ROAD, AIR]) + "\n"
 YEARS = DocumentYears(2025, 2026, frozenset({2025, 2026}))
 DOCS = {"report": Document("report", "2026年山东省政府工作报告", REPORT)}
 TOKENIZER = tokenizer_for(())
@@ -141,3 +145,14 @@ def test_a_question_naming_no_subject_leans_on_the_one_before(question):
     q = analyse(question, VOCAB, ["去年城镇新增就业多少人？"])
     assert q.follow_up and "城镇新增就业" in q.text
     assert not analyse("城镇调查失业率的目标是多少？", VOCAB, ["去年城镇新增就业多少人？"]).follow_up
+
+
+# ---------------------------------------------------------------- lists
+
+
+def test_a_list_gathers_the_items_of_every_passage_that_enumerates_them():
+    answer = ask("今年要建成哪些铁路和公路？", [hit(RAIL, PLAN), hit(ROAD, PLAN), hit(AIR, PLAN)])
+    text = plain(answer.text)
+    assert answer.kind == "list" and text.startswith("1. ")
+    assert "今年建成雄商、济滨高铁 [1]" in text and "建成通车济南至宁津等5个项目 [2]" in text
+    assert "枣庄机场" not in text  # the passage that names neither

@@ -22,7 +22,7 @@ MIN_SCORE, MIN_MATCH = 0.66, 0.02
 CROSSLINGUAL_MIN_SCORE, CROSSLINGUAL_MIN_MATCH = 0.25, 0.0
 # A figure question is answered only when a sentence with a figure (of the period asked) holds
 # at least this share of the question's weighted terms: else the report does not give it.
-MIN_FIGURE_SHARE = 0.3
+MIN_FIGURE_SHARE = 0.4  # fitted leave-one-report-out (benchmarks/compose_fit.py)
 # ... and when another period's figure sentence holds far more of it (OTHER_PERIOD × ...), the
 # report gives the figure for that period, not the one asked (2023's new school places, asked
 # about 2024).
