@@ -28,7 +28,7 @@ from qa.answer import abstain  # noqa: E402
 GRID = {
     (answer_module, "LIST_SHARE"): (0.3, 0.4, 0.5, 0.7),
     (answer_module, "RELEVANT"): (0.3, 0.45, 0.6, 0.75),
-    (answer_module, "MAX_TOPIC_SENTENCES"): (3, 5),
+    (answer_module, "SPAN_PENALTY"): (0.0, 0.15, 0.3),
     (abstain, "MIN_FIGURE_SHARE"): (0.3, 0.4, 0.5),
 }
 

@@ -29,7 +29,9 @@ RAIL = ("铁路方面，积极推动莱临、德商、日照至五莲、聊邯�
         "今年建成雄商、济滨高铁，高铁里程突破3400公里，2027年、2028年分别建成津潍、潍宿高铁。")
 ROAD = "公路方面，新开工晏城至表白寺等2个项目，提速庆云至章丘等23个续建项目，建成通车济南至宁津等5个项目，高速公路里程突破9500公里。"
 AIR = "机场方面，推动济南、青岛协同打造区域航空双枢纽，加快建设济南机场二期，投用枣庄机场，提速聊城机场前期工作。"
-REPORT = "\n".join([DONE[0], JOBS, ROADS, GROWTH, PLAN[0], TARGETS, RAIL, ROAD, AIR]) + "\n"
+FIVE_YEARS = ("——经济实力实现新跃升。全省地区生产总值年均增长5.9%、高于全国0.5个百分点；经济总量连续跨过3个万亿元大关，"
+              "占全国比重由2020年的7.2%提升至7.4%。")
+REPORT = "\n".join([DONE[0], JOBS, ROADS, GROWTH, FIVE_YEARS, PLAN[0], TARGETS, RAIL, ROAD, AIR]) + "\n"
 YEARS = DocumentYears(2025, 2026, frozenset({2025, 2026}))
 DOCS = {"report": Document("report", "2026年山东省政府工作报告", REPORT)}
 TOKENIZER = tokenizer_for(())
@@ -99,6 +101,14 @@ def test_a_clause_moving_between_two_figures_gives_the_change():
     answer = ask("高速公路里程这五年从多少增加到了多少？", [hit(ROADS, DONE)])
     text = plain(answer.text)
     assert "9310公里" in text and "由7473公里到9310公里，高出1837公里" in text
+
+
+def test_a_question_about_one_year_gets_that_year_s_figure_not_the_five_year_average():
+    hits = [hit(FIVE_YEARS, DONE), hit(GROWTH, DONE)]
+    last_year = plain(ask("去年地区生产总值增长了多少？", hits).text)
+    assert "增长5.5%" in last_year and "5.9%" not in last_year
+    five_years = plain(ask("这五年地区生产总值年均增长多少？", hits).text)
+    assert "年均增长5.9%" in five_years and "5.5%" not in five_years
 
 
 def test_a_figure_question_without_comparison_computes_nothing():

@@ -44,6 +44,7 @@ MAX_FIGURES = 3  # figure sentences (one per part of the question)
 MAX_POINT_DETAIL = 3  # sentences under a numbered point (二是…) in a reasons answer
 TOPIC_CHARS = 160
 POINT_BONUS = 0.2  # a reasons answer prefers a numbered point (三是…差距) to another sentence
+SPAN_PENALTY = 0.3  # a figure over several years (年均, 累计, 五年来) for a question about one, or the reverse
 NEAREST = 3  # passages shown when the report does not answer
 # RELEVANT and LIST_SHARE (and abstain.MIN_FIGURE_SHARE) fitted leave-one-report-out on the answer
 # sets of 8 reports (benchmarks/compose_fit.py): chosen on 7 of 8 folds; Tongzhou dev unchanged
@@ -166,13 +167,20 @@ def _sub_questions(text: str) -> list[str]:
     return parts or [text]
 
 
+# a figure, or a question, over several years: 年均增长5.9%, 累计引进, 五年来, “十四五”时期, 这几年
+_SPAN = re.compile(r"年均|累计|[两二三四五六七八九十几\d]年(?:来|间|里|中|以来)|过去[两二三四五几\d]年|这[两二三四五几些]年|"
+                   r"[十]?[一二三四五]五|以来|期间")
+
+
 def _figure_clauses(ctx: Context, sub: str, pool: list[Sentence]) -> list[tuple[float, Sentence, int]]:
     """(score, sentence, clause) for every clause with a figure: the sub-question's terms in it
-    and the clause before, the asked unit, the asked part of the year."""
+    and the clause before, the asked unit, the asked part of the year; a figure over several
+    years counts less for a question about one year, and the reverse."""
     unit = expected_unit(sub) or (ctx.q.unit if sub == ctx.q.text or len(_sub_questions(ctx.q.text)) == 1 else None)
     sub_terms = Terms({t: w for t, w in ctx.terms.weights.items() if t in sub or any(a in sub for a in ctx.terms.expansions.get(t, ()))}
                       or ctx.terms.weights, ctx.terms.expansions, ctx.terms.known)
     part = next((p.part for p in ctx.q.periods if p.part), "")
+    span = bool(_SPAN.search(ctx.q.text))
     out = []
     for s in pool:
         parts = clauses(s.text)
@@ -184,6 +192,7 @@ def _figure_clauses(ctx: Context, sub: str, pool: list[Sentence]) -> list[tuple[
             score = sub_terms.share(window) + 0.5 * sub_terms.share(s.text) + 0.2 * s.score
             score += 0.4 if unit and unit in found else 0.0
             score += 0.2 if part and part in s.text else 0.0
+            score -= SPAN_PENALTY if bool(_SPAN.search(window)) != span else 0.0
             out.append((score, s, i))
     return out
 

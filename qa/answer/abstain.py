@@ -7,13 +7,14 @@ is not out of scope: slips are corrected before this is asked (qa.lexicon.Pinyin
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Sequence
 
 from ..query import CROSSLINGUAL, FIGURE, asked_unit
 from ..types import Hit
 from .evidence import Sentence, Terms, has_figure
-from .text import FIGURE as FIGURE_TEXT, clauses
+from .text import FIGURE as FIGURE_TEXT
 
 # Some hit must be semantically close (dense >= min_score) and share weighted terms with the
 # question (match >= min_match). m3e-small for Chinese questions; English ones routed to the
@@ -109,9 +110,12 @@ def _gives_unit(figures: Sequence[Sentence], terms: Terms, unit: str) -> bool:
     """Some figure sentence holds the asked unit (多少元: a figure in 元) in a clause, and at least
     MIN_FIGURE_SHARE of the question's other terms."""
     core = _unit_terms(terms, unit)
-    return any(core.share(s.text) >= MIN_FIGURE_SHARE and any(
-        m.group("unit").replace("％", "%").endswith(unit) for c in clauses(s.text) for m in FIGURE_TEXT.finditer(c))
-        for s in figures)
+    return any(core.share(s.text) >= MIN_FIGURE_SHARE and (any(
+        m.group("unit").replace("％", "%").endswith(unit) for m in FIGURE_TEXT.finditer(s.text))
+        or unit != "%" and _COUNT.search(s.text)) for s in figures)
+
+
+_COUNT = re.compile(r"\d[万亿](?![\d万亿元吨斤亩米])")  # a count without its unit: 旅居人数超550万
 
 
 def _unit_missing(q, terms: Terms, unit: str, figures: Sequence[Sentence]) -> str:

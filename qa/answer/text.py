@@ -138,10 +138,16 @@ def _strong(figure: str, after: str) -> str:
 
 def bold_figures(text: str) -> str:
     """Markdown-escaped ``text`` with each figure (number and unit) in bold that renders."""
-    out, last = [], 0
+    spans: list[list[int]] = []
     for m in FIGURE.finditer(text):
-        out += [md(text[last:m.start()]), _strong(m.group(), text[m.end():m.end() + 1])]
-        last = m.end()
+        if spans and spans[-1][1] == m.start():  # 3个万亿元: one figure, not **3个****万亿元**
+            spans[-1][1] = m.end()
+        else:
+            spans.append([m.start(), m.end()])
+    out, last = [], 0
+    for start, end in spans:
+        out += [md(text[last:start]), _strong(text[start:end], text[end:end + 1])]
+        last = end
     return "".join(out + [md(text[last:])])
 
 
