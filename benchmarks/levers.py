@@ -34,8 +34,9 @@ VARIANTS: dict[str, SearchParams] = {
     "no lexicon": replace(BASE, use_lexicon=False),
     "lexicon only for words the corpus lacks": replace(BASE, lexicon_known=False),
     "neighbours": replace(BASE, use_neighbours=True),
+    "english dense only": replace(BASE, english_lexical=0.0),
     "english lexical 0.2": replace(BASE, english_lexical=0.2),
-    "english lexical 0.4": replace(BASE, english_lexical=0.4),
+    "english lexical 0.6": replace(BASE, english_lexical=0.6),
 }
 
 

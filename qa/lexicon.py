@@ -27,7 +27,8 @@ class Lexicon:
         zh = sorted((w for w in entries if not w.isascii()), key=len, reverse=True)
         en = sorted(w for w in entries if w.isascii())
         self._zh = re.compile("|".join(map(re.escape, zh))) if zh else None
-        self._en = re.compile(r"\b(?:" + "|".join(map(re.escape, en)) + r")\b", re.I) if en else None
+        # whole words among Latin letters, also inside Chinese text (云南去年GDP是多少: no \b there)
+        self._en = re.compile(r"(?<![A-Za-z])(?:" + "|".join(map(re.escape, en)) + r")(?![A-Za-z])", re.I) if en else None
 
     @classmethod
     def load(cls, path: str | Path = LEXICON) -> "Lexicon":

@@ -166,3 +166,10 @@ def test_a_list_gathers_the_items_of_every_passage_that_enumerates_them():
     assert answer.kind == "list" and text.startswith("1. ")
     assert "今年建成雄商、济滨高铁 [1]" in text and "建成通车济南至宁津等5个项目 [2]" in text
     assert "枣庄机场" not in text  # the passage that names neither
+
+
+def test_an_english_abbreviation_inside_a_chinese_question_finds_its_lexicon_terms():
+    from qa.lexicon import default_lexicon
+
+    assert "地区生产总值" in default_lexicon().terms("去年GDP是多少？")
+    assert default_lexicon().matches("GDPR") == []  # a longer word is another word
