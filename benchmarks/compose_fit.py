@@ -81,7 +81,16 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--only", nargs="*")
     ap.add_argument("--cache", default=str(ROOT / ".cache" / "reports"))
+    ap.add_argument("--table", action="store_true", help="every point's answered per report")
+    ap.add_argument("--grid", nargs="*", default=(), metavar="NAME=V1,V2",
+                    help="replace the grid (names: " + ", ".join(name for _m, name in GRID) + ")")
     a = ap.parse_args()
+    if a.grid:
+        by_name = {name: (mod, name) for mod, name in GRID}
+        GRID.clear()
+        for item in a.grid:
+            name, _, values = item.partition("=")
+            GRID[by_name[name]] = tuple(float(v) for v in values.split(","))
     cache = Path(a.cache)
     names = [p.stem for p in sorted(SETS.glob("*.jsonl")) if p.stem != "library" and (not a.only or p.stem in a.only)]
     engines = {n: engine_for([REPORTS / f"{n}.txt"], cache, n) for n in names}
@@ -91,6 +100,10 @@ def main() -> None:
     results = [{n: with_constants(p, lambda n=n: run(engines[n], retrieved[n])) for n in names} for p in points]
     current = {n: run(engines[n], retrieved[n]) for n in names}
     label = lambda p: ", ".join(f"{name}={v}" for (_m, name), v in p.items())  # noqa: E731
+    if a.table:
+        for p, res in zip(points, results):
+            print(f"{label(p)}: " + " ".join(f"{n} {res[n]['answered']:.2f}" for n in names)
+                  + f" | mean {sum(res[n]['answered'] for n in names) / len(names):.3f}")
     print("leave one report out (point chosen on the other reports → figures on the one left out):")
     print("| report | current | left out | chosen | kinds (left out) |\n|---|---|---|---|---|")
     held_out = []
