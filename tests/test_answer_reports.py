@@ -173,3 +173,8 @@ def test_an_english_abbreviation_inside_a_chinese_question_finds_its_lexicon_ter
 
     assert "地区生产总值" in default_lexicon().terms("去年GDP是多少？")
     assert default_lexicon().matches("GDPR") == []  # a longer word is another word
+
+
+def test_a_comparison_of_progress_quotes_sentences_and_computes_nothing():
+    answer = ask("就业去年和今年分别是什么进度？", [hit(TARGETS, PLAN), hit(JOBS, DONE)])
+    assert answer.kind == "comparison" and "对比" not in answer.text

@@ -318,7 +318,7 @@ def _reasons(ctx: Context) -> list[Item]:
 def _compare(ctx: Context) -> list[Item]:
     """Each asked period's answer side by side: its best figure clause when the question asks
     for a figure, else its best sentence."""
-    figure = bool(ctx.q.unit) or any(c in ctx.q.text for c in ("多少", "几")) or bool(_COMPARES.search(ctx.q.text))
+    figure = bool(ctx.q.unit) or any(c in ctx.q.text for c in ("多少", "几")) or bool(_MORE_OR_LESS.search(ctx.q.text))
     out: list[Item] = []
     for period in ctx.q.periods:
         group = [s for s in ctx.sentences if s.period and s.period.phase == period.phase and s.in_hit]
@@ -337,6 +337,8 @@ def _compare(ctx: Context) -> list[Item]:
 
 # a question that compares: 比…高/低, 相比, 哪个…快, 从多少…到多少
 _COMPARES = re.compile(r"(?<![占对])比(?![重例率])|相比|对比|比较|还是|哪个|谁|变化|[从由]多少|差多少|差距|各是|分别")
+# a comparison of quantities: 多还是少, 哪个涨得快 (not 分别是什么进度)
+_MORE_OR_LESS = re.compile(r"[高低多少快慢大小]还是[高低多少快慢大小]|[快慢高低]得?[多些]?[？?]?$|涨得快|增长快|高出|差多少")
 # a clause that moves from one figure to another: 由31%提升至54%, 从380元提高到1000元
 _FROM_TO = re.compile(r"[由从][^，。；]*?[至到]")
 
