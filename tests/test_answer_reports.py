@@ -178,3 +178,4 @@ def test_an_english_abbreviation_inside_a_chinese_question_finds_its_lexicon_ter
 def test_a_comparison_of_progress_quotes_sentences_and_computes_nothing():
     answer = ask("就业去年和今年分别是什么进度？", [hit(TARGETS, PLAN), hit(JOBS, DONE)])
     assert answer.kind == "comparison" and "对比" not in answer.text
+    assert "**124.9万人**" not in answer.text  # sentences quoted, no figure picked
