@@ -20,6 +20,10 @@ time, and peak memory = VmHWM (resident-set high-water mark, native + Python) fr
 Then query-encoder options for the model on this CPU: per-query latency and whether the engine's
 top-5 stays the same as with the engine's own torch path.
 
+``--stores faiss,milvus,qdrant`` adds ours on the Milvus store (a real server: $QA_MILVUS_URI, else
+the standalone server of the PyPI package ``milvus`` started for the run, its RSS reported) and on
+Qdrant's local mode, timed interleaved with the others; ratios ours-milvus/ours are in the same run.
+
 Extra packages (beyond the project's): langchain-community (pulls langchain-classic), rank-bm25. The ONNX graph is exported with
 torch.onnx's TorchScript exporter (dynamo=False), so neither onnxscript nor optimum is needed.
 """
@@ -100,10 +104,23 @@ class System:
 class Ours(System):
     name = "ours"
 
-    def __init__(self, corpus: Path):
+    def __init__(self, corpus: Path, store: str = "faiss"):
         self.corpus = corpus
         self.tmp = tempfile.TemporaryDirectory(prefix="bench-index-")
         self.engine = None
+        self.store = store
+        if store != "faiss":
+            self.name = f"ours-{store}"
+
+    def store_config(self):
+        """The store of this system: FAISS, Milvus on $QA_MILVUS_URI, or Qdrant's local mode."""
+        from qa.store import StoreConfig
+
+        if self.store == "milvus":
+            return StoreConfig("milvus", url=os.environ["QA_MILVUS_URI"], collection=f"bench_{os.getpid()}")
+        if self.store == "qdrant":
+            return StoreConfig("qdrant", path=str(Path(self.tmp.name) / "qdrant"), collection="bench")
+        return StoreConfig()
 
     def load_model(self):
         from qa.embedding import load_embedder
@@ -118,7 +135,7 @@ class Ours(System):
 
         # an explicit embedder turns the "auto" cross-lingual encoder off: ask for it as qa.open would
         self.engine = qa.open(corpus=self.corpus, index=Path(self.tmp.name) / "index", force=True,
-                              progress=False, embedder=self.embedder,
+                              progress=False, embedder=self.embedder, store=self.store_config(),
                               cross=MultilingualEncoder() if is_available() else None)
         d = self.engine.data
         return {"passages": len(d.chunks), "vectors": len(d.chunks) + len(d.sentences)}
@@ -185,6 +202,8 @@ class LcBm25(System):
 
 
 def make_system(name: str, corpus: Path) -> System:
+    if name.startswith("ours-"):  # ours on another store: ours-milvus, ours-qdrant
+        return Ours(corpus, store=name[len("ours-"):])
     return {"ours": Ours, "lc-faiss": LcFaiss, "lc-bm25": LcBm25}[name](corpus)
 
 
@@ -442,13 +461,13 @@ def quality_table(label: str, results: list[dict]) -> str:
 
 def cost_table(results: list[dict]) -> str:
     head = (f"{'system':<12}{'passages':>9}{'vectors':>9}{'load s':>8}{'build s':>9}{'p50 ms':>9}"
-            f"{'p95 ms':>9}{'peak MiB':>10}")
+            f"{'p95 ms':>9}{'peak MiB':>10}{'server MiB':>12}")
     rows = [head, "-" * len(head)]
     for r in results:
-        mem = r.get("memory", {}).get("VmHWM")
+        mem, srv = r.get("memory", {}).get("VmHWM"), r.get("server_rss_mb")
         rows.append(f"{r['name']:<12}{r['passages']:>9}{r['vectors']:>9}{r['model_load_s']:>8.2f}"
                     f"{r['build_s']:>9.2f}{r['p50_ms']:>9.2f}{r['p95_ms']:>9.2f}"
-                    f"{(f'{mem:.0f}' if mem else 'n/a'):>10}")
+                    f"{(f'{mem:.0f}' if mem else 'n/a'):>10}{(f'{srv:.0f}' if srv else ''):>12}")
     return "\n".join(rows)
 
 
@@ -456,6 +475,12 @@ def ratios(results: list[dict]) -> dict:
     by = {r["name"]: r for r in results}
     out = {}
     ours = by.get("ours")
+    for other in ("ours-milvus", "ours-qdrant"):  # the same engine on another store, against FAISS
+        if ours is not None and other in by:
+            o = by[other]
+            om, fm = o.get("memory", {}).get("VmHWM"), ours.get("memory", {}).get("VmHWM")
+            out[f"{other}/ours"] = {"p50": o["p50_ms"] / ours["p50_ms"], "p95": o["p95_ms"] / ours["p95_ms"],
+                                    "build": o["build_s"] / ours["build_s"], "peak_rss": om / fm if om and fm else None}
     for b in BASELINES:
         if ours is None or b not in by:
             continue
@@ -498,7 +523,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
     ap.add_argument("--no-memory", action="store_true", help="skip the peak-memory subprocesses")
     ap.add_argument("--no-encoders", action="store_true", help="skip the query-encoder comparison")
-    ap.add_argument("--_worker", choices=SYSTEMS, help=argparse.SUPPRESS)
+    ap.add_argument("--stores", default="faiss",
+                    help="comma-separated stores for ours: faiss (always), milvus (a real server: "
+                         "$QA_MILVUS_URI, else the bundled one started for the run), qdrant (local mode)")
+    ap.add_argument("--_worker", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.repeat < 1:
         ap.error(f"--repeat must be at least 1, not {args.repeat}")
@@ -518,9 +546,29 @@ def main(argv: Sequence[str] | None = None) -> int:
         sets[label] = load_questions(p)
     say = (lambda *a: None) if args.json else (lambda *a: print(*a, file=sys.stderr, flush=True))
 
+    stores = [x for x in args.stores.split(",") if x and x != "faiss"]
+    for x in stores:
+        if x not in ("milvus", "qdrant"):
+            ap.error(f"unknown store {x!r}")
+    server = None
+    if "milvus" in stores and not os.environ.get("QA_MILVUS_URI"):
+        sys.path.insert(0, str(ROOT / "tests"))
+        from milvus_server import MilvusServer
+
+        say("[bench] starting a Milvus standalone server …")
+        server = MilvusServer(Path(tempfile.mkdtemp(prefix="bench-milvus-"))).start()
+        os.environ["QA_MILVUS_URI"] = server.uri  # the memory subprocesses use it too
+    try:
+        return _run(args, sets, questions_files, ("ours", *(f"ours-{x}" for x in stores), *BASELINES), say, server)
+    finally:
+        if server is not None:
+            server.stop()
+
+
+def _run(args, sets, questions_files, names, say, server) -> int:
     systems, results = [], []
     load0 = os.getloadavg()
-    for name in SYSTEMS:
+    for name in names:
         say(f"[bench] {name}: load model, build index, score …")
         systems.append(make_system(name, args.corpus))
         results.append(prepare_system(systems[-1], sets))
@@ -529,6 +577,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     timing = time_searches(systems, all_q, args.repeat)
     for r in results:
         r.update(timing[r["name"]])
+    if server is not None:
+        for r in results:
+            if r["name"] == "ours-milvus":
+                r["server_rss_mb"] = server.rss() / 2**20
     if not args.no_memory:
         for r in results:
             say(f"[bench] {r['name']}: peak memory in a subprocess …")

@@ -23,13 +23,22 @@ Every (embedder, store, N) runs in a fresh process through the public API only:
 Embedders: ``real`` = the default model (m3e-small, whatever backend QA_ENCODER picks) plus the
 cross-lingual encoder, as ``qa.open`` builds by default; ``hash`` = a cheap deterministic embedder
 (character bigrams hashed into 512 dimensions, no model), for the search side at 1 000 reports.
-Stores: ``default`` (what ``qa.open`` uses) and ``qdrant`` (QA_STORE=qdrant with an embedded
-QA_QDRANT_PATH), when the installed qa has a ``store`` option.
+Stores: ``default`` (what ``qa.open`` uses), ``qdrant`` (QA_STORE=qdrant with an embedded
+QA_QDRANT_PATH: its local mode, a pure-Python test double) and ``milvus`` (QA_STORE=milvus on a
+real Milvus standalone server started for the run from the PyPI package ``milvus``, see
+tests/milvus_server.py; one collection per measurement, dropped after it), when the installed qa
+has a ``store`` option. With Milvus, the server's resident memory is reported too (``srv MB``).
+
+``--as-is`` takes the ``--corpus`` reports as they are (corpus-N = the first N, sorted by name)
+instead of synthetic ones; the report added is a synthetic variant of the first. ``ask`` is
+``engine.ask(q)`` (k=5) over the same questions, timed like search.
 
     python benchmarks/scale.py --embedder real --sizes 1,10        # real model: minutes
     python benchmarks/scale.py --embedder real --sizes 100         # 2 cores: about half an hour
     python benchmarks/scale.py --embedder hash --sizes 1,10,100,1000 --stores default,qdrant
     python benchmarks/scale.py --embedder real --sizes 10 --baseline-ref 53c1e73   # today's code
+    python benchmarks/scale.py --embedder real --as-is --corpus ../shared/corpora/gov2026 \
+        --sizes 20 --stores default,milvus,qdrant                   # the 20 real reports
 """
 from __future__ import annotations
 
@@ -84,19 +93,24 @@ def synthetic_report(text: str, seed: int) -> str:
     return re.sub("|".join(sorted(PLACES, key=len, reverse=True)), lambda m: swap[m.group(0)], out)
 
 
-def make_corpora(source: Path, sizes: list[int], work: Path) -> dict[int, Path]:
+def make_corpora(source: Path, sizes: list[int], work: Path, as_is: bool = False) -> dict[int, Path]:
     """Folders ``corpus-N`` with reports 0..N-1 (hard links to one set of files); report N is
-    written too, as the one to add."""
+    written too, as the one to add. ``as_is``: the source reports themselves (the one added is
+    still synthetic)."""
     texts = [p.read_text(encoding="utf-8") for p in sorted(source.glob("*.txt"))]
     if not texts:
         raise SystemExit(f"no .txt report in {source}")
+    if as_is and max(sizes) > len(texts):
+        raise SystemExit(f"--as-is: only {len(texts)} reports in {source}")
     pool = work / "reports"
     pool.mkdir(parents=True, exist_ok=True)
     need = max(sizes) + 1  # corpus-N holds reports 0..N-1; report N is the one added
     for i in range(need):
         path = pool / f"report-{i:05d}.txt"
         if not path.exists():
-            path.write_text(synthetic_report(texts[i % len(texts)], seed=i), encoding="utf-8")
+            real = as_is and i < len(texts) and i < max(sizes)
+            path.write_text(texts[i] if real else synthetic_report(texts[i % len(texts)], seed=i),
+                            encoding="utf-8")
     out = {}
     for n in sizes:
         folder = work / f"corpus-{n}"
@@ -142,9 +156,9 @@ def hash_embedder():
 
 # ---------------------------------------------------------------- one measurement (subprocess)
 
-def status_mb() -> dict:
+def status_mb(path: str = "/proc/self/status") -> dict:
     out = {}
-    with open("/proc/self/status", encoding="ascii") as f:
+    with open(path, encoding="ascii") as f:
         for line in f:
             if line.startswith(("VmHWM:", "VmRSS:")):
                 key, val = line.split(":", 1)
@@ -210,12 +224,12 @@ def worker(cfg: dict) -> dict:
     for q in questions:
         engine.search(q, k=5)
 
-    def timed() -> list[float]:
+    def timed(call=lambda q: engine.search(q, k=5)) -> list[float]:
         lat = []
         for _ in range(cfg["repeat"]):
             for q in questions:
                 t = time.perf_counter()
-                engine.search(q, k=5)
+                call(q)
                 lat.append((time.perf_counter() - t) * 1000)
         return sorted(lat)
     lat = timed()
@@ -230,23 +244,39 @@ def worker(cfg: dict) -> dict:
         gc.collect()
         lat = timed()
     ready_s = time.perf_counter() - t
+    asked = timed(lambda q: engine.ask(q, k=5)) if hasattr(engine, "ask") else [float("nan")]
     size = sum(f.stat().st_size for f in index.rglob("*") if f.is_file())
     qdrant = os.environ.get("QA_QDRANT_PATH")
     if qdrant and Path(qdrant).is_dir() and not Path(qdrant).is_relative_to(index):
         size += sum(f.stat().st_size for f in Path(qdrant).rglob("*") if f.is_file())
     mem = status_mb()
+    server = os.environ.get("QA_BENCH_SERVER_PID")
+    server_mb = status_mb(f"/proc/{server}/status").get("VmRSS") if server else None
     return {"build_s": build_s, "texts": built, "texts_per_s": built / build_s if build_s else None,
             "encoded": distinct, "encoded_per_s": distinct / build_s if build_s else None,
             "graphs_ready_s": ready_s, "while_building": early,
             "add_s": add_s, "add_texts": added, "add_how": how,
             "search_p50_ms": statistics.median(lat), "search_p95_ms": lat[min(len(lat) - 1, int(0.95 * len(lat)))],
+            "ask_p50_ms": statistics.median(asked), "ask_p95_ms": asked[min(len(asked) - 1, int(0.95 * len(asked)))],
+            "server_rss_mb": server_mb,
             "rss_mb": mem.get("VmRSS"), "rss_after_build_mb": after_build.get("VmRSS"), "peak_mb": mem.get("VmHWM"),
             "index_mb": size / 2**20, "searches": len(lat),
             "backend": getattr(embedder, "backend", None) or embedder.name}
 
 
+def drop_collections(uri: str, prefix: str) -> None:
+    """Drop one measurement's Milvus collections (the next one starts from an empty server)."""
+    from pymilvus import MilvusClient
+
+    client = MilvusClient(uri=uri)
+    for name in client.list_collections():
+        if name.startswith(prefix):
+            client.drop_collection(name)
+
+
 def run_one(cfg: dict, pythonpath: Path, env_extra: dict, cwd: Path, timeout: float) -> dict:
-    env = {k: v for k, v in os.environ.items() if k not in ("QA_STORE", "QA_QDRANT_PATH", "QA_QDRANT_URL")}
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("QA_STORE", "QA_QDRANT_PATH", "QA_QDRANT_URL", "QA_MILVUS_URI", "QA_MILVUS_COLLECTION")}
     env.update(PYTHONPATH=str(pythonpath), HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", **env_extra)
     proc = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--_worker", json.dumps(cfg)],
                           capture_output=True, text=True, env=env, cwd=cwd, timeout=timeout)
@@ -260,7 +290,8 @@ def run_one(cfg: dict, pythonpath: Path, env_extra: dict, cwd: Path, timeout: fl
 def table(rows: list[dict]) -> str:
     head = (f"{'code':<7}{'embedder':<9}{'store':<9}{'N':>6}{'texts':>9}{'distinct':>9}{'build s':>9}{'texts/s':>9}"
             f"{'dist/s':>8}"
-            f"{'add 1 s':>9}{'p50 ms':>8}{'p95 ms':>8}{'RSS MB':>8}{'peak MB':>9}{'index MB':>10}")
+            f"{'add 1 s':>9}{'p50 ms':>8}{'p95 ms':>8}{'ask p50':>8}{'ask p95':>8}{'RSS MB':>8}{'peak MB':>9}"
+            f"{'index MB':>10}{'srv MB':>8}")
     out = [head, "-" * len(head)]
     for r in rows:
         lead = f"{r['code']:<7}{r['embedder']:<9}{r['store']:<9}{r['n']:>6}"
@@ -269,8 +300,9 @@ def table(rows: list[dict]) -> str:
             continue
         out.append(f"{lead}{r['texts']:>9}{r.get('encoded', 0):>9}{r['build_s']:>9.1f}{r['texts_per_s']:>9.1f}"
                    f"{r.get('encoded_per_s') or 0:>8.1f}{r['add_s']:>9.1f}"
-                   f"{r['search_p50_ms']:>8.1f}{r['search_p95_ms']:>8.1f}{r['rss_mb']:>8.0f}{r['peak_mb']:>9.0f}"
-                   f"{r['index_mb']:>10.1f}")
+                   f"{r['search_p50_ms']:>8.1f}{r['search_p95_ms']:>8.1f}{r.get('ask_p50_ms', 0):>8.1f}"
+                   f"{r.get('ask_p95_ms', 0):>8.1f}{r['rss_mb']:>8.0f}{r['peak_mb']:>9.0f}"
+                   f"{r['index_mb']:>10.1f}{r.get('server_rss_mb') or 0:>8.0f}")
     return "\n".join(out)
 
 
@@ -278,7 +310,8 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sizes", default="1,10", help="comma-separated numbers of reports (default 1,10)")
     ap.add_argument("--embedder", choices=("real", "hash"), default="real")
-    ap.add_argument("--stores", default="default", help="comma-separated: default, qdrant")
+    ap.add_argument("--stores", default="default", help="comma-separated: default, qdrant, milvus")
+    ap.add_argument("--as-is", action="store_true", help="the --corpus reports as they are, not synthetic ones")
     ap.add_argument("--repeat", type=int, default=3, help="timed search passes over the dev questions")
     ap.add_argument("--corpus", type=Path, default=ROOT / "corpus", help="source reports (*.txt)")
     ap.add_argument("--workdir", type=Path, help="keep corpora and indexes here (default: a temporary folder)")
@@ -295,7 +328,7 @@ def main(argv=None) -> int:
     sizes = sorted({int(x) for x in args.sizes.split(",") if x.strip()})
     stores = [s for s in args.stores.split(",") if s]
     for s in stores:
-        if s not in ("default", "qdrant"):
+        if s not in ("default", "qdrant", "milvus"):
             ap.error(f"unknown store {s!r}")
     from qa.evaluate import load_questions
 
@@ -321,12 +354,19 @@ def main(argv=None) -> int:
         codes = {"today": old, "now": ROOT}
     load0 = os.getloadavg()
     rows = []
+    server = None
     try:
+        if "milvus" in stores:
+            sys.path.insert(0, str(ROOT / "tests"))
+            from milvus_server import MilvusServer
+
+            say("[scale] starting a Milvus standalone server …")
+            server = MilvusServer(work / "milvus-server").start()
         say(f"[scale] writing {max(sizes) + 1} synthetic reports into {work} …")
         for code, path in codes.items():
             for store in stores:
                 for n in sizes:
-                    corpora = make_corpora(args.corpus, [n], work)  # fresh: the previous run added one
+                    corpora = make_corpora(args.corpus, [n], work, args.as_is)  # fresh: the previous run added one
                     index = work / f"index-{code}-{store}-{n}"
                     shutil.rmtree(index, ignore_errors=True)
                     extra = work / "reports" / f"report-{n:05d}.txt"
@@ -335,6 +375,9 @@ def main(argv=None) -> int:
                         qpath = work / f"qdrant-{code}-{n}"
                         shutil.rmtree(qpath, ignore_errors=True)
                         env = {"QA_STORE": "qdrant", "QA_QDRANT_PATH": str(qpath)}
+                    if store == "milvus":
+                        env = {"QA_STORE": "milvus", "QA_MILVUS_URI": server.uri,
+                               "QA_MILVUS_COLLECTION": f"scale_{code}_{n}", "QA_BENCH_SERVER_PID": str(server.pid)}
                     cfg = {"corpus": str(corpora[n]), "index": str(index), "extra": str(extra), "store": store,
                            "embedder": args.embedder, "questions": questions, "repeat": args.repeat,
                            "skip_add": args.skip_add}
@@ -346,7 +389,11 @@ def main(argv=None) -> int:
                     say(f"[scale]   {json.dumps(res, ensure_ascii=False)}")
                     rows.append(res)
                     shutil.rmtree(index, ignore_errors=True)
+                    if store == "milvus":
+                        drop_collections(server.uri, f"scale_{code}_{n}_")
     finally:
+        if server is not None:
+            server.stop()
         if tmp is not None:
             tmp.cleanup()
     env = {"cpus": os.cpu_count(), "loadavg_start": load0, "loadavg_end": os.getloadavg(),

@@ -100,6 +100,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("QA_QDRANT_URL", None, "Qdrant server or cluster URL"),
     Setting("QA_QDRANT_API_KEY", None, "Qdrant API key"),
     Setting("QA_QDRANT_COLLECTION", "report-qa", "Qdrant collection name", index=True),
+    Setting("QA_MILVUS_URI", None, "Milvus server or cluster URI, e.g. http://127.0.0.1:19530"),
+    Setting("QA_MILVUS_TOKEN", None, "Milvus token (user:password or API key)"),
+    Setting("QA_MILVUS_COLLECTION", "report_qa", "prefix of the Milvus collections (letters, digits, _)",
+            index=True),
+    Setting("QA_MILVUS_INDEX", "FLAT", "Milvus vector index: FLAT (exact) or HNSW (approximate)",
+            lambda raw: _choice("flat", "hnsw")(raw).upper(), expects="FLAT 或 HNSW"),
     # limits on input files
     Setting("QA_WARN_FILE_MB", 5.0, "files above this size (MB) are read with a warning", _positive(float),
             expects="正数（单位 MB）"),

@@ -2,6 +2,7 @@
 What they are made of lives in fixtures.py; no test imports this module."""
 from __future__ import annotations
 
+import hashlib
 import os
 
 import pytest
@@ -49,10 +50,46 @@ def real_engine(tmp_path_factory):
     return qa.open(CORPUS, index, progress=False).warm_up()
 
 
+@pytest.fixture(scope="session")
+def milvus_server(tmp_path_factory):
+    """A real Milvus standalone server (the binary of the PyPI package ``milvus``) in a temporary
+    folder on free ports, for the whole session; skipped only where that package cannot run."""
+    from milvus_server import MilvusServer, available
+
+    why = available()
+    if why:
+        pytest.skip(why)
+    server = MilvusServer(tmp_path_factory.mktemp("milvus"))
+    try:
+        server.start()
+    except RuntimeError as err:
+        pytest.fail(f"the bundled Milvus server did not start: {err}")
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def milvus(milvus_server, request):
+    """A Milvus store config on the session's server, with a collection of the test's own."""
+    from qa.store import StoreConfig
+
+    name = "t_" + hashlib.md5(request.node.nodeid.encode()).hexdigest()[:16]
+    yield StoreConfig("milvus", url=milvus_server.uri, collection=name)
+    if milvus_server.pid is not None:  # dropped after the test: a restarted server reloads less
+        from pymilvus import MilvusClient
+
+        client = MilvusClient(uri=milvus_server.uri, timeout=30)
+        for collection in client.list_collections(timeout=30):
+            if collection.startswith(name + "_"):
+                client.drop_collection(collection, timeout=30)
+        client.close()
+
+
 def pytest_collection_modifyitems(items):
-    """A test that uses the real engine is slow, marked or not (the fast subset is `-m "not slow"`)."""
+    """A test that uses the real engine or a Milvus server is slow, marked or not (the fast subset
+    is `-m "not slow"`)."""
     for item in items:
-        if "real_engine" in getattr(item, "fixturenames", ()):
+        if {"real_engine", "milvus_server"} & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)
 
 

@@ -14,6 +14,15 @@ from qa.store import Store, Where
 from qa.store.faiss import FaissStore, build_faiss_index
 
 
+@pytest.fixture(params=["faiss", pytest.param("milvus", marks=pytest.mark.slow)])
+def store_engine(request, tiny_corpus, tmp_path, fake_embedder):
+    """The tiny engine on each store: the same contract, FAISS in memory or a real Milvus server."""
+    if request.param == "faiss":
+        return request.getfixturevalue("tiny_engine")
+    return qa.open(tiny_corpus, tmp_path / "milvus-index", embedder=fake_embedder, progress=False,
+                   store=request.getfixturevalue("milvus"))
+
+
 def test_faiss_store_is_a_store(tiny_engine):
     assert isinstance(tiny_engine.store, Store) and tiny_engine.store.name == "faiss"
 
@@ -92,29 +101,35 @@ def test_vectors_are_held_once(tiny_engine, tmp_path):
     assert a.ids.tolist() == b.ids.tolist() and np.allclose(a.scores, b.scores)
 
 
-def test_dense_candidates_score_passage_and_best_sentence(tiny_engine):
-    store = tiny_engine.store
+def test_dense_candidates_score_passage_and_best_sentence(store_engine, tiny_engine):
+    store = store_engine.store
     qv = tiny_engine.embedder.embed_query("新建学校")
     got = store.dense(qv, 100)
-    data = store.data
+    data = tiny_engine.store.data  # the vectors (the Milvus store keeps them on the server)
+    assert store.data.chunks == data.chunks and store.data.sentences == data.sentences
     full = np.array([0.5 * data.passage_vectors[i] @ qv + 0.5 * max(
         [data.sentence_vectors[j] @ qv for j, (c, _s, _e) in enumerate(data.sentences) if c == i]
         or [data.passage_vectors[i] @ qv]) for i in range(len(data.chunks))])
     assert sorted(got.ids.tolist()) == list(range(len(data.chunks)))
     assert np.allclose(got.scores, full[got.ids])
     assert got.ids[0] == int(np.argmax(full))
+    ids = np.array([4, 0, 2])
+    assert np.allclose(store.dense_scores(qv, ids), full[ids])
+    assert np.allclose(store.dense_scores(qv, ids, sentence_weight=0), data.passage_vectors[ids] @ qv)
+    sids = np.arange(len(data.sentences))
+    assert np.allclose(store.sentence_scores(qv, sids), data.sentence_vectors @ qv, atol=1e-5)
 
 
-def test_lexical_candidates_leave_out_passages_without_the_terms(tiny_engine):
-    store = tiny_engine.store
+def test_lexical_candidates_leave_out_passages_without_the_terms(store_engine):
+    store = store_engine.store
     got = store.lexical(["学校"], 10)
     assert got.ids.size and all("学校" in store.data.chunks[i].text for i in got.ids)
     assert store.lexical(["不存在的词"], 10).ids.size == 0
 
 
-def test_filters_on_documents_and_period(tiny_engine):
-    store = tiny_engine.store
-    qv = tiny_engine.embedder.embed_query("交通 建设")
+def test_filters_on_documents_and_period(store_engine):
+    store = store_engine.store
+    qv = store_engine.embedder.embed_query("交通 建设")
     docs = lambda c: {store.data.chunks[i].doc_id for i in c.ids}  # noqa: E731
     assert docs(store.dense(qv, 50, where=Where.of(documents=["a.txt"]))) == {"a.txt"}
     assert docs(store.lexical(["建设"], 50, where=Where.of(documents=["b.md"]))) <= {"b.md"}
@@ -123,14 +138,16 @@ def test_filters_on_documents_and_period(tiny_engine):
     assert store.dense(qv, 50, where=Where.of(documents=[])).ids.size == 0
 
 
-def test_search_and_ask_filter_by_document(tiny_engine):
-    everywhere = tiny_engine.search("建设", k=10)
+def test_search_and_ask_filter_by_document(store_engine):
+    everywhere = store_engine.search("建设", k=10)
     assert {h.doc_id for h in everywhere} == {"a.txt", "b.md"}
-    only = tiny_engine.search("建设", k=10, documents=["b.md"])
+    only = store_engine.search("建设", k=10, documents=["b.md"])
     assert only and {h.doc_id for h in only} == {"b.md"}
-    assert all(h.doc_id == "a.txt" for h in tiny_engine.ask("学校", documents=["a.txt"]).hits)
+    assert all(h.doc_id == "a.txt" for h in store_engine.ask("学校", documents=["a.txt"]).hits)
     with pytest.raises(qa.InputError, match="nope.txt"):
-        tiny_engine.search("建设", documents=["nope.txt"])
+        store_engine.search("建设", documents=["nope.txt"])
+    for h in everywhere:  # offsets exact
+        assert store_engine.document(h.doc_id).text[h.start:h.end] == h.text
 
 
 def test_upsert_and_delete_match_a_build_from_scratch(tiny_corpus, tmp_path):

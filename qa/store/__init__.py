@@ -6,6 +6,8 @@ a kind to the module and function that open it, imported only when used:
 ``faiss`` (default): FAISS + bm25s in memory, persisted in the index folder.
 ``qdrant``: a Qdrant collection (a server or cluster; the embedded local mode is a test double),
 with the catalogue of passages kept in the index folder.
+``milvus``: Milvus collections on a server or cluster, with the catalogue of passages kept in the
+index folder.
 """
 from __future__ import annotations
 
@@ -29,20 +31,24 @@ log = logging.getLogger(__name__)
 BACKENDS: dict[str, tuple[str, str]] = {
     "faiss": ("qa.store.faiss", "open_faiss"),
     "qdrant": ("qa.store.qdrant", "open_qdrant"),
+    "milvus": ("qa.store.milvus", "open_milvus"),
 }
 KINDS = tuple(BACKENDS)
 
 
 @dataclass(frozen=True)
 class StoreConfig:
-    """Which store to use: ``kind`` "faiss", or "qdrant" with ``path`` (embedded local mode) or
-    ``url`` (+ ``api_key``) of a server or cluster, and the ``collection`` name."""
+    """Which store to use: ``kind`` "faiss"; "qdrant" with ``path`` (embedded local mode) or
+    ``url`` (+ ``api_key``) of a server or cluster, and the ``collection`` name; "milvus" with
+    ``url`` (the server's URI), ``api_key`` (its token), ``collection`` (the prefix of its
+    collections) and the vector ``index`` type (FLAT: exact; HNSW: approximate)."""
 
     kind: str = "faiss"
     path: str | None = None
     url: str | None = None
     api_key: str | None = None
     collection: str = "report-qa"
+    index: str = "FLAT"
 
     def describe(self) -> str:
         """What the index manifest records (never the key)."""
@@ -53,7 +59,8 @@ class StoreConfig:
 
 def store_config(store: "str | StoreConfig | None" = None) -> StoreConfig:
     """Resolve ``store`` (None → $QA_STORE → "faiss"); Qdrant settings from $QA_QDRANT_PATH,
-    $QA_QDRANT_URL, $QA_QDRANT_API_KEY and $QA_QDRANT_COLLECTION."""
+    $QA_QDRANT_URL, $QA_QDRANT_API_KEY and $QA_QDRANT_COLLECTION; Milvus settings from $QA_MILVUS_URI,
+    $QA_MILVUS_TOKEN, $QA_MILVUS_COLLECTION and $QA_MILVUS_INDEX."""
     if isinstance(store, StoreConfig):
         return store
     kind = (store or qa_settings.get("QA_STORE")).strip().lower()
@@ -61,6 +68,13 @@ def store_config(store: "str | StoreConfig | None" = None) -> StoreConfig:
         raise InputError(f"未知的存储后端 {kind!r}（可选：{', '.join(BACKENDS)}）")
     if kind == "faiss":
         return StoreConfig()
+    if kind == "milvus":
+        uri = qa_settings.get("QA_MILVUS_URI")
+        if not uri:
+            raise InputError("QA_STORE=milvus 需要 QA_MILVUS_URI（Milvus 服务器地址，例如 http://127.0.0.1:19530）")
+        return StoreConfig("milvus", url=uri.strip(), api_key=qa_settings.get("QA_MILVUS_TOKEN"),
+                           collection=qa_settings.get("QA_MILVUS_COLLECTION"),
+                           index=qa_settings.get("QA_MILVUS_INDEX"))
     path, url = qa_settings.get("QA_QDRANT_PATH"), qa_settings.get("QA_QDRANT_URL")
     if not path and not url:
         raise InputError("QA_STORE=qdrant 需要 QA_QDRANT_PATH（本地嵌入模式的目录）或 QA_QDRANT_URL（服务器地址）")

@@ -1,0 +1,530 @@
+"""Milvus: the index in a distributed vector database (``QA_STORE=milvus``).
+
+Why Milvus: Apache-2.0, a server that shards and replicates (standalone or cluster, one protocol
+and one client, ``pymilvus``), and what QAnything and Langchain-Chatchat use. Our tokenizer and
+BM25 stay ours, over the local catalogue, as with the FAISS store.
+
+Collections (``<name>`` is ``QA_MILVUS_COLLECTION``; Milvus 2.3 holds one vector field each):
+
+- ``<name>_passage``: one row per passage, its vector, with scalar fields ``doc_id``, ``key`` (the
+  document's content key), ``ordinal`` (position in the document), ``start``/``end`` (offsets) and
+  ``period``;
+- ``<name>_mixed``: one row per sentence unit, vector ``½ passage + ½ sentence`` (a passage without
+  sentence units: its own vector), so the best row of a passage is exactly our dense score
+  ½ passage + ½ best sentence, and ``(row − ½ passage) / ½`` gives a sentence's similarity back;
+- ``<name>_xpassage`` / ``<name>_xmixed``: the same for the cross-lingual encoder, when indexed;
+- ``<name>_documents``: which document versions the collections hold, and the settings (model,
+  dimensions, splitter) they were built with: another model's collection is refused, never mixed.
+
+Searches filter on ``doc_id`` and ``period`` server-side (boolean expressions). Exact scores of a
+candidate list are a search restricted to its rows' primary keys (no vectors leave the server).
+The catalogue of passages (text, offsets, sentences, tokens) stays in the index folder, so hits
+carry the same exact offsets as with the FAISS store. Every call has a deadline; a server that is
+down or restarting gives an :class:`IndexFileError` saying so, and the data stays on the server.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+import threading
+import warnings
+from dataclasses import replace
+from pathlib import Path
+from typing import Callable, Sequence
+
+import numpy as np
+
+from ..errors import IndexFileError, InputError
+from ..index import (SETTINGS, IndexData, assemble, content_key, embed_documents, load_index,
+                     manifest_for, save_index, stale_reason)
+from ..lexical import BM25
+from ..periods import section_phase as period
+from .base import Candidates, DocumentEntry, Where, where_mask
+from .qdrant import _bare_entry, reason_changed
+
+log = logging.getLogger(__name__)
+
+SENTENCE_WEIGHT = 0.5    # baked into the ``mixed`` rows (SearchParams.sentence_weight's default)
+TIMEOUT = 10.0           # seconds for one call to the server
+CONNECT_TIMEOUT = 10.0
+BATCH = 2048             # rows per insert
+MAX_LIMIT = 16_384       # Milvus's largest top-k
+ROWS_PER_PASSAGE = 4     # first guess of mixed rows to fetch per passage wanted
+SETTINGS_ROW = "//settings"  # the registry row holding the settings (no document id has "//")
+NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,200}")
+INDEXES = {"FLAT": {}, "HNSW": {"M": 16, "efConstruction": 200}}
+
+
+def _pymilvus():
+    with warnings.catch_warnings():  # pymilvus 2.3 imports pkg_resources (deprecated)
+        warnings.simplefilter("ignore")
+        import pymilvus
+    return pymilvus
+
+
+def _errors() -> tuple[type, ...]:
+    import grpc
+
+    return (_pymilvus().MilvusException, grpc.RpcError)
+
+
+def row_key(doc_id: str, key: str, ordinal: int, row: int = -1) -> int:
+    """A stable int64 primary key for a passage (``row`` -1) or one of its mixed rows."""
+    digest = hashlib.blake2b(f"{doc_id}\x00{key}\x00{ordinal}\x00{row}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "little", signed=True)
+
+
+def quote(s: str) -> str:
+    """A string literal for a Milvus boolean expression."""
+    return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def expression(where: Where | None) -> str:
+    """The boolean expression of ``where`` ("" for no filter); a period of None is stored as ""."""
+    if where is None:
+        return ""
+    parts = []
+    if where.documents is not None:
+        parts.append(f"doc_id in [{', '.join(quote(d) for d in sorted(where.documents))}]")
+    if where.periods is not None:
+        parts.append(f"period in [{', '.join(quote(p or '') for p in sorted(where.periods, key=str))}]")
+    return " and ".join(parts)
+
+
+_CONNECTIONS: dict[tuple[str, str], str] = {}
+_CONNECT_LOCK = threading.Lock()
+
+
+def connect(config) -> str:
+    """A pymilvus connection alias for ``config`` (one per server and token), or IndexFileError."""
+    pm = _pymilvus()
+    key = (config.url, config.api_key or "")
+    with _CONNECT_LOCK:
+        alias = _CONNECTIONS.get(key)
+        if alias is None:
+            alias = f"qa-{len(_CONNECTIONS)}"
+            try:
+                pm.connections.connect(alias, uri=config.url, token=config.api_key or "", timeout=CONNECT_TIMEOUT)
+            except _errors() as exc:
+                raise IndexFileError(f"无法连接 Milvus 服务器 {config.url}（{_reason(exc)}）；"
+                                     "请确认服务器在运行、QA_MILVUS_URI 与 QA_MILVUS_TOKEN 正确") from None
+            _CONNECTIONS[key] = alias
+    return alias
+
+
+def check_name(collection: str) -> None:
+    if not NAME.fullmatch(collection):
+        raise InputError(f"Milvus 集合名 {collection!r} 无效：只能用字母、数字和下划线，且不以数字开头"
+                         "（QA_MILVUS_COLLECTION）")
+
+
+def _reason(exc: Exception) -> str:
+    text = getattr(exc, "message", None) or (exc.details() if hasattr(exc, "details") else str(exc))
+    return str(text).split("\n")[0][:200]
+
+
+class MilvusStore:
+    """The catalogue in memory (and in the index folder); vectors, filters and search in Milvus."""
+
+    name = "milvus"
+
+    def __init__(self, alias: str, collection: str, data: IndexData, *, dim: int, cross_dim: int | None = None,
+                 index: str = "FLAT", uri: str = ""):
+        check_name(collection)
+        self.alias, self.collection, self.uri = alias, collection, uri
+        self.dim, self.cross_dim = dim, cross_dim
+        self.index = index
+        self._handles: dict[str, object] = {}
+        self._recent: tuple = (None, {}, {})  # (query key, passage scores, row scores): for highlights
+        self._set(data)
+
+    # ------------------------------------------------------------------ server calls
+    def _name(self, part: str) -> str:
+        return f"{self.collection}_{part}"
+
+    def _call(self, what: str, fn: Callable, *args, **kwargs):
+        """One call with a deadline; a collection the server has not loaded (after a restart) is
+        loaded and the call tried again; any other failure is an IndexFileError for the user."""
+        for attempt in range(2):
+            try:
+                return fn(*args, timeout=TIMEOUT, **kwargs)
+            except _errors() as exc:
+                reason = _reason(exc)
+                if attempt == 0 and "not loaded" in reason.lower():
+                    self._load_all()
+                    continue
+                raise IndexFileError(f"Milvus 服务器 {self.uri} 无法完成{what}（{reason}）；"
+                                     "请确认服务器在运行后再试，索引数据保存在服务器上，不会丢失") from None
+
+    def _collection(self, part: str):
+        handle = self._handles.get(part)
+        if handle is None:
+            handle = _pymilvus().Collection(self._name(part), using=self.alias)
+            self._handles[part] = handle
+        return handle
+
+    def _parts(self) -> tuple[str, ...]:
+        return ("passage", "mixed") + (("xpassage", "xmixed") if self.cross_dim else ())
+
+    def _load_all(self) -> None:
+        for part in (*self._parts(), "documents"):
+            try:
+                self._collection(part).load(timeout=TIMEOUT)
+            except _errors():
+                pass
+
+    # ------------------------------------------------------------------ collections
+    def ensure(self, settings: dict, *, force: bool = False) -> None:
+        """Create the collections, or check that they hold vectors of this model and size.
+        Another model's (or size's) collections are refused unless ``force``; other settings
+        (splitter, tokenizer) recreate them."""
+        pm = _pymilvus()
+        utility = pm.utility
+        marker = dict(settings, dim=self.dim, cross_dim=self.cross_dim, index=self.index)
+        names = [self._name(p) for p in (*self._parts(), "documents")]
+        exists = [self._call("查询集合", utility.has_collection, n, using=self.alias) for n in names]
+        if all(exists):
+            found = self._call("读取设置", self._collection("documents").query,
+                               f"doc_id == {quote(SETTINGS_ROW)}", output_fields=["settings"])
+            held = json.loads(found[0]["settings"]) if found else None
+            if held == marker:
+                return
+            if held is not None and not force and any(
+                    held.get(k) != marker[k] for k in ("model", "cross_model", "dim", "cross_dim")):
+                raise IndexFileError(
+                    f"Milvus 集合 {self.collection} 保存的是另一个模型的向量（{held.get('model')}，"
+                    f"{held.get('dim')} 维；现在是 {marker['model']}，{self.dim} 维），不能混用。请用另一个集合名"
+                    "（QA_MILVUS_COLLECTION），或确认不再需要后用 `python -m qa index --force` 重建")
+        elif any(exists) and not force and not self._call(
+                "查询集合", utility.has_collection, self._name("documents"), using=self.alias):
+            raise IndexFileError(f"Milvus 中已有名为 {self.collection}_* 的集合，但不是本程序建立的；"
+                                 "请换一个集合名（QA_MILVUS_COLLECTION）")
+        log.info("creating Milvus collections %s_*", self.collection)
+        for n in names:
+            if self._call("查询集合", utility.has_collection, n, using=self.alias):
+                self._call("删除集合", utility.drop_collection, n, using=self.alias)
+        self._handles.clear()
+        for part in self._parts():
+            self._create(part, self.cross_dim if part.startswith("x") else self.dim)
+        f = pm.FieldSchema
+        schema = pm.CollectionSchema([
+            f("doc_id", pm.DataType.VARCHAR, max_length=1024, is_primary=True),
+            f("key", pm.DataType.VARCHAR, max_length=128),
+            f("n_chunks", pm.DataType.INT64),
+            f("settings", pm.DataType.VARCHAR, max_length=65535),
+            f("vector", pm.DataType.FLOAT_VECTOR, dim=2)])  # Milvus 2.3 needs a vector field
+        docs = self._call("建立集合", pm.Collection, self._name("documents"), schema, using=self.alias,
+                          consistency_level="Session")
+        self._call("建立索引", docs.create_index, "vector", {"index_type": "FLAT", "metric_type": "L2", "params": {}})
+        self._call("加载集合", docs.load)
+        self._handles["documents"] = docs
+        self._call("写入设置", docs.insert, [[SETTINGS_ROW], [""], [0],
+                                         [json.dumps(marker, sort_keys=True, ensure_ascii=False)], [[0.0, 0.0]]])
+
+    def _create(self, part: str, dim: int) -> None:
+        pm = _pymilvus()
+        f = pm.FieldSchema
+        fields = [f("pk", pm.DataType.INT64, is_primary=True),
+                  f("doc_id", pm.DataType.VARCHAR, max_length=1024),
+                  f("key", pm.DataType.VARCHAR, max_length=128),
+                  f("ordinal", pm.DataType.INT64),
+                  f("period", pm.DataType.VARCHAR, max_length=64)]
+        if part.endswith("mixed"):
+            fields.append(f("row", pm.DataType.INT64))
+        else:
+            fields += [f("start", pm.DataType.INT64), f("end", pm.DataType.INT64)]
+        fields.append(f("vector", pm.DataType.FLOAT_VECTOR, dim=int(dim)))
+        col = self._call("建立集合", pm.Collection, self._name(part), pm.CollectionSchema(fields), using=self.alias,
+                         consistency_level="Session")
+        self._call("建立索引", col.create_index, "vector",
+                   {"index_type": self.index, "metric_type": "IP", "params": INDEXES[self.index]})
+        self._call("加载集合", col.load)
+        self._handles[part] = col
+
+    def flush(self) -> None:
+        """Seal what was inserted now (the server also seals on its own: inserts are durable in its
+        log either way); sealed segments are searched through their index."""
+        for part in (*self._parts(), "documents"):
+            self._call("保存数据", self._collection(part).flush)
+
+    # ------------------------------------------------------------------ catalogue
+    def _set(self, data: IndexData) -> None:
+        self._data = data
+        self.lexicon = BM25(data.tokens)
+        self.periods = np.array([period(c.section) for c in data.chunks], dtype=object)
+        keys = data.manifest.get("documents", {})
+        self._position = {(c.doc_id, i - data.doc_ranges[c.doc_id][0]): i for i, c in enumerate(data.chunks)}
+        self._keys = [keys.get(c.doc_id, "") for c in data.chunks]
+        self._recent = (None, {}, {})
+
+    @property
+    def data(self) -> IndexData:
+        return self._data
+
+    def catalogue(self, entries: dict[str, DocumentEntry]) -> None:
+        """Set the catalogue to ``entries`` (documents in id order, vectors dropped)."""
+        manifest = {k: v for k, v in self._data.manifest.items() if k != "checksums"}
+        manifest["dim"] = self.dim
+        bare = [DocumentEntry(e.doc_id, e.key, e.chunks, e.sentences, e.tokens, None, None)
+                for _d, e in sorted(entries.items())]
+        self._set(assemble(bare, manifest))
+
+    def save(self, folder: str | Path) -> Path:
+        return save_index(self._data, folder)
+
+    def documents(self) -> dict[str, str]:
+        """Document ids → content keys held by the Milvus collections (not the local catalogue)."""
+        rows = self._call("读取文档列表", self._collection("documents").query,
+                          f"doc_id != {quote(SETTINGS_ROW)}", output_fields=["doc_id", "key"])
+        return {r["doc_id"]: r["key"] for r in rows}
+
+    def upsert(self, entry: DocumentEntry) -> None:
+        self._delete_rows(entry.doc_id)
+        rows: dict[int, list[int]] = {}
+        for j, (i, _s, _e) in enumerate(entry.sentences):
+            rows.setdefault(i, []).append(j)
+        spaces = [("", entry.passage_vectors, entry.sentence_vectors)]
+        if self.cross_dim and entry.cross_passage_vectors is not None:
+            spaces.append(("x", entry.cross_passage_vectors, entry.cross_sentence_vectors))
+        periods = [period(c.section) or "" for c in entry.chunks]
+        n = len(entry.chunks)
+        for prefix, pv, sv in spaces:
+            self._insert(f"{prefix}passage", [
+                [row_key(entry.doc_id, entry.key, i) for i in range(n)], [entry.doc_id] * n, [entry.key] * n,
+                list(range(n)), periods, [c.start for c in entry.chunks], [c.end for c in entry.chunks],
+                np.asarray(pv, dtype=np.float32)])
+            pks, ordinals, row_ids, vectors = [], [], [], []
+            for i in range(n):
+                for r, v in enumerate(_mixed(pv[i], sv, rows.get(i, []))):
+                    pks.append(row_key(entry.doc_id, entry.key, i, r))
+                    ordinals.append(i)
+                    row_ids.append(r)
+                    vectors.append(v)
+            m = len(pks)
+            self._insert(f"{prefix}mixed", [pks, [entry.doc_id] * m, [entry.key] * m, ordinals,
+                                            [periods[i] for i in ordinals], row_ids,
+                                            np.asarray(vectors, dtype=np.float32).reshape(m, -1)])
+        self._call("写入文档", self._collection("documents").insert,
+                   [[entry.doc_id], [entry.key], [n], [""], [[0.0, 0.0]]])
+        entries = self._data.entries()
+        entries[entry.doc_id] = entry
+        self.catalogue(entries)
+
+    def _insert(self, part: str, columns: list) -> None:
+        col = self._collection(part)
+        for a in range(0, len(columns[0]), BATCH):
+            batch = [c[a:a + BATCH] for c in columns[:-1]] + [columns[-1][a:a + BATCH].tolist()]
+            self._call("写入向量", col.insert, batch)
+
+    def _delete_rows(self, doc_id: str) -> None:
+        for part in self._parts():
+            self._call("删除文档", self._collection(part).delete, f"doc_id in [{quote(doc_id)}]")
+        self._call("删除文档", self._collection("documents").delete, f"doc_id in [{quote(doc_id)}]")
+
+    def delete(self, doc_id: str) -> None:
+        self._delete_rows(doc_id)
+        entries = self._data.entries()
+        if entries.pop(doc_id, None) is not None:
+            self.catalogue(entries)
+
+    # ------------------------------------------------------------------ search
+    def _search(self, part: str, vector: np.ndarray, limit: int, expr: str) -> list:
+        params = {"metric_type": "IP", "params": {"ef": max(limit, 64)} if self.index == "HNSW" else {}}
+        res = self._call("检索", self._collection(part).search, [np.asarray(vector, dtype=np.float32).tolist()],
+                         "vector", params, limit=min(limit, MAX_LIMIT), expr=expr or None,
+                         output_fields=["doc_id", "key", "ordinal"] + (["row"] if part.endswith("mixed") else []),
+                         consistency_level="Session")
+        return list(res[0])
+
+    def _where(self, hit) -> tuple[int | None, int]:
+        """Catalogue position (None for a row of a version the catalogue does not hold) and row."""
+        e = hit.entity
+        pos = self._position.get((e.get("doc_id"), e.get("ordinal")))
+        if pos is None or self._keys[pos] != e.get("key"):
+            return None, 0
+        return pos, (e.get("row") if e.get("row") is not None else -1)
+
+    def dense(self, query_vector: np.ndarray, k: int, *, space: str = "main",
+              sentence_weight: float = SENTENCE_WEIGHT, where: Where | None = None) -> Candidates:
+        empty = Candidates(np.zeros(0, np.int64), np.zeros(0))
+        if where is not None and where.documents is not None and not where.documents or k <= 0 \
+                or not self._data.chunks:
+            return empty
+        prefix = "" if space == "main" else "x"
+        expr = expression(where)
+        if sentence_weight == 0:
+            hits = self._search(f"{prefix}passage", query_vector, k, expr)
+            got = [(self._where(h)[0], h.distance) for h in hits]
+            return _candidates([(p, s) for p, s in got if p is not None][:k])
+        _check_weight(sentence_weight)
+        limit = min(k * ROWS_PER_PASSAGE, MAX_LIMIT)
+        while True:
+            hits = self._search(f"{prefix}mixed", query_vector, limit, expr)
+            best: dict[int, float] = {}
+            for h in hits:  # best first: a passage's first row is its best
+                pos = self._where(h)[0]
+                if pos is not None and pos not in best:
+                    best[pos] = h.distance
+            if len(best) >= k or len(hits) < limit or limit >= MAX_LIMIT:
+                return _candidates(list(best.items())[:k])
+            limit = min(limit * 4, MAX_LIMIT)
+
+    def _scores(self, query_vector: np.ndarray, ids: Sequence[int], space: str) -> tuple[dict, dict]:
+        """Passage and mixed-row similarities of the passages ``ids``: two searches restricted to
+        their rows' primary keys, sent together (kept for the highlights of the same query)."""
+        prefix = "" if space == "main" else "x"
+        query_key = (hashlib.blake2b(np.asarray(query_vector, np.float32).tobytes(), digest_size=16).digest(), space)
+        key, passages, rows = self._recent
+        if key == query_key and all(int(i) in passages for i in ids):
+            return passages, rows
+        if key != query_key:
+            passages, rows = {}, {}
+        ids = [int(i) for i in ids if int(i) not in passages]
+        data = self._data
+        pks = [row_key(data.chunks[i].doc_id, self._keys[i], i - data.doc_ranges[data.chunks[i].doc_id][0])
+               for i in ids]
+        row_pks = []
+        for i in ids:
+            a, b = (int(x) for x in data.sentence_bounds[i])
+            ordinal = i - data.doc_ranges[data.chunks[i].doc_id][0]
+            row_pks += [row_key(data.chunks[i].doc_id, self._keys[i], ordinal, r) for r in range(max(b - a, 1))]
+        for start in range(0, len(ids), MAX_LIMIT):
+            for h in self._search(f"{prefix}passage", query_vector, len(pks[start:start + MAX_LIMIT]),
+                                  f"pk in [{', '.join(map(str, pks[start:start + MAX_LIMIT]))}]"):
+                pos, _r = self._where(h)
+                if pos is not None:
+                    passages[pos] = h.distance
+        for start in range(0, len(row_pks), MAX_LIMIT):
+            chunk = row_pks[start:start + MAX_LIMIT]
+            for h in self._search(f"{prefix}mixed", query_vector, len(chunk), f"pk in [{', '.join(map(str, chunk))}]"):
+                pos, r = self._where(h)
+                if pos is not None:
+                    rows[(pos, r)] = h.distance
+        missing = [i for i in ids if i not in passages]
+        if missing:
+            raise IndexFileError(f"Milvus 集合 {self.collection} 缺少 {len(missing)} 个段落（例如 "
+                                 f"{data.chunks[missing[0]].doc_id}）；请运行 `python -m qa index` 更新")
+        self._recent = (query_key, passages, rows)
+        return passages, rows
+
+    def dense_scores(self, query_vector: np.ndarray, ids: np.ndarray, *, space: str = "main",
+                     sentence_weight: float = SENTENCE_WEIGHT) -> np.ndarray:
+        ids = np.asarray(ids, dtype=np.int64)
+        if not len(ids):
+            return np.zeros(0)
+        if sentence_weight:
+            _check_weight(sentence_weight)
+        passages, rows = self._scores(query_vector, ids, space)
+        if sentence_weight == 0:
+            return np.array([passages[int(i)] for i in ids], dtype=np.float64)
+        out = []
+        for i in ids:
+            a, b = (int(x) for x in self._data.sentence_bounds[int(i)])
+            out.append(max(rows.get((int(i), r), -np.inf) for r in range(max(b - a, 1))))
+        return np.array(out, dtype=np.float64)
+
+    def sentence_scores(self, query_vector: np.ndarray, sentence_ids: np.ndarray, *,
+                        space: str = "main") -> np.ndarray:
+        """Recovered from the ``mixed`` rows: sentence = (row − ½ passage) / ½."""
+        sentence_ids = np.asarray(sentence_ids, dtype=np.int64)
+        if not len(sentence_ids):
+            return np.zeros(0)
+        chunks = sorted({int(self._data.sentence_chunk[j]) for j in sentence_ids})
+        passages, rows = self._scores(query_vector, chunks, space)
+        out = []
+        for j in sentence_ids:
+            i = int(self._data.sentence_chunk[j])
+            row = rows[(i, int(j) - int(self._data.sentence_bounds[i][0]))]
+            out.append((row - (1 - SENTENCE_WEIGHT) * passages[i]) / SENTENCE_WEIGHT)
+        return np.array(out, dtype=np.float64)
+
+    def mask(self, where: Where | None) -> np.ndarray | None:
+        return where_mask(self._data, self.periods, where)
+
+    def lexical(self, tokens: Sequence[str], k: int, *, where: Where | None = None) -> Candidates:
+        """BM25 over the local catalogue (as with the FAISS store)."""
+        scores = self.lexicon.scores(tokens).astype(np.float64)
+        keep = scores > 0
+        allowed = self.mask(where)
+        if allowed is not None:
+            keep &= allowed
+        ids = np.flatnonzero(keep)
+        return Candidates.top(ids, scores[ids], k)
+
+    def lexical_scores(self, tokens: Sequence[str], ids: np.ndarray) -> np.ndarray:
+        return self.lexicon.scores(tokens).astype(np.float64)[np.asarray(ids, dtype=np.int64)]
+
+    def count(self, part: str = "passage") -> int:
+        """Rows in one collection (as the server counts them now)."""
+        rows = self._call("计数", self._collection(part).query, "", output_fields=["count(*)"])
+        return int(rows[0]["count(*)"])
+
+
+def _candidates(pairs: list[tuple[int, float]]) -> Candidates:
+    return Candidates(np.array([p for p, _s in pairs], dtype=np.int64),
+                      np.array([s for _p, s in pairs], dtype=np.float64))
+
+
+def _check_weight(w: float) -> None:
+    if abs(w - SENTENCE_WEIGHT) > 1e-9:
+        raise ValueError(f"the Milvus store holds ½ passage + ½ sentence rows: sentence_weight must be "
+                         f"{SENTENCE_WEIGHT} or 0, not {w}")
+
+
+def _mixed(passage: np.ndarray, sentences: np.ndarray, rows: list[int]) -> np.ndarray:
+    if not rows:
+        return np.asarray(passage, dtype=np.float32)[None, :]
+    return ((1 - SENTENCE_WEIGHT) * passage[None, :] + SENTENCE_WEIGHT * sentences[rows]).astype(np.float32)
+
+
+def open_milvus(config, docs, fingerprints, embedder, settings, cross, index, *, rebuild: bool,
+                force: bool, progress: Callable | None, save: Callable, reuse=None) -> MilvusStore:
+    """Connect to Milvus and bring its collections and the local catalogue in line with ``docs``:
+    documents removed or changed are deleted, new or changed ones embedded and inserted."""
+    check_name(config.collection)
+    expected = manifest_for(fingerprints, embedder, settings, cross, config.describe())
+    catalogue = None
+    try:
+        reason = stale_reason(load_index(index).manifest, expected)
+        if reason in (None, "corpus changed"):
+            catalogue = load_index(index)
+    except IndexFileError:
+        pass
+    alias = connect(config)
+    if catalogue is None:
+        catalogue = IndexData((), (), None, None, dict(expected, dim=0), tokens=())
+    probe = embed_documents(docs[:1], embedder, settings, cross=cross) if force or not catalogue.chunks else []
+    dim = probe[0].passage_vectors.shape[1] if probe else catalogue.manifest.get("dim") or embedder.dim
+    cross_dim = (probe[0].cross_passage_vectors.shape[1] if probe and cross is not None else
+                 (getattr(cross, "dim", None) if cross is not None else None))
+    store = MilvusStore(alias, config.collection, catalogue, dim=int(dim), cross_dim=cross_dim,
+                        index=config.index, uri=config.url)
+    store.ensure({k: expected[k] for k in SETTINGS if k != "store"}, force=force)
+    if force:
+        for doc_id in store.documents():
+            store.delete(doc_id)
+    have, want = store.documents(), {d.id: content_key(d) for d in docs}
+    stale = [d for d in have if want.get(d) != have[d]]
+    fresh = [d for d in docs if have.get(d.id) != want[d.id]]
+    if (stale or fresh) and not rebuild:
+        raise IndexFileError(f"Milvus collection {config.collection} does not match the corpus; "
+                             "run `python -m qa index` to update it")
+    for doc_id in stale:
+        store.delete(doc_id)
+    reuse = {e.key: e for e in probe}
+    made = [reuse[want[d.id]] for d in fresh if want[d.id] in reuse]
+    made += embed_documents([d for d in fresh if want[d.id] not in reuse], embedder, settings, cross=cross,
+                            progress=progress)
+    for entry in made:
+        store.upsert(entry)
+    entries = {k: v for k, v in store.data.entries().items() if k in want and v.key == want[k]}
+    for d in docs:
+        if d.id not in entries:
+            entries[d.id] = _bare_entry(d, settings)
+    store._data = replace(store.data, manifest=dict(store.data.manifest, **expected))
+    store.catalogue(entries)
+    if reason_changed(catalogue, store.data):
+        save(store.save)
+    return store
