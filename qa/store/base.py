@@ -18,7 +18,7 @@ from typing import Protocol, Sequence, runtime_checkable
 
 import numpy as np
 
-from ..types import Chunk, DocumentEntry  # noqa: F401  (DocumentEntry: re-exported)
+from ..types import DocumentEntry  # noqa: F401  (re-exported)
 
 SPACES = ("main", "cross")  # vector spaces: the main model's, the cross-lingual encoder's
 

@@ -30,19 +30,17 @@ import logging
 import re
 import threading
 import warnings
-from dataclasses import replace
 from pathlib import Path
 from typing import Callable, Sequence
 
 import numpy as np
 
 from ..errors import IndexFileError, InputError
-from ..index import (SETTINGS, IndexData, assemble, content_key, embed_documents, load_index,
-                     manifest_for, save_index, stale_reason)
+from ..index import IndexData, assemble, save_index
 from ..lexical import BM25
 from ..periods import section_phase as period
 from .base import Candidates, DocumentEntry, Where, where_mask
-from .qdrant import _bare_entry, reason_changed
+from .remote import sync_remote
 
 log = logging.getLogger(__name__)
 
@@ -484,47 +482,13 @@ def open_milvus(config, docs, fingerprints, embedder, settings, cross, index, *,
     """Connect to Milvus and bring its collections and the local catalogue in line with ``docs``:
     documents removed or changed are deleted, new or changed ones embedded and inserted."""
     check_name(config.collection)
-    expected = manifest_for(fingerprints, embedder, settings, cross, config.describe())
-    catalogue = None
-    try:
-        reason = stale_reason(load_index(index).manifest, expected)
-        if reason in (None, "corpus changed"):
-            catalogue = load_index(index)
-    except IndexFileError:
-        pass
     alias = connect(config)
-    if catalogue is None:
-        catalogue = IndexData((), (), None, None, dict(expected, dim=0), tokens=())
-    probe = embed_documents(docs[:1], embedder, settings, cross=cross) if force or not catalogue.chunks else []
-    dim = probe[0].passage_vectors.shape[1] if probe else catalogue.manifest.get("dim") or embedder.dim
-    cross_dim = (probe[0].cross_passage_vectors.shape[1] if probe and cross is not None else
-                 (getattr(cross, "dim", None) if cross is not None else None))
-    store = MilvusStore(alias, config.collection, catalogue, dim=int(dim), cross_dim=cross_dim,
-                        index=config.index, uri=config.url)
-    store.ensure({k: expected[k] for k in SETTINGS if k != "store"}, force=force)
-    if force:
-        for doc_id in store.documents():
-            store.delete(doc_id)
-    have, want = store.documents(), {d.id: content_key(d) for d in docs}
-    stale = [d for d in have if want.get(d) != have[d]]
-    fresh = [d for d in docs if have.get(d.id) != want[d.id]]
-    if (stale or fresh) and not rebuild:
-        raise IndexFileError(f"Milvus collection {config.collection} does not match the corpus; "
-                             "run `python -m qa index` to update it")
-    for doc_id in stale:
-        store.delete(doc_id)
-    reuse = {e.key: e for e in probe}
-    made = [reuse[want[d.id]] for d in fresh if want[d.id] in reuse]
-    made += embed_documents([d for d in fresh if want[d.id] not in reuse], embedder, settings, cross=cross,
-                            progress=progress)
-    for entry in made:
-        store.upsert(entry)
-    entries = {k: v for k, v in store.data.entries().items() if k in want and v.key == want[k]}
-    for d in docs:
-        if d.id not in entries:
-            entries[d.id] = _bare_entry(d, settings)
-    store._data = replace(store.data, manifest=dict(store.data.manifest, **expected))
-    store.catalogue(entries)
-    if reason_changed(catalogue, store.data):
-        save(store.save)
-    return store
+
+    def make(catalogue, dim, cross_dim, settings_of_index):
+        store = MilvusStore(alias, config.collection, catalogue, dim=dim, cross_dim=cross_dim,
+                            index=config.index, uri=config.url)
+        store.ensure(settings_of_index, force=force)
+        return store
+
+    return sync_remote(make, "Milvus", config.collection, config, docs, fingerprints, embedder, settings,
+                       cross, index, rebuild=rebuild, force=force, progress=progress, save=save)

@@ -30,12 +30,11 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from ..errors import IndexFileError
-from ..index import (SETTINGS, IndexData, assemble, content_key, embed_documents, load_index,
-                     manifest_for, passage_tokens, save_index, sentence_spans, stale_reason)
+from ..index import IndexData, assemble, save_index
 from ..lexical import BM25
 from ..periods import section_phase as period
 from .base import Candidates, DocumentEntry, Where
+from .remote import sync_remote
 
 log = logging.getLogger(__name__)
 
@@ -355,70 +354,16 @@ def _filter(where: Where | None):
     return m.Filter(must=must)
 
 
-def _bare_entry(doc, settings) -> DocumentEntry:
-    """A document's catalogue entry without vectors (they are in Qdrant already)."""
-    from ..chunking import chunk_document
-
-    chunks = tuple(chunk_document(doc, settings))
-    sentences = tuple((i, s, e) for i, c in enumerate(chunks) for s, e in sentence_spans(c.text, c.start))
-    return DocumentEntry(doc.id, content_key(doc), chunks, sentences, passage_tokens(doc, chunks), None, None)
-
-
 def open_qdrant(config, docs, fingerprints, embedder, settings, cross, index, *, rebuild: bool,
                 force: bool, progress: Callable | None, save: Callable, reuse=None) -> QdrantStore:
     """Connect to Qdrant and bring its collection and the local catalogue in line with ``docs``:
     documents removed or changed are deleted, new or changed ones embedded and upserted."""
-    expected = manifest_for(fingerprints, embedder, settings, cross, config.describe())
-    catalogue = None
-    try:
-        reason = stale_reason(load_index(index).manifest, expected)
-        if reason in (None, "corpus changed"):
-            catalogue = load_index(index)
-    except IndexFileError:
-        pass
     client = shared_client(config)
-    if catalogue is None:
-        catalogue = IndexData((), (), None, None, dict(expected, dim=0), tokens=())
-    probe = embed_documents(docs[:1], embedder, settings, cross=cross) if force or not catalogue.chunks else []
-    dim = probe[0].passage_vectors.shape[1] if probe else catalogue.manifest.get("dim") or embedder.dim
-    cross_dim = (probe[0].cross_passage_vectors.shape[1] if probe and cross is not None else
-                 (getattr(cross, "dim", None) if cross is not None else None))
-    store = QdrantStore(client, config.collection, catalogue, dim=int(dim), cross_dim=cross_dim)
-    store.ensure({k: expected[k] for k in SETTINGS if k != "store"})
-    if force:
-        for doc_id in store.documents():
-            store.delete(doc_id)
-    have, want = store.documents(), {d.id: content_key(d) for d in docs}
-    stale = [d for d in have if want.get(d) != have[d]]
-    fresh = [d for d in docs if have.get(d.id) != want[d.id]]
-    if (stale or fresh) and not rebuild:
-        raise IndexFileError(f"Qdrant collection {config.collection} does not match the corpus; "
-                             "run `python -m qa index` to update it")
-    for doc_id in stale:
-        store.delete(doc_id)
-    reuse = {e.key: e for e in probe}
-    made = [reuse[want[d.id]] for d in fresh if want[d.id] in reuse]
-    made += embed_documents([d for d in fresh if want[d.id] not in reuse], embedder, settings, cross=cross,
-                            progress=progress)
-    for entry in made:
-        store.upsert(entry)
-    entries = {k: v for k, v in store.data.entries().items() if k in want and v.key == want[k]}
-    for d in docs:
-        if d.id not in entries:
-            entries[d.id] = _bare_entry(d, settings)
-    store._data = replace_manifest(store.data, expected)
-    store.catalogue(entries)
-    if reason_changed(catalogue, store.data):
-        save(store.save)
-    return store
 
+    def make(catalogue, dim, cross_dim, settings_of_index):
+        store = QdrantStore(client, config.collection, catalogue, dim=dim, cross_dim=cross_dim)
+        store.ensure(settings_of_index)
+        return store
 
-def replace_manifest(data: IndexData, expected: dict) -> IndexData:
-    from dataclasses import replace
-
-    return replace(data, manifest=dict(data.manifest, **expected))
-
-
-def reason_changed(before: IndexData, after: IndexData) -> bool:
-    keys = ("corpus", "documents", "model", "splitter", "tokenizer", "store", "cross_model", "format")
-    return any(before.manifest.get(k) != after.manifest.get(k) for k in keys) or before.chunks != after.chunks
+    return sync_remote(make, "Qdrant", config.collection, config, docs, fingerprints, embedder, settings,
+                       cross, index, rebuild=rebuild, force=force, progress=progress, save=save)

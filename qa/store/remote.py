@@ -1,0 +1,75 @@
+"""What the stores whose vectors live in a server (Qdrant, Milvus) share: opening one brings the
+server's collections and the local catalogue (passages, offsets, sentences, tokens in the index
+folder) in line with the corpus, the same way for every such backend."""
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Callable
+
+from ..errors import IndexFileError
+from ..index import (SETTINGS, IndexData, content_key, embed_documents, load_index, manifest_for,
+                     passage_tokens, sentence_spans, stale_reason)
+from ..types import DocumentEntry
+
+
+def sync_remote(make: Callable, name: str, collection: str, config, docs, fingerprints, embedder, settings,
+                cross, index, *, rebuild: bool, force: bool, progress: Callable | None, save: Callable):
+    """The store ``make(catalogue, dim, cross_dim, settings)`` returns (connected, its collections
+    ensured), with documents removed or changed deleted and new or changed ones embedded and
+    upserted; the catalogue saved through ``save`` when it changed. ``name`` and ``collection``
+    name the backend in the message for a mismatch with ``rebuild=False``."""
+    expected = manifest_for(fingerprints, embedder, settings, cross, config.describe())
+    catalogue = None
+    try:
+        if stale_reason(load_index(index).manifest, expected) in (None, "corpus changed"):
+            catalogue = load_index(index)
+    except IndexFileError:
+        pass
+    if catalogue is None:
+        catalogue = IndexData((), (), None, None, dict(expected, dim=0), tokens=())
+    probe = embed_documents(docs[:1], embedder, settings, cross=cross) if force or not catalogue.chunks else []
+    dim = probe[0].passage_vectors.shape[1] if probe else catalogue.manifest.get("dim") or embedder.dim
+    cross_dim = (probe[0].cross_passage_vectors.shape[1] if probe and cross is not None else
+                 (getattr(cross, "dim", None) if cross is not None else None))
+    store = make(catalogue, int(dim), cross_dim, {k: expected[k] for k in SETTINGS if k != "store"})
+    if force:
+        for doc_id in store.documents():
+            store.delete(doc_id)
+    have, want = store.documents(), {d.id: content_key(d) for d in docs}
+    stale = [d for d in have if want.get(d) != have[d]]
+    fresh = [d for d in docs if have.get(d.id) != want[d.id]]
+    if (stale or fresh) and not rebuild:
+        raise IndexFileError(f"{name} collection {collection} does not match the corpus; "
+                             "run `python -m qa index` to update it")
+    for doc_id in stale:
+        store.delete(doc_id)
+    reuse = {e.key: e for e in probe}
+    made = [reuse[want[d.id]] for d in fresh if want[d.id] in reuse]
+    made += embed_documents([d for d in fresh if want[d.id] not in reuse], embedder, settings, cross=cross,
+                            progress=progress)
+    for entry in made:
+        store.upsert(entry)
+    entries = {k: v for k, v in store.data.entries().items() if k in want and v.key == want[k]}
+    for d in docs:
+        if d.id not in entries:
+            entries[d.id] = bare_entry(d, settings)
+    store._data = replace(store.data, manifest=dict(store.data.manifest, **expected))
+    store.catalogue(entries)
+    if reason_changed(catalogue, store.data):
+        save(store.save)
+    return store
+
+
+def bare_entry(doc, settings) -> DocumentEntry:
+    """A document's catalogue entry without vectors (they are in the server already)."""
+    from ..chunking import chunk_document
+
+    chunks = tuple(chunk_document(doc, settings))
+    sentences = tuple((i, s, e) for i, c in enumerate(chunks) for s, e in sentence_spans(c.text, c.start))
+    return DocumentEntry(doc.id, content_key(doc), chunks, sentences, passage_tokens(doc, chunks), None, None)
+
+
+def reason_changed(before: IndexData, after: IndexData) -> bool:
+    """Whether the catalogue must be saved again: its corpus, settings or passages changed."""
+    keys = ("corpus", "documents", "model", "splitter", "tokenizer", "store", "cross_model", "format")
+    return any(before.manifest.get(k) != after.manifest.get(k) for k in keys) or before.chunks != after.chunks
