@@ -30,17 +30,16 @@ import logging
 import re
 import threading
 import warnings
-from pathlib import Path
 from typing import Callable, Sequence
 
 import numpy as np
 
 from ..errors import IndexFileError, InputError
-from ..index import IndexData, assemble, save_index
+from ..index import IndexData
 from ..lexical import BM25
 from ..periods import section_phase as period
 from .base import Candidates, DocumentEntry, Where, where_mask
-from .remote import sync_remote
+from .remote import RemoteCatalogue, sync_remote
 
 log = logging.getLogger(__name__)
 
@@ -123,7 +122,7 @@ def _reason(exc: Exception) -> str:
     return str(text).split("\n")[0][:200]
 
 
-class MilvusStore:
+class MilvusStore(RemoteCatalogue):
     """The catalogue in memory (and in the index folder); vectors, filters and search in Milvus."""
 
     name = "milvus"
@@ -260,17 +259,6 @@ class MilvusStore:
     @property
     def data(self) -> IndexData:
         return self._data
-
-    def catalogue(self, entries: dict[str, DocumentEntry]) -> None:
-        """Set the catalogue to ``entries`` (documents in id order, vectors dropped)."""
-        manifest = {k: v for k, v in self._data.manifest.items() if k != "checksums"}
-        manifest["dim"] = self.dim
-        bare = [DocumentEntry(e.doc_id, e.key, e.chunks, e.sentences, e.tokens, None, None)
-                for _d, e in sorted(entries.items())]
-        self._set(assemble(bare, manifest))
-
-    def save(self, folder: str | Path) -> Path:
-        return save_index(self._data, folder)
 
     def documents(self) -> dict[str, str]:
         """Document ids → content keys held by the Milvus collections (not the local catalogue)."""

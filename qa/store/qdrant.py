@@ -30,11 +30,11 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from ..index import IndexData, assemble, save_index
+from ..index import IndexData
 from ..lexical import BM25
 from ..periods import section_phase as period
 from .base import Candidates, DocumentEntry, Where
-from .remote import sync_remote
+from .remote import RemoteCatalogue, sync_remote
 
 log = logging.getLogger(__name__)
 
@@ -99,7 +99,7 @@ def _close_clients() -> None:
     _CLIENTS.clear()
 
 
-class QdrantStore:
+class QdrantStore(RemoteCatalogue):
     """The catalogue in memory (and in the index folder), vectors and sparse vectors in Qdrant."""
 
     name = "qdrant"
@@ -160,17 +160,6 @@ class QdrantStore:
     @staticmethod
     def _point_id(doc_id: str, key: str, ordinal: int) -> str:
         return str(uuid.uuid5(_NS, f"{doc_id}\x00{key}\x00{ordinal}"))
-
-    def catalogue(self, entries: dict[str, DocumentEntry]) -> None:
-        """Set the catalogue to ``entries`` (documents in id order, vectors dropped)."""
-        manifest = {k: v for k, v in self._data.manifest.items() if k != "checksums"}
-        manifest["dim"] = self.dim
-        bare = [DocumentEntry(e.doc_id, e.key, e.chunks, e.sentences, e.tokens, None, None)
-                for _d, e in sorted(entries.items())]
-        self._set(assemble(bare, manifest))
-
-    def save(self, folder: str | Path) -> Path:
-        return save_index(self._data, folder)
 
     def documents(self) -> dict[str, str]:
         """Document ids → content keys held by the Qdrant collection (not the local catalogue)."""

@@ -4,12 +4,29 @@ folder) in line with the corpus, the same way for every such backend."""
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 from typing import Callable
 
 from ..errors import IndexFileError
-from ..index import (SETTINGS, IndexData, content_key, embed_documents, load_index, manifest_for,
-                     passage_tokens, sentence_spans, stale_reason)
+from ..index import (SETTINGS, IndexData, assemble, content_key, embed_documents, load_index, manifest_for,
+                     passage_tokens, save_index, sentence_spans, stale_reason)
 from ..types import DocumentEntry
+
+
+class RemoteCatalogue:
+    """The local half of a server-backed store: the catalogue (passages, sentences, tokens) kept in
+    the index folder without vectors. Needs ``_data``, ``dim`` and ``_set(data)``."""
+
+    def catalogue(self, entries: dict[str, DocumentEntry]) -> None:
+        """Set the catalogue to ``entries`` (documents in id order, vectors dropped)."""
+        manifest = {k: v for k, v in self._data.manifest.items() if k != "checksums"}
+        manifest["dim"] = self.dim
+        bare = [DocumentEntry(e.doc_id, e.key, e.chunks, e.sentences, e.tokens, None, None)
+                for _d, e in sorted(entries.items())]
+        self._set(assemble(bare, manifest))
+
+    def save(self, folder: str | Path) -> Path:
+        return save_index(self._data, folder)
 
 
 def sync_remote(make: Callable, name: str, collection: str, config, docs, fingerprints, embedder, settings,
