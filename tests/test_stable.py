@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import random
 
+import pytest
+
 
 import qa
 
-from conftest import ROOT, FakeEmbedder
+from conftest import ROOT, TINY, FakeEmbedder
 
 REPORT = ROOT / "corpus" / "tongzhou-2024-plan-report.txt"
 REPORT_ID = "tongzhou.txt"
@@ -118,3 +120,59 @@ def test_a_growing_library_does_not_change_filtered_answers(tmp_path, monkeypatc
         assert changed == [], f"after {added} unrelated documents"
         hits = engine.search(QUESTIONS[0], k=5, documents=[REPORT_ID])
         assert [h.start for h in hits] == [h[1] for h in first[QUESTIONS[0]][5][:5]]
+
+
+OTHER = ("关于清河市2025年国民经济和社会发展计划的报告\n一、2025年主要目标\n"
+         "拆除违建三百万平方米，推进“道路提质”工程，2025年道路建设投资一百亿元。")
+
+
+@pytest.fixture
+def two_reports(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text(TINY["a.txt"], encoding="utf-8")
+    (corpus / "other.txt").write_text(OTHER, encoding="utf-8")
+    return qa.open(corpus, tmp_path / "index", embedder=FakeEmbedder(), progress=False, cross=None)
+
+
+def test_years_are_those_of_the_documents_asked_about(two_reports):
+    question = "2025年道路建设投资多少？"
+    assert two_reports.analyse(question).missing == ()  # the library covers 2025
+    assert two_reports.analyse(question, documents=["a.txt"]).missing == ("2025年",)
+    answer = two_reports.ask(question, documents=["a.txt"])
+    assert not answer.covered and "2025年" in answer.text
+
+
+def test_words_and_names_are_those_of_the_documents_asked_about(two_reports, tmp_path):
+    alone = tmp_path / "alone"
+    alone.mkdir()
+    (alone / "a.txt").write_text(TINY["a.txt"], encoding="utf-8")
+    single = qa.open(alone, tmp_path / "alone-index", embedder=FakeEmbedder(), progress=False, cross=None)
+    for question in ("违建拆除多少？", "道路提质工程进展", "石小路什么时候开工？"):
+        filtered = two_reports.analyse(question, documents=["a.txt"])
+        assert filtered.search_tokens == single.analyse(question).search_tokens, question
+    # the other report writes 违建 and quotes “道路提质”: the whole library's reading differs
+    assert two_reports.analyse("道路提质工程进展").search_tokens != single.analyse("道路提质工程进展").search_tokens
+    assert two_reports.scope(["a.txt"]).idf == single.bm25.idf
+    assert two_reports.scope(["a.txt"]) is two_reports.scope(("a.txt",))  # made once per filter
+    assert two_reports.scope(["a.txt", "other.txt"]) is two_reports.scope()
+
+
+def test_bm25_of_a_document_set_ignores_the_others(two_reports):
+    from qa.store import Where
+
+    store = two_reports.store
+    where = Where.of(documents=["a.txt"])
+    lexicon = store.lexicons.of(where)
+    ids = lexicon.positions
+    assert set(store.data.chunk_docs[ids]) == {"a.txt"} and lexicon.n_docs == len(ids) < len(store.data.chunks)
+    tokens = ["道路", "建设"]
+    alone = qa.lexical.BM25([store.data.tokens[i] for i in ids])
+    assert store.lexical_scores(tokens, ids, where=where) == pytest.approx(alone.scores(tokens), rel=1e-6)
+    assert store.lexical_scores(tokens, ids).tolist() != pytest.approx(alone.scores(tokens).tolist(), rel=1e-6)
+    found = store.lexical(tokens, 100, where=where)
+    assert set(found.ids) <= set(ids) and found.scores == pytest.approx(
+        store.lexical_scores(tokens, found.ids, where=where), rel=1e-6)
+    outside = sorted(set(range(len(store.data.chunks))) - set(ids))
+    with pytest.raises(ValueError):
+        lexicon.match(tokens, outside[:1])
