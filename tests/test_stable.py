@@ -176,3 +176,41 @@ def test_bm25_of_a_document_set_ignores_the_others(two_reports):
     outside = sorted(set(range(len(store.data.chunks))) - set(ids))
     with pytest.raises(ValueError):
         lexicon.match(tokens, outside[:1])
+
+
+ANSWERS_DEV = ROOT.parent / "shared" / "eval" / "answers-dev.jsonl"
+GOV2026 = ROOT.parent / "shared" / "corpora" / "gov2026"
+
+
+@pytest.mark.slow
+def test_real_reports_added_do_not_change_the_tongzhou_answers(real_engine, tmp_path):
+    """The real model: the Tongzhou report alone, then with three provincial 2026 reports added;
+    every question of answers-dev asked with documents=[the Tongzhou report] gets the same answer."""
+    import json
+    import shutil
+
+    if not ANSWERS_DEV.is_file() or not GOV2026.is_dir():
+        pytest.skip("the shared evaluation set or the gov2026 reports are not here")
+    corpus = tmp_path / "corpus"
+    shutil.copytree(ROOT / "corpus", corpus)
+    index = tmp_path / "index"
+    shutil.copytree(real_engine._opened["index"], index)  # the report's index: only new reports are embedded
+    engine = qa.open(corpus, index, embedder=real_engine.embedder, cross=real_engine.cross, progress=False)
+    (report,) = [d.id for d in engine.documents]
+    records = [json.loads(line) for line in ANSWERS_DEV.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+    def answers():
+        return [signature(engine.ask(r["question"], history=r.get("history", []), documents=[report]))
+                for r in records]
+
+    before = answers()
+    for name in ("河北省.txt", "西藏自治区.txt", "吉林省.txt"):
+        shutil.copy(GOV2026 / name, corpus / name)
+    assert engine.refresh() and len(engine.documents) == 4
+    after = answers()
+    changed = [r["id"] for r, a, b in zip(records, before, after) if a != b]
+    texts = [r["id"] for r, a, b in zip(records, before, after) if a[0] != b[0]]
+    flipped = [r["id"] for r, a, b in zip(records, before, after) if a[1] != b[1]]
+    print(f"\n{len(changed)} of {len(records)} answers changed: {len(texts)} texts {texts}, "
+          f"{len(flipped)} covered decisions {flipped}")
+    assert changed == []
