@@ -186,8 +186,19 @@ def _passage_counts(eng) -> dict[str, int]:
 def _print_docs(eng) -> None:
     counts = _passage_counts(eng)
     for d in eng.documents:
-        years = "–".join(str(y) for y in (d.report_year, d.plan_year) if y) or "-"
-        print(f"{d.id}\t{d.format or '-'}\t{years}\t{counts.get(d.id, 0)} passages\t{d.title}")
+        y = eng.document_years.get(d.id)
+        print(f"{d.id}\t{d.format or '-'}\t{y.genre_name if y else '-'}\t{_years_text(y)}\t"
+              f"{counts.get(d.id, 0)} passages\t{d.title}")
+
+
+def _years_text(y) -> str:
+    """"reviews 2025 plans 2026" as 回顾2025 计划2026; spans as 2021–2025."""
+    if y is None:
+        return "-"
+    review = f"{y.review_from}–{y.report_year}" if y.review_from else y.report_year
+    plan = f"{y.plan_year}–{y.plan_until}" if y.plan_until else y.plan_year
+    parts = [f"回顾{review}" if review else "", f"计划{plan}" if plan else ""]
+    return " ".join(p for p in parts if p) or "-"
 
 
 def _library(args, engine_mod) -> int:

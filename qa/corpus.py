@@ -128,7 +128,7 @@ def read_document(path: Path, doc_id: str, limits: Limits) -> tuple[Document, st
     years = document_years(title, reading.text)
     doc = Document(id=doc_id, title=title, text=reading.text, path=str(path), format=format_of(path.name) or "",
                    source=path.name, report_year=years.report_year, plan_year=years.plan_year,
-                   headings=reading.headings)
+                   headings=reading.headings, genre=years.genre)
     return doc, fingerprint(data, doc.format), warnings
 
 

@@ -25,7 +25,7 @@ from .index import IndexData
 from .lexical import abbreviation_phrases, mine_terms, tokenizer_for
 from .multilingual import MultilingualEncoder, is_available, looks_english
 from .lexicon import PinyinCorrector, default_lexicon
-from .periods import DocumentYears, document_years, merge_years
+from .periods import DocumentYears, document_years, merge_years, section_phase
 from .query import DEFAULT_K, AnalyzedQuery, Query, Vocabulary, analyse, check_k
 from .search import Ranked, SearchParams, rank
 from .store import Store, StoreConfig, Where, as_store, open_store, store_config
@@ -116,12 +116,14 @@ class Scope:
     vocabulary of pinyin corrections and neighbour words. So adding other documents to the library
     changes nothing in an answer asked of some documents (issue 20 item 6)."""
 
-    def __init__(self, docs: Sequence[Document], lexicon, user_dictionary: bool = True):
+    def __init__(self, docs: Sequence[Document], lexicon, years: dict[str, DocumentYears],
+                 user_dictionary: bool = True):
         self.documents = tuple(d.id for d in docs)
         self.texts = [d.text for d in docs]
         self.lexicon = lexicon  # qa.lexical.BM25 of these documents' passages
         self.tokenizer = tokenizer_for(tuple(mine_terms(self.texts)) if user_dictionary else ())
-        self.years = merge_years(_years_of(d) for d in docs)
+        self.document_years = {d.id: years[d.id] for d in docs}  # each document's own reading
+        self.years = merge_years(self.document_years.values())  # and one of them all
         self.corpus = CorpusText(self.texts)
         self.corrector = PinyinCorrector(lexicon.idf, self.corpus, self.tokenizer.cut, self.tokenizer.is_word)
         self.context_cache: dict[str, list[str]] = {}
@@ -167,9 +169,12 @@ class Engine:
         self.cross = cross if store.data.manifest.get("cross_model") and cross is not None else None
         self._user_dictionary = user_dictionary
         # periods are read from the documents (report and plan years); question analysis needs
-        # them, the corpus text (is a place or year there?) and the pinyin of its words: all of
-        # the documents asked about (a Scope), the whole library's without a filter
-        library = Scope(docs, store.lexicon, user_dictionary)
+        # them, the corpus text (is a place or year there?) and the pinyin of its words
+        # (each document's own, for 今年/去年 and the period of its passages, and one reading of all):
+        # of the documents asked about (a Scope), the whole library's without a filter
+        self.document_years = {d.id: _years_of(d) for d in docs}
+        self._phases = [section_phase(c.section, self.document_years.get(c.doc_id)) for c in store.data.chunks]
+        library = Scope(docs, store.lexicon, self.document_years, user_dictionary)
         self._library, self._scopes = library, OrderedDict()
         self.tokenizer, self.bm25, self.years = library.tokenizer, library.lexicon, library.years
         self._texts, self._corpus, self._corrector = library.texts, library.corpus, library.corrector
@@ -201,12 +206,11 @@ class Engine:
         is asked about (see ``qa.query.AnalyzedQuery``).
         A single string given as ``history`` is one earlier question, not a sequence of characters."""
         history = (history,) if isinstance(history, str) else tuple(history or ())
-        return analyse(question, self.vocabulary(params or self.params, documents=documents), history)
+        return analyse(question, self.vocabulary(params or self.params, documents), history)
 
-    def vocabulary(self, params: SearchParams | None = None, *,
-                   documents: Sequence[str] | None = None) -> Vocabulary:
-        """What question analysis needs to know of this corpus (or of ``documents``, ids), under
-        ``params``' levers."""
+    def vocabulary(self, params: SearchParams | None = None, documents: Sequence[str] | None = None) -> Vocabulary:
+        """What question analysis needs to know of this corpus (or of ``documents``, ids: their
+        text, words and years, 今年/去年 each document's own), under ``params``' levers."""
         params = params or self.params
         scope = self.scope(documents)
         tok = scope.tokenizer
@@ -215,7 +219,8 @@ class Engine:
             expand=lambda text, tokens: self._expansions(text, tokens, params, scope),
             correct=scope.corrector.correct if params.use_pinyin else None,
             crosslingual=self.cross is not None and params.use_cross, looks_english=looks_english,
-            places=tok.places, tag=tok.tag, known=lambda word: self._known(word, scope))
+            places=tok.places, tag=tok.tag, known=lambda word: self._known(word, scope),
+            documents=scope.document_years)
 
     def scope(self, documents: Sequence[str] | None = None) -> Scope:
         """The documents a question is asked about (ids; None: all) with their statistics, made on
@@ -231,7 +236,8 @@ class Engine:
                 return found
         lexicons = getattr(self.store, "lexicons", None)
         lexicon = lexicons.of(where) if lexicons is not None else self.store.lexicon
-        scope = Scope([d for d in self._docs.values() if d.id in key], lexicon, self._user_dictionary)
+        scope = Scope([d for d in self._docs.values() if d.id in key], lexicon, self.document_years,
+                      self._user_dictionary)
         with self._scopes_lock:
             scope = self._scopes.setdefault(key, scope)
             while len(self._scopes) > SCOPES:
@@ -280,8 +286,9 @@ class Engine:
         from .answer import compose
 
         r = self.retrieve(question, k, history=history, documents=documents, params=params)
-        scope = self.scope(documents)
-        return compose(r, documents=self._docs, idf=scope.idf, years=scope.years)
+        # the answer speaks of the periods of the documents it answers from
+        r = replace(r, query=r.query.for_documents({h.doc_id for h in r.hits}))
+        return compose(r, documents=self._docs, idf=self.scope(documents).idf, years=self.document_years)
 
     def refresh(self) -> bool:
         """Pick up corpus changes (files added, changed or removed) in a running app: a cheap check
@@ -423,8 +430,8 @@ class Engine:
                 # English words never match the Chinese text: BM25 would only add noise from numbers
                 # (29 English questions: hit@5 0.97 → 1.00, MRR 0.82 → 0.87 with dense alone)
                 params = replace(params, fusion="dense")
-            periods = [self.store.periods[i] for i in scored.ids]
-            ranked = rank(scored.dense, scored.bm25, scored.match, periods, params, q.intent, k=k)
+            periods = [self._phases[i] for i in scored.ids]
+            ranked = rank(scored.dense, scored.bm25, scored.match, periods, params, self._intents(q, scored.ids), k=k)
             ranked = [replace(r, index=int(scored.ids[r.index])) for r in ranked]
             return [self._hit(r, scored, tokens, q.text, scope) for r in ranked]
 
@@ -436,10 +443,11 @@ class Engine:
         fused = self.store.hybrid(qv, tokens, max(CANDIDATES, k), where=where,
                                   fusion="rrf" if params.fusion == "rrf" else "dbsf")
         scores = fused.scores.copy()
-        intent = q.intent
-        if params.use_intent and intent:
-            scores *= np.array([1 + params.intent_boost if self.store.periods[i] == intent else 1.0
-                                for i in fused.ids])
+        intents = self._intents(q, fused.ids)
+        if params.use_intent and intents:
+            intents = [intents] * len(fused.ids) if isinstance(intents, str) else intents
+            scores *= np.array([1 + params.intent_boost if it and self._phases[i] == it else 1.0
+                                for i, it in zip(fused.ids, intents)])
         order = np.argsort(-scores, kind="stable")[:k]
         ids = fused.ids[order]
         dense = self.store.dense_scores(qv, ids, sentence_weight=params.sentence_weight)
@@ -449,6 +457,13 @@ class Engine:
         return [self._hit(Ranked(int(i), float(scores[o]), float(d), float(b), float(mt)), scored, tokens,
                           q.text, scope)
                 for i, o, d, b, mt in zip(ids, order, dense, bm25, match)]
+
+    def _intents(self, q: AnalyzedQuery, ids) -> "str | list[str | None] | None":
+        """The period asked about (done/plan), one for all passages or, when the documents read
+        the question's years differently, each passage's document's reading."""
+        if not q.by_document:
+            return q.intent
+        return [q.intent_of(self.data.chunks[i].doc_id) for i in ids]
 
     def _sentence_info(self, j: int, scope: Scope) -> tuple[frozenset[str], bool]:
         """A sentence's tokens (read with its passage's context, by the scope's tokenizer) and
@@ -493,10 +508,11 @@ class Engine:
 
 
 def _years_of(doc: Document) -> DocumentYears:
-    """A document's years: those its reader found, else read from its title and top headings."""
-    years = document_years(doc.title, doc.text)
-    return DocumentYears(getattr(doc, "report_year", None) or years.report_year,
-                         getattr(doc, "plan_year", None) or years.plan_year, years.mentioned)
+    """A document's genre and years: those its reader found, else read from its title, top
+    headings and opening."""
+    years = document_years(doc.title, doc.text, getattr(doc, "genre", "") or None)
+    return replace(years, report_year=getattr(doc, "report_year", None) or years.report_year,
+                   plan_year=getattr(doc, "plan_year", None) or years.plan_year)
 
 
 def release_memory() -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal, Sequence
 
 from .errors import InputError
@@ -219,7 +219,9 @@ class AnalyzedQuery:
     fact; ``unit`` the unit a figure question expects. ``missing`` names what the documents do
     not cover (a year, a place), ``absent`` the quantity a figure question asks for when the
     documents never use its word nor a lexicon term for it (出生率), and ``corrections`` the
-    (typed, corrected) slips.
+    (typed, corrected) slips. ``by_document`` holds, when the documents' years differ, the
+    periods as each document reads them ((doc id, periods) pairs: 今年 is 2024 in one, 2026 in
+    another); ``periods`` are then those of the latest documents.
     """
 
     text: str
@@ -235,11 +237,29 @@ class AnalyzedQuery:
     corrections: tuple[tuple[str, str], ...] = ()
     follow_up: bool = False
     notice: str = ""
+    by_document: tuple = ()
 
     @property
     def intent(self) -> str | None:
         """"done" or "plan" when the question asks about one period only, else None."""
         phases = {p.phase for p in self.periods}
+        return phases.pop() if len(phases) == 1 else None
+
+    def periods_of(self, doc_id: str) -> tuple:
+        """The periods asked about as document ``doc_id`` reads them."""
+        return next((p for d, p in self.by_document if d == doc_id), self.periods)
+
+    def for_documents(self, doc_ids) -> "AnalyzedQuery":
+        """This question with the periods of documents ``doc_ids`` when they all read it the same
+        way (the answer speaks of 2024 when its passages are the Tongzhou report's), else as is."""
+        readings = {self.periods_of(d) for d in doc_ids}
+        if not self.by_document or len(readings) != 1:
+            return self
+        return replace(self, periods=readings.pop())
+
+    def intent_of(self, doc_id: str) -> str | None:
+        """``intent`` as document ``doc_id`` reads the question."""
+        phases = {p.phase for p in self.periods_of(doc_id)}
         return phases.pop() if len(phases) == 1 else None
 
     @property
@@ -283,6 +303,7 @@ class Vocabulary:
     places: object = None  # str -> list of place names in it
     tag: object = None  # str -> list of (word, part-of-speech flag)
     known: object = None  # str -> bool: the corpus uses the word or a lexicon term for it
+    documents: object = None  # doc id -> qa.periods.DocumentYears (relative years per document)
 
 
 def answer_type(text: str, periods: Sequence = ()) -> str:
@@ -347,7 +368,9 @@ def is_follow_up(text: str, tokenize, history: Sequence[str]) -> bool:
         return False
     if _FOLLOW_UP.search(text.strip()):
         return True
-    rest = _QUESTION_WORDS.sub("", re.sub(r"(?:19|20)\d{2}年?|去年|今年|明年", "", text))
+    from .periods import YEAR_WORDS
+
+    rest = _QUESTION_WORDS.sub("", YEAR_WORDS.sub("", text))
     return len(rest) <= 3
 
 
@@ -357,13 +380,13 @@ def resolve_follow_up(text: str, history: Sequence[str], vocab: Vocabulary) -> s
 
     "那去年呢？" after "2024年打算增加多少个托位？" → "2023年增加多少个托位？".
     """
-    from .periods import question_periods, replace_period
+    from .periods import YEAR_WORDS, question_periods, replace_period
 
     previous = history[-1]
     if len(history) > 1 and is_follow_up(previous, vocab.tokenize, history[:-1]):
         previous = resolve_follow_up(previous, history[:-1], vocab)
     periods = question_periods(text, vocab.years)
-    rest = _QUESTION_WORDS.sub("", re.sub(r"(?:19|20)\d{2}年?|去年|今年|明年|上一年|过去一年", "", text))
+    rest = _QUESTION_WORDS.sub("", YEAR_WORDS.sub("", text))
     if not rest:  # 那2023年呢？ — the earlier question, asked of another period
         return replace_period(previous, periods, vocab.years) if periods else previous
     return f"{text.lstrip('那么')}{_CONTEXT}{previous.rstrip('？?。')}）"
@@ -372,7 +395,7 @@ def resolve_follow_up(text: str, history: Sequence[str], vocab: Vocabulary) -> s
 def analyse(question: "str | Query", vocab: Vocabulary, history: Sequence[str] = ()) -> AnalyzedQuery:
     """Analyse a question once: the question as understood, its tokens and expansions, route,
     periods, answer type, expected unit and what the documents lack (see ``AnalyzedQuery``)."""
-    from .periods import question_periods, uncovered_years
+    from .periods import document_periods, question_periods, uncovered_years
 
     q = question if isinstance(question, Query) else prepare_query(question)
     text, follow = q.text, False
@@ -399,6 +422,10 @@ def analyse(question: "str | Query", vocab: Vocabulary, history: Sequence[str] =
         tokens += tuple(t for t in vocab.tokenize(own))
     expansions = tuple(vocab.expand(searched, tokens)) if vocab.expand else ()
     periods = question_periods(own, vocab.years) or question_periods(text, vocab.years)
+    by_document: tuple = ()
+    if vocab.documents and len(set(vocab.documents.values())) > 1:  # 今年 is each document's own
+        by_document = tuple((d, p or q) for (d, p), (_, q) in zip(document_periods(own, vocab.documents),
+                                                                 document_periods(text, vocab.documents)))
     kind = answer_type(own, periods)
     absent: tuple = ()
     if kind == FIGURE and vocab.tag and vocab.known and not english:
@@ -409,4 +436,4 @@ def analyse(question: "str | Query", vocab: Vocabulary, history: Sequence[str] =
         text=text, asked=q.text, tokens=tokens, expansions=tuple(t for t in expansions if t not in tokens),
         route=CROSSLINGUAL if english and vocab.crosslingual else DENSE, periods=periods,
         answer_type=kind, unit=expected_unit(own) or expected_unit(text), missing=missing, absent=absent,
-        corrections=corrections, follow_up=follow, notice=q.notice)
+        corrections=corrections, follow_up=follow, notice=q.notice, by_document=by_document)

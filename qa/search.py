@@ -5,6 +5,7 @@ The heart is ``rank``, a pure function over score arrays; the engine supplies th
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Sequence
 
 import numpy as np
 
@@ -79,7 +80,7 @@ def dense_scores(passage_sim: np.ndarray, sentence_sim: np.ndarray, sentence_chu
 
 
 def rank(dense: np.ndarray, bm25: np.ndarray, match: np.ndarray, periods: list[str | None],
-         params: SearchParams, intent: str | None = None, k: int = 5) -> list[Ranked]:
+         params: SearchParams, intent: "str | Sequence[str | None] | None" = None, k: int = 5) -> list[Ranked]:
     """Fuse the dense and BM25 scores of every passage and return the best ``k``."""
     if params.fusion == "dense":
         fused = dense.astype(np.float64)
@@ -90,8 +91,9 @@ def rank(dense: np.ndarray, bm25: np.ndarray, match: np.ndarray, periods: list[s
     else:
         fused = rrf(dense, bm25, k=params.rrf_k, weights=[params.dense_weight * 2, (1 - params.dense_weight) * 2],
                     retrieved=[None, bm25 > 0])
-    if params.use_intent and intent:
-        boost = np.array([1 + params.intent_boost if p == intent else 1.0 for p in periods])
+    if params.use_intent and intent:  # one intent, or one per passage (its document's reading)
+        intents = [intent] * len(periods) if isinstance(intent, str) else intent
+        boost = np.array([1 + params.intent_boost if i and p == i else 1.0 for p, i in zip(periods, intents)])
         fused = fused * boost
     order = np.argsort(-fused, kind="stable")[:k]
     return [Ranked(int(i), float(fused[i]), float(dense[i]), float(bm25[i]), float(match[i])) for i in order]

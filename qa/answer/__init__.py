@@ -375,8 +375,8 @@ def compose(retrieval: Retrieval, *, documents: Mapping[str, object] | None = No
     """Compose a cited markdown answer from ``retrieval`` (the analysed question and its hits).
 
     ``documents`` (id → Document) lets sentences be quoted whole; ``idf`` weighs the question's
-    terms (else by length); ``years`` (qa.periods.DocumentYears) places passages whose top
-    heading names no year."""
+    terms (else by length); ``years`` (qa.periods.DocumentYears, or one per document id) places
+    passages whose top heading names no year."""
     from ..periods import DocumentYears
 
     q, hits = retrieval.query, tuple(retrieval.hits)

@@ -13,7 +13,7 @@ from ..errors import CorpusError
 from .common import Block, Reading, assemble
 
 # bump a format's version when its reader's output changes for the same bytes (stales indexes)
-READER_VERSIONS = {"txt": 2, "md": 2, "docx": 3, "pdf": 3, "html": 2}
+READER_VERSIONS = {"txt": 3, "md": 3, "docx": 3, "pdf": 3, "html": 3}
 
 FORMATS = {".txt": "txt", ".md": "md", ".markdown": "md", ".docx": "docx", ".pdf": "pdf",
            ".html": "html", ".htm": "html"}

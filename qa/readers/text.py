@@ -1,4 +1,5 @@
-"""Plain text and Markdown: decode, clean conversion artefacts, re-join a wrapped title block."""
+"""Plain text and Markdown: decode, clean conversion artefacts and web-page furniture (see
+``qa.readers.furniture``), re-join a wrapped title block."""
 from __future__ import annotations
 
 import logging
@@ -7,6 +8,7 @@ import re
 from ..errors import CorpusError
 from ..structure import FULL_STOPS
 from .common import Reading, assemble
+from .furniture import furniture
 
 log = logging.getLogger(__name__)
 
@@ -14,6 +16,7 @@ _ARTEFACT = re.compile(r"\[bookmark:[^\]]*\]|\[(?:image|footnote|comment)[^\]]*\
 _END_PUNCT = "。！？；：:;!?.…”）)"
 _SENTENCE_END = tuple(FULL_STOPS)  # one notion of a sentence end: qa/structure.py
 _WRAP_WIDTH = 16  # a header line at least this long without end punctuation was wrapped
+_SESSION = re.compile(r"在[^，。]*(?:会议|大会)上$")  # a complete session line: ——2026年1月27日在…会议上
 _MD_HEADING = re.compile(r"^(#{1,6})\s+\S")
 _NUMBERED = re.compile(r"^(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)]|\d{1,2}[.．、](?!\d))")
 
@@ -60,7 +63,7 @@ def _header_lines(lines: list[str]) -> list[str]:
             out.append(line)
         in_header = in_header and not line.endswith(("。", "：", ":"))
         wrapped = (in_header and len(line) >= _WRAP_WIDTH and not line.endswith(tuple(_END_PUNCT))
-                   and not _MD_HEADING.match(line))
+                   and not _MD_HEADING.match(line) and not _SESSION.search(line))
     return out
 
 
@@ -68,6 +71,8 @@ def _reading(raw: str, markdown: bool) -> Reading:
     from .common import clean_line
     text = _ARTEFACT.sub("", raw.replace("\r\n", "\n").replace("\r", "\n"))
     lines = [ln for ln in (clean_line(x) for x in text.split("\n")) if ln]
+    drop = furniture(lines)  # a web page's tool bars, source and date lines, captions
+    lines = [ln for i, ln in enumerate(lines) if i not in drop]
     items = []
     for line in _header_lines(lines):
         md = _MD_HEADING.match(line) if markdown else None
