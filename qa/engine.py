@@ -136,7 +136,7 @@ class Scope:
         return self.lexicon.idf
 
 
-SCOPES = 8  # scopes (sets of documents asked about) kept besides the whole library's
+SCOPES = 4  # scopes (sets of documents asked about) kept besides the whole library's (~15 MB each)
 NEIGHBOURS, NEIGHBOUR_SIM = 3, 0.82  # nearest corpus words added for an unknown word, and how near
 _CJK_WORD = re.compile(r"[\u4e00-\u9fff]+")
 
@@ -423,7 +423,10 @@ class Engine:
             scope = self.scope(documents)
             tokens = q.search_tokens
             hybrid = getattr(self.store, "hybrid", None)
-            if hybrid is not None and params.fusion in ("weighted", "rrf") and not q.english:
+            # server-side fusion scores with the whole collection's IDF: a question asked of some
+            # documents is fused here, with theirs (see Scope), however many the collection holds
+            if hybrid is not None and params.fusion in ("weighted", "rrf") and not q.english \
+                    and (where is None or where.documents is None):
                 return self._server_fused(q, k, params, tokens, where, scope)
             scored = self.scores(q, params, tokens, where=where, candidates=max(CANDIDATES, k))
             if q.english and params.fusion != "bm25":

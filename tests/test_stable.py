@@ -95,8 +95,14 @@ def signature(answer) -> tuple:
                    tuple(round(v, 6) for v in h.scores.values())) for h in answer.hits))
 
 
-def test_a_growing_library_does_not_change_filtered_answers(tmp_path, monkeypatch):
+@pytest.mark.parametrize("store", ["faiss", "qdrant"])
+def test_a_growing_library_does_not_change_filtered_answers(tmp_path, monkeypatch, store):
     from qa.answer import abstain
+    from qa.store import StoreConfig
+
+    if store == "qdrant":
+        pytest.importorskip("qdrant_client")
+        store = StoreConfig("qdrant", path=str(tmp_path / "qdrant"), collection="stable")
 
     # the fake embedder's similarities are lower than the real model's: a threshold on its scale,
     # so that the covered decision is exercised both ways
@@ -104,7 +110,8 @@ def test_a_growing_library_does_not_change_filtered_answers(tmp_path, monkeypatc
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     (corpus / REPORT_ID).write_text(report_excerpt(), encoding="utf-8")
-    engine = qa.open(corpus, tmp_path / "index", embedder=FakeEmbedder(), progress=False, cross=None)
+    engine = qa.open(corpus, tmp_path / "index", embedder=FakeEmbedder(), progress=False, cross=None,
+                     store=store)
     assert [d.id for d in engine.documents] == [REPORT_ID]
     first = {q: signature(engine.ask(q, documents=[REPORT_ID])) for q in QUESTIONS}
     assert any(s[1] for s in first.values()) and not all(s[1] for s in first.values())
