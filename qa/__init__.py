@@ -6,7 +6,7 @@
     answer = engine.ask("北三县交通有哪些项目")
 """
 from .chunking import SplitterSettings
-from .corpus import Limits
+from .limits import Limits
 from .embedding import Embedder, load_embedder, resolve_model
 from .engine import Engine, open
 from .library import add_files, remove_document

@@ -19,14 +19,14 @@ from .corpus import Limits, load_corpus
 from .corpustext import CorpusText
 from .embedding import Embedder, load_embedder
 from . import settings as qa_settings
-from .errors import InputError, QAError
+from .errors import InputError
 from .highlight import highlight, shared_terms
 from .index import IndexData
 from .lexical import abbreviation_phrases, mine_terms, tokenizer_for
 from .multilingual import MultilingualEncoder, is_available, looks_english
 from .lexicon import PinyinCorrector, default_lexicon
 from .periods import DocumentYears, document_years, merge_years, section_phase
-from .query import DEFAULT_K, AnalyzedQuery, Query, Vocabulary, analyse, check_k
+from .query import DEFAULT_K, AnalyzedQuery, Query, Vocabulary, analyse, check_documents, check_k, unknown_documents
 from .search import Ranked, SearchParams, rank
 from .store import Store, StoreConfig, Where, as_store, open_store, store_config
 from .store.base import where_mask
@@ -192,8 +192,8 @@ class Engine:
     def document(self, doc_id: str) -> Document:
         try:
             return self._docs[doc_id]
-        except KeyError:
-            raise QAError(f"no document {doc_id!r} (have: {', '.join(self._docs)})") from None
+        except (KeyError, TypeError):  # TypeError: an unhashable id
+            raise InputError(unknown_documents([doc_id], list(self._docs))) from None
 
     def warm_up(self) -> "Engine":
         """Load the embedding model now rather than on the first query."""
@@ -267,6 +267,7 @@ class Engine:
         ``history`` holds the earlier questions (oldest first) an elliptical follow-up leans on;
         ``documents`` (ids) limits the search to those documents."""
         k = check_k(k)
+        check_documents(documents, self._docs)  # before the work, again in _search (the corpus may change)
         params = params or self.params
         q = self.analyse(question, history=history, params=params, documents=documents)
         return Retrieval(q, tuple(self._search(q, k, params, documents=documents)))
@@ -344,7 +345,7 @@ class Engine:
             if vectors is None:
                 return []
             sims = vectors @ self.embedder.embed_query(word)
-        order = np.argsort(-sims)[:k]
+        order = np.argsort(-sims, kind="stable")[:k]
         return [words[i] for i in order if sims[i] >= min_sim]
 
     def query_tokens(self, text: str, expand: bool = True, *,
@@ -404,15 +405,10 @@ class Engine:
         return pool[np.linspace(0, len(pool) - 1, FLOOR_SAMPLE).astype(np.int64)]
 
     def where(self, documents: Sequence[str] | None = None) -> Where | None:
-        """The store filter for ``documents`` (ids); unknown ids are refused."""
-        if documents is None:
-            return None
-        if isinstance(documents, str):
-            documents = [documents]
-        unknown = [d for d in documents if d not in self._docs]
-        if unknown:
-            raise InputError(f"没有这些文档：{', '.join(map(repr, unknown))}（现有：{', '.join(self._docs)}）")
-        return Where.of(documents=documents)
+        """The store filter for ``documents`` (ids); what is not a non-empty list of known ids is
+        refused (``qa.query.check_documents``)."""
+        ids = check_documents(documents, self._docs)
+        return None if ids is None else Where.of(documents=ids)
 
     def _search(self, q: AnalyzedQuery | Query, k: int, params: SearchParams, *,
                 documents: Sequence[str] | None = None) -> list[Hit]:
@@ -486,7 +482,7 @@ class Engine:
         return info
 
     def _sentence_relevance(self, j: int, sim: float, tokens: Sequence[str], scope: Scope) -> float:
-        toks = set(tokens)
+        toks = dict.fromkeys(tokens)  # summed in the question's order, not a set's (hash seed)
         sentence_tokens, is_lead = self._sentence_info(j, scope)
         if is_lead:
             return sim - 1.0

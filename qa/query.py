@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, replace
+from collections.abc import Collection, Mapping
 from typing import Literal, Sequence
 
 from .errors import InputError
@@ -143,7 +144,7 @@ def check_k(k: object) -> int:
     if isinstance(k, bool) or not isinstance(k, int):
         raise InputError(f"k（返回的段落数）必须是整数，而不是 {_shown(k)}")
     if not 1 <= k <= MAX_K:
-        raise InputError(f"k（返回的段落数）必须在 1 到 {MAX_K} 之间，而不是 {k}")
+        raise InputError(f"k（返回的段落数）必须在 1 到 {MAX_K} 之间，而不是 {_shown(k)}")
     return k
 
 
@@ -158,9 +159,51 @@ def k_from_request(value: object) -> int:
     return check_k(value)
 
 
-def _shown(value: object) -> str:
+def _shown(value: object, width: int = 40) -> str:
+    """``repr(value)`` cut to ``width`` characters (a 5,000-digit int is never turned into text)."""
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 128:
+        return f"一个 {value.bit_length() * 3 // 10} 位左右的整数"
     text = repr(value)
-    return text if len(text) <= 40 else text[:40] + "…"
+    return text if len(text) <= width else text[:width] + "…"
+
+
+SHOWN_IDS = 3  # document ids named in a message, at most
+
+
+def named(ids: Sequence[str], total: int | None = None) -> str:
+    """A few ids, each cut short, "…" when there are more: 'a.txt'、'b.md'…"""
+    ids = list(ids)
+    return "、".join(_shown(i) for i in ids[:SHOWN_IDS]) + ("…" if len(ids) > SHOWN_IDS else "")
+
+
+def unknown_documents(unknown: Sequence[str], known: Sequence[str]) -> str:
+    """The message for document ids not in the corpus: how many, a few of them, a few that are."""
+    have = f"现有 {len(known)} 个文档：{named(known)}" if known else "语料中还没有文档"
+    if len(unknown) == 1:
+        return f"没有文档 {_shown(unknown[0])}（{have}）"
+    return f"有 {len(unknown)} 个未知文档 ID，例如 {named(unknown)}（{have}）"
+
+
+def check_documents(documents: object, known: "Collection[str]") -> tuple[str, ...] | None:
+    """``documents`` (ids to search within) checked against the ``known`` ids: None (all documents)
+    stays None, one id may be given as a string, repeats are dropped. InputError (short, in Chinese,
+    a few names and the counts) for anything else: not a list of strings, empty, unknown ids."""
+    if documents is None:
+        return None
+    if isinstance(documents, str):
+        documents = (documents,)
+    if isinstance(documents, (bytes, bytearray, Mapping)) or not isinstance(documents, Collection):
+        raise InputError(f"documents 必须是文档 ID 的列表，而不是 {type(documents).__name__}（{_shown(documents)}）")
+    bad = [d for d in documents if not isinstance(d, str)]
+    if bad:
+        raise InputError(f"文档 ID 必须是文本：有 {len(bad)} 个不是，例如 {named(bad)}")
+    if not documents:
+        raise InputError("documents 是空的：请至少指定一个文档，或不指定（检索全部文档）")
+    ids = tuple(dict.fromkeys(documents))
+    unknown = [d for d in ids if d not in known]
+    if unknown:
+        raise InputError(unknown_documents(unknown, list(known)))
+    return ids
 
 
 # ---------------------------------------------------------------- question analysis

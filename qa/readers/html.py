@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 
 from ..errors import CorpusError
+from ..limits import MB, Limits
 from .common import Reading, assemble, clean_line, table_lines
 from .furniture import furniture
 from .text import decode
@@ -44,7 +45,8 @@ def _items(el, title: str):
             yield ("paragraph", _text(child), None)
 
 
-def read(data: bytes, name: str) -> Reading:
+def read(data: bytes, name: str, limits: Limits) -> Reading:
+    limits.check(name, "max_html_mb", len(data) / MB)  # trafilatura's time grows with the page
     import trafilatura
     from lxml import etree
 

@@ -2,10 +2,12 @@
 ``qa.readers.furniture``), re-join a wrapped title block."""
 from __future__ import annotations
 
+import codecs
 import logging
 import re
 
 from ..errors import CorpusError
+from ..limits import Limits
 from ..structure import FULL_STOPS
 from .common import Reading, assemble
 from .furniture import furniture
@@ -21,8 +23,20 @@ _MD_HEADING = re.compile(r"^(#{1,6})\s+\S")
 _NUMBERED = re.compile(r"^(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)]|\d{1,2}[.．、](?!\d))")
 
 
+_BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),  # before UTF-16's
+          (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+
+
 def decode(data: bytes, name: str) -> str:
-    """Decode UTF-8 (with or without BOM); fall back to GB18030, the usual legacy Chinese encoding."""
+    """Decode UTF-8 (with or without BOM) or UTF-16/32 with a byte-order mark (Windows Notepad's
+    "Unicode"); fall back to GB18030, the usual legacy Chinese encoding."""
+    for bom, codec in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data.decode(codec)
+            except UnicodeDecodeError as exc:
+                raise CorpusError(f"{name}: 以 {codec.upper()} 字节顺序标记开头，但内容不是 {codec.upper()} 文本"
+                                  f"（第 {exc.start} 字节）；请另存为 UTF-8 文本") from None
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -81,9 +95,17 @@ def _reading(raw: str, markdown: bool) -> Reading:
     return assemble(items, title=title)
 
 
-def read_text(data: bytes, name: str) -> Reading:
-    return _reading(decode(data, name), markdown=False)
+def decode_within(data: bytes, name: str, limits: Limits) -> str:
+    """``decode``, refusing a text of more than ``limits.max_chars`` characters (the file's size
+    cap bounds the decoding)."""
+    text = decode(data, name)
+    limits.check(name, "max_chars", len(text))
+    return text
 
 
-def read_markdown(data: bytes, name: str) -> Reading:
-    return _reading(decode(data, name), markdown=True)
+def read_text(data: bytes, name: str, limits: Limits) -> Reading:
+    return _reading(decode_within(data, name, limits), markdown=False)
+
+
+def read_markdown(data: bytes, name: str, limits: Limits) -> Reading:
+    return _reading(decode_within(data, name, limits), markdown=True)
