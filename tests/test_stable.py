@@ -12,9 +12,8 @@ import pytest
 
 import qa
 
-from conftest import ROOT, TINY, FakeEmbedder
+from fixtures import REPORT, ROOT, TINY, FakeEmbedder
 
-REPORT = ROOT / "corpus" / "tongzhou-2024-plan-report.txt"
 REPORT_ID = "tongzhou.txt"
 
 
