@@ -8,11 +8,9 @@ from __future__ import annotations
 import random
 
 import pytest
-
+from fixtures import REPORT, ROOT, TINY, FakeEmbedder
 
 import qa
-
-from fixtures import REPORT, ROOT, TINY, FakeEmbedder
 
 REPORT_ID = "tongzhou.txt"
 
