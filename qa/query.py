@@ -213,8 +213,8 @@ FIGURE, LIST, TOPIC, REASONS, COMPARE, FACT = "figure", "list", "topic", "reason
 DENSE, CROSSLINGUAL = "dense", "crosslingual"
 
 _UNITS = (
-    "个百分点|百分点|平方公里|平方米|万平方米|公里|千米|公顷|千瓦|兆瓦|人次|人|户|家|个|项|条|所|座|处|套|"
-    "辆|吨|亩|米|元|倍|次|场|名|张|台|间|栋|批|届|天|小时|分钟|%|％"
+    "个百分点|百分点|平方公里|平方米|万平方米|立方米|公里|千米|公顷|千瓦时|千瓦|兆瓦|人次|人|户|家|个|项|条|所|座|处|套|"
+    "辆|吨|亩|公斤|斤|米|元|倍|次|场|名|张|台|间|栋|批|届|天|小时|分钟|颗|列|艘|架次|架|标箱|位|件|%|％"
 )
 _LIST_CUE = re.compile(
     r"哪些|哪几|哪[两二三四五六七八九十]|什么项目|有啥|都有什么|列举|分别|"
@@ -230,7 +230,8 @@ _FIGURE_CUE = re.compile(
 _REASON_CUE = re.compile(r"为什么|为何|原因|怎么回事|难在|难点|毛病|出在哪|症结|差距|不足|短板|挑战|困难|问题在|有什么问题|"
                          r"哪些问题|不容易|不愿意|风险|凭什么|依据是什么|有利条件|\bwhy\b|\bproblems?\b|\bchallenges?\b|"
                          r"\bshortcomings?\b|\bdifficult", re.I)
-_COMPARE_CUE = re.compile(r"比去年|比上年|相比|对比|比较|分别|变化|高吗|低吗|多了|少了|进度|程度|\bcompared?\b", re.I)
+_COMPARE_CUE = re.compile(r"比去年|比上年|相比|对比|比较|比起来|分别|各是|变化|高吗|低吗|多了|少了|进度|程度|"
+                          r"[高低多少快慢大小]还是[高低多少快慢大小]|哪个|谁|\bcompared?\b", re.I)
 # 几个 before a noun in a question that asks 什么/哪些 counts nothing: 几个特色小镇去年各有什么进展
 _COUNT_ONLY = re.compile(r"多少|百分之几|比例|占比|比重|增速|增长率|贡献率|多大|多长|多高|\bhow (?:many|much)", re.I)
 _ASKED_UNIT = re.compile(rf"(?:多少|几)(?:[万亿])?(?P<unit>{_UNITS})")
@@ -379,6 +380,13 @@ def expected_unit(text: str) -> str | None:
     return None
 
 
+def asked_unit(text: str) -> str | None:
+    """The unit a question names with 多少/几 (多少公里, 几个, 多少亿人次), else None: not the
+    units implied by 增长多少 or 多大."""
+    found = _ASKED_UNIT.search(text)
+    return found.group("unit").replace("％", "%") if found else None
+
+
 def unknown_places(places: Sequence[str], corpus_text) -> tuple[str, ...]:
     """The place names of a question (as tagged) that the corpus never mentions (大兴区). A district
     or county named with its suffix must be there in that form: a report that lists 朝阳、海淀 as
@@ -414,7 +422,11 @@ def is_follow_up(text: str, tokenize, history: Sequence[str]) -> bool:
     from .periods import YEAR_WORDS
 
     rest = _QUESTION_WORDS.sub("", YEAR_WORDS.sub("", text))
-    return len(rest) <= 3
+    return len(_FRAME_ONLY.sub("", rest)) <= 3
+
+
+# words that name no subject of their own: 今年的目标是多少？ 年底能到多少？ lean on the question before
+_FRAME_ONLY = re.compile(r"的|是|目标|计划|打算|预计|准备|年底|年末|能|到|要|达到|将")
 
 
 def resolve_follow_up(text: str, history: Sequence[str], vocab: Vocabulary) -> str:

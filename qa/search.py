@@ -25,7 +25,14 @@ class SearchParams:
     use_cross: bool = True          # English questions use the cross-lingual encoder when indexed
     expand_abbreviations: bool = True  # 违建 also searches 违法 建设 (corpus phrases it abbreviates)
     use_lexicon: bool = True        # 上学 also searches 教育 学位 (qa/data/lexicon.tsv)
+    lexicon_known: bool = True      # ... even when the corpus uses the everyday word too (GDP →
+    #                                 地区生产总值): answered 0.625 → 0.649 over 8 reports, chosen on
+    #                                 every leave-one-report-out fold (benchmarks/levers.py)
     use_pinyin: bool = True         # 该造 is read as 改造 (pinyin-IME slips, qa.lexicon)
+    english_lexical: float = 0.4    # share of BM25 over the lexicon's Chinese words for an English
+    #                                 question (0: the cross-lingual dense score alone): answered
+    #                                 0.690 → 0.708, top 5 0.921 → 0.941 over 8 reports, chosen on
+    #                                 every leave-one-report-out fold (benchmarks/levers.py)
     use_neighbours: bool = False    # a word neither corpus nor lexicon knows also searches its
     #                                 nearest corpus words by the embedding model (看病 → 医疗)
 

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from qa.chunking import chunk_document
+from qa.limits import Limits
 from qa.periods import (BUDGET_REPORT, COMMUNIQUE, DONE, FIVE_YEAR_PLAN, PLAN, PLAN_REPORT, WORK_REPORT,
                         DocumentYears, detect_genre, document_years, five_year_span, is_period_word,
                         merge_years, question_periods, section_period, section_phase)
@@ -236,7 +237,7 @@ FURNITURE_WORDS = ("下载", "打印", "字号", "加大", "来源", "时间："
 
 @pytest.mark.parametrize("page", [INNER_MONGOLIA_HEAD, NINGXIA_HEAD + PAGE_TAILS])
 def test_web_page_furniture_stays_out_of_the_text(page):
-    reading = read_text(page.encode("utf-8"), "page.txt")
+    reading = read_text(page.encode("utf-8"), "page.txt", Limits())
     lines = reading.text.split("\n")
     title = page.split("\n", 1)[0]
     assert lines[0] == title and lines.count(title) == 1  # the title once, first
@@ -248,7 +249,7 @@ def test_web_page_furniture_stays_out_of_the_text(page):
 
 def test_chunks_of_a_web_page_keep_exact_offsets_and_hold_no_furniture():
     reading = read_text((INNER_MONGOLIA_HEAD + "“十四五”时期内蒙古发展历程极不平凡。2025年是“十四五”收官之年。\n"
-                         + PAGE_TAILS).encode("utf-8"), "page.txt")
+                         + PAGE_TAILS).encode("utf-8"), "page.txt", Limits())
     doc = Document(id="page.txt", title="t", text=reading.text, headings=reading.headings)
     chunks = chunk_document(doc)
     assert chunks and all(doc.text[c.start:c.end] == c.text for c in chunks)

@@ -18,6 +18,7 @@ RANK_BONUS = 0.1  # the best passage's sentences, less for later ones
 FOLLOW_UP_WEIGHT = 2.0  # a follow-up's own words against those carried from the question before
 CONTEXT_SHARE = 0.8  # a term found only in the section path (the topic the sentence sits under) counts this much
 EXPANSION_SHARE = 0.6  # an expansion found instead of a word the corpus has counts this much
+LEAD_CHARS = 24  # a paragraph's first sentence this short, followed by others, is its lead (its sub-heading in web text)
 _QUESTION_WORD = re.compile(r"哪|什么|多少|几个|怎么|如何|为什么|是否")
 # words that frame a question rather than name what it asks about
 FRAME = frozenset(
@@ -139,10 +140,13 @@ def gather(hits: Sequence[Hit], terms: Terms, years: "DocumentYears | Mapping[st
             base, text = hit.start, hit.text
         highlighted = [(hit.start + s.start, hit.start + s.end) for s in hit.sentences]
         period = section_period(hit.section, years_for(years, hit.doc_id))
+        spans = split_sentences(text)
         context = " ".join(hit.section)
-        for order, (s, e) in enumerate(split_sentences(text)):
+        for order, (s, e) in enumerate(spans):
             start, end = base + s, base + e
             sentence = text[s:e].strip()
+            if order == 1 and is_lead(text[spans[0][0]:spans[0][1]].strip(), 0, len(spans)):
+                context += " " + text[spans[0][0]:spans[0][1]]  # the paragraph's topic, as its section's
             if not sentence or (hit.doc_id, start) in seen and not (start < hit.end and end > hit.start):
                 continue
             in_hit = start < hit.end and end > hit.start
@@ -153,6 +157,12 @@ def gather(hits: Sequence[Hit], terms: Terms, years: "DocumentYears | Mapping[st
             out.append(Sentence(rank, hit.doc_id, start, end, sentence, period, (base, base + len(text)),
                                 order, in_hit, score if in_hit else score - RANK_BONUS, share))
     return out
+
+
+def is_lead(text: str, order: int, count: int) -> bool:
+    """A paragraph's lead: its first sentence, short, without a figure, followed by others
+    (加强托育养老体系建设。): it names the topic; the sentences after it say what is done."""
+    return order == 0 and count > 1 and len(text) <= LEAD_CHARS and not has_figure(text)
 
 
 def has_figure(text: str) -> bool:
