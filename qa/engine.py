@@ -431,7 +431,7 @@ class Engine:
                 # the Chinese words the lexicon gives for them (forest → 森林) may weigh in
                 chinese = [t for t in tokens if not t.isascii()]
                 if chinese and params.english_lexical > 0:
-                    scored = replace(scored, bm25=self.store.lexical_scores(chinese, scored.ids))
+                    scored = replace(scored, bm25=self.store.lexical_scores(chinese, scored.ids, where=where))
                     params = replace(params, fusion="weighted", dense_weight=1 - params.english_lexical)
                 else:
                     params = replace(params, fusion="dense")
