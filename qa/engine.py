@@ -6,6 +6,7 @@ import os
 import re
 import sys
 import threading
+from collections import OrderedDict
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -122,6 +123,34 @@ class _ReadWriteLock:
                 self._cond.notify_all()
 
 
+class Scope:
+    """What a question is read and scored against: the documents it is asked about (every document
+    without a filter) and their statistics: BM25 (IDF, the match weights), their text (is a word,
+    a place, a year there?), the dictionary mined from their quoted names, their years, the
+    vocabulary of pinyin corrections and neighbour words. So adding other documents to the library
+    changes nothing in an answer asked of some documents (issue 20 item 6)."""
+
+    def __init__(self, docs: Sequence[Document], lexicon, years: dict[str, DocumentYears],
+                 user_dictionary: bool = True):
+        self.documents = tuple(d.id for d in docs)
+        self.texts = [d.text for d in docs]
+        self.lexicon = lexicon  # qa.lexical.BM25 of these documents' passages
+        self.tokenizer = tokenizer_for(tuple(mine_terms(self.texts)) if user_dictionary else ())
+        self.document_years = {d.id: years[d.id] for d in docs}  # each document's own reading
+        self.years = merge_years(self.document_years.values())  # and one of them all
+        self.corpus = CorpusText(self.texts)
+        self.corrector = PinyinCorrector(lexicon.idf, self.corpus, self.tokenizer.cut, self.tokenizer.is_word)
+        self.context_cache: dict[str, list[str]] = {}
+        self.sentence_cache: dict[int, tuple[frozenset[str], bool]] = {}
+        self.vocab = None  # (words, vectors): the neighbour words, embedded on first use
+        self.lower: str | None = None  # the text in lower case, made on first use
+
+    @property
+    def idf(self) -> dict[str, float]:
+        return self.lexicon.idf
+
+
+SCOPES = 4  # scopes (sets of documents asked about) kept besides the whole library's (~15 MB each)
 NEIGHBOURS, NEIGHBOUR_SIM = 3, 0.82  # nearest corpus words added for an unknown word, and how near
 _CJK_WORD = re.compile(r"[\u4e00-\u9fff]+")
 
@@ -144,6 +173,7 @@ class Engine:
         self._rw = _ReadWriteLock()
         self._refreshing = threading.RLock()
         self._indexing: Indexing | None = None  # the background embedding under way
+        self._scopes_lock = threading.Lock()
         self._opened: dict | None = None  # how open() made this engine (for refresh)
         self._seen: tuple = ()  # the corpus files' state the documents show (refresh_in_background)
         self._install(self._prepare(docs, store, cross, user_dictionary))
@@ -158,22 +188,21 @@ class Engine:
             data = replace(data, tokens=tuple(tuple(plain.words(f"{c.context} {c.text}")) for c in data.chunks),
                            manifest=dict(data.manifest, tokenizer="jieba-search/plain"))  # never reused as is
             store = as_store(data)
-        texts = [d.text for d in docs]
-        tokenizer = tokenizer_for(tuple(mine_terms(texts)) if user_dictionary else ())
-        corpus = CorpusText(texts)
         pending = frozenset(pending)
         # periods are read from the documents (report and plan years); question analysis needs
         # them, the corpus text (is a place or year there?) and the pinyin of its words
-        # (each document's own, for 今年/去年 and the period of its passages, and one reading of all)
+        # (each document's own, for 今年/去年 and the period of its passages, and one reading of all):
+        # of the documents asked about (a Scope), the whole library's without a filter
         document_years = {d.id: _years_of(d) for d in docs}
+        library = Scope(docs, store.lexicon, document_years, user_dictionary)
         return dict(
-            _docs={d.id: d for d in docs}, _texts=texts, store=store,
+            _docs={d.id: d for d in docs}, store=store,
             cross=cross if store.data.manifest.get("cross_model") and cross is not None else None,
-            tokenizer=tokenizer, bm25=store.lexicon, _context_cache={}, _sentence_cache={},
-            document_years=document_years, years=merge_years(document_years.values()),
+            _user_dictionary=user_dictionary, document_years=document_years,
             _phases=[section_phase(c.section, document_years.get(c.doc_id)) for c in store.data.chunks],
-            _corpus=corpus,
-            _corrector=PinyinCorrector(store.lexicon.idf, corpus, tokenizer.cut, tokenizer.is_word),
+            _library=library, _scopes=OrderedDict(),
+            tokenizer=library.tokenizer, bm25=library.lexicon, years=library.years,
+            _texts=library.texts, _corpus=library.corpus, _corrector=library.corrector,
             pending=pending,
             _pending_mask=np.isin(store.data.chunk_docs, list(pending)) if pending else None)
 
@@ -182,7 +211,6 @@ class Engine:
         or before the engine is shared)."""
         self.__dict__.update(state)
         self._prepared = state
-        self._vocab = None  # the old vocabulary's vectors (rebuilt on first use)
 
     @property
     def data(self) -> IndexData:
@@ -240,43 +268,63 @@ class Engine:
 
     def analyse(self, question: str | Query, *, history: Sequence[str] = (),
                 params: SearchParams | None = None, documents: Sequence[str] | None = None) -> AnalyzedQuery:
-        """The question analysed once against this corpus (see ``qa.query.AnalyzedQuery``), its
-        years against ``documents`` (ids) when the question is about those only.
+        """The question analysed once against this corpus, or against the ``documents`` (ids) it
+        is asked about (see ``qa.query.AnalyzedQuery``).
         A single string given as ``history`` is one earlier question, not a sequence of characters."""
         history = (history,) if isinstance(history, str) else tuple(history or ())
         return analyse(question, self.vocabulary(params or self.params, documents), history)
 
     def vocabulary(self, params: SearchParams | None = None, documents: Sequence[str] | None = None) -> Vocabulary:
-        """What question analysis needs to know of this corpus, under ``params``' levers; the
-        years (今年, 去年 …) are those of ``documents`` (ids) when given, else of every document."""
+        """What question analysis needs to know of this corpus (or of ``documents``, ids: their
+        text, words and years, 今年/去年 each document's own), under ``params``' levers."""
         params = params or self.params
-        doc_years = self.document_years
-        if documents is not None:
-            chosen = [documents] if isinstance(documents, str) else documents
-            doc_years = {d: self.document_years[d] for d in chosen if d in self.document_years} or doc_years
+        scope = self.scope(documents)
+        tok = scope.tokenizer
         return Vocabulary(
-            years=merge_years(doc_years.values()) if doc_years is not self.document_years else self.years,
-            text=self._corpus, tokenize=self.tokenizer.words,
-            expand=lambda text, tokens: self._expansions(text, tokens, params),
-            correct=self._corrector.correct if params.use_pinyin else None,
+            years=scope.years, text=scope.corpus, tokenize=tok.words,
+            expand=lambda text, tokens: self._expansions(text, tokens, params, scope),
+            correct=scope.corrector.correct if params.use_pinyin else None,
             crosslingual=self.cross is not None and params.use_cross, looks_english=looks_english,
-            places=self.tokenizer.places, tag=self.tokenizer.tag, known=self._known,
-            documents=doc_years)
+            places=tok.places, tag=tok.tag, known=lambda word: self._known(word, scope),
+            documents=scope.document_years)
 
-    def _known(self, word: str) -> bool:
-        """Whether the corpus uses ``word``, or a term the genre lexicon gives for it (letters in
-        any case)."""
+    def scope(self, documents: Sequence[str] | None = None) -> Scope:
+        """The documents a question is asked about (ids; None: all) with their statistics, made on
+        first use (the last ``SCOPES`` kept). Unknown ids are refused."""
+        where = self.where(documents)
+        if where is None or where.documents == frozenset(self._docs):
+            return self._library
+        key = where.documents
+        with self._scopes_lock:
+            found = self._scopes.get(key)
+            if found is not None:
+                self._scopes.move_to_end(key)
+                return found
+        lexicons = getattr(self.store, "lexicons", None)
+        lexicon = lexicons.of(where) if lexicons is not None else self.store.lexicon
+        scope = Scope([d for d in self._docs.values() if d.id in key], lexicon, self.document_years,
+                      self._user_dictionary)
+        with self._scopes_lock:
+            scope = self._scopes.setdefault(key, scope)
+            while len(self._scopes) > SCOPES:
+                self._scopes.popitem(last=False)
+        return scope
+
+    def _known(self, word: str, scope: Scope | None = None) -> bool:
+        """Whether the corpus (the documents of ``scope``) uses ``word``, or a term the genre
+        lexicon gives for it (letters in any case)."""
         word = word.lower()
-        return any(self._writes(t) for t in (word, *default_lexicon().entries.get(word, ())))
+        scope = scope or self._library
+        return any(self._writes(t, scope) for t in (word, *default_lexicon().entries.get(word, ())))
 
-    def _writes(self, s: str) -> bool:
-        """``s`` occurs in the corpus; Latin letters in any case (GDP, gdp)."""
+    @staticmethod
+    def _writes(s: str, scope: Scope) -> bool:
+        """``s`` occurs in the scope's text; Latin letters in any case (GDP, gdp)."""
         if s.lower() == s.upper():  # nothing to fold: Chinese, digits
-            return s in self._corpus
-        corpus = self._corpus
-        if getattr(self, "_lower", (None, ""))[0] is not corpus:
-            self._lower = (corpus, corpus.text.lower())
-        return s.lower() in self._lower[1]
+            return s in scope.corpus
+        if scope.lower is None:
+            scope.lower = scope.corpus.text.lower()
+        return s.lower() in scope.lower
 
     def retrieve(self, question: str | Query, k: int = DEFAULT_K, *, history: Sequence[str] = (),
                  documents: Sequence[str] | None = None, params: SearchParams | None = None) -> Retrieval:
@@ -309,7 +357,7 @@ class Engine:
             r = self.retrieve(question, k, history=history, documents=documents, params=params)
             # the answer speaks of the periods of the documents it answers from
             r = replace(r, query=r.query.for_documents({h.doc_id for h in r.hits}))
-            return compose(r, documents=self._docs, idf=self.bm25.idf, years=self.document_years)
+            return compose(r, documents=self._docs, idf=self.scope(documents).idf, years=self.document_years)
 
     def refresh(self) -> bool:
         """Pick up corpus changes (files added, changed or removed) and wait until new documents
@@ -416,55 +464,62 @@ class Engine:
             release_memory()  # the previous state is garbage now: hand its pages back to the OS
 
     # ------------------------------------------------------------------ internals
-    def _context_tokens(self, context: str) -> list[str]:
-        return self._context_cache.setdefault(context, self.tokenizer.words(context))
-
-    def _expansions(self, text: str, tokens: Sequence[str], params: SearchParams) -> list[str]:
+    def _expansions(self, text: str, tokens: Sequence[str], params: SearchParams, scope: Scope) -> list[str]:
         """Corpus words a question also searches: for the everyday words of the genre lexicon
-        that the corpus does not use, its words for them (上学 → 教育 学位); the words of the
-        corpus phrases its unknown abbreviations stand for (违建 → 违法 建设)."""
-        extra = self.query_tokens(text, params.expand_abbreviations)[len(self.tokenizer.words(text)):]
+        that the corpus (the scope's documents) does not use, its words for them (上学 → 教育 学位);
+        the words of the corpus phrases its unknown abbreviations stand for (违建 → 违法 建设)."""
+        tok, idf = scope.tokenizer, scope.idf
+        extra = self._query_tokens(text, params.expand_abbreviations, scope)[len(tok.words(text)):]
         if params.use_lexicon:
-            idf, lexicon = self.bm25.idf, default_lexicon()
+            lexicon = default_lexicon()
             for word in lexicon.matches(text):
                 if word not in idf or params.lexicon_known:
-                    extra += [w for t in lexicon.entries[word] for w in self.tokenizer.words(t) if w in idf]
+                    extra += [w for t in lexicon.entries[word] for w in tok.words(t) if w in idf]
         if params.use_neighbours:
             lexicon = default_lexicon()
             for t in tokens:
-                if len(t) >= 2 and t not in self.bm25.idf and t not in lexicon.entries \
-                        and _CJK_WORD.fullmatch(t) and not self.tokenizer.is_common(t, 2000):
-                    extra += self.neighbours(t)
+                if len(t) >= 2 and t not in idf and t not in lexicon.entries \
+                        and _CJK_WORD.fullmatch(t) and not tok.is_common(t, 2000):
+                    extra += self._neighbours(t, NEIGHBOURS, NEIGHBOUR_SIM, scope)
         return [w for w in dict.fromkeys(extra) if w not in tokens]
 
-    def neighbours(self, word: str, k: int = NEIGHBOURS, min_sim: float = NEIGHBOUR_SIM) -> list[str]:
-        """The corpus words nearest ``word`` by the embedding model (its vocabulary is embedded
-        once, on first use: a few seconds for a report)."""
+    def neighbours(self, word: str, k: int = NEIGHBOURS, min_sim: float = NEIGHBOUR_SIM, *,
+                   documents: Sequence[str] | None = None) -> list[str]:
+        """The corpus words (of ``documents``, ids) nearest ``word`` by the embedding model (their
+        vocabulary is embedded once, on first use: a few seconds for a report)."""
+        return self._neighbours(word, k, min_sim, self.scope(documents))
+
+    def _neighbours(self, word: str, k: int, min_sim: float, scope: Scope) -> list[str]:
         with self._lock:
-            if getattr(self, "_vocab", None) is None or self._vocab[0] is not self.bm25.idf:
-                words = [w for w in self.bm25.idf if len(w) >= 2 and _CJK_WORD.fullmatch(w)]
-                self._vocab = (self.bm25.idf, words, self.embedder.embed(words) if words else None)
-            _idf, words, vectors = self._vocab
+            if scope.vocab is None:
+                words = [w for w in scope.idf if len(w) >= 2 and _CJK_WORD.fullmatch(w)]
+                scope.vocab = (words, self.embedder.embed(words) if words else None)
+            words, vectors = scope.vocab
             if vectors is None:
                 return []
             sims = vectors @ self.embedder.embed_query(word)
         order = np.argsort(-sims, kind="stable")[:k]
         return [words[i] for i in order if sims[i] >= min_sim]
 
-    def query_tokens(self, text: str, expand: bool = True) -> list[str]:
-        """The query's tokens, plus (``expand``) the words of the corpus phrases its unknown
-        abbreviations stand for: 违建 → 违法, 建设."""
-        tok = self.tokenizer
+    def query_tokens(self, text: str, expand: bool = True, *,
+                     documents: Sequence[str] | None = None) -> list[str]:
+        """The query's tokens, plus (``expand``) the words of the corpus phrases (of ``documents``,
+        ids) its unknown abbreviations stand for: 违建 → 违法, 建设."""
+        return self._query_tokens(text, expand, self.scope(documents))
+
+    @staticmethod
+    def _query_tokens(text: str, expand: bool, scope: Scope) -> list[str]:
+        tok, idf = scope.tokenizer, scope.idf
         tokens = tok.words(text)
         if not expand:
             return tokens
         extra = []
         for t in tokens:
-            if t in self.bm25.idf or tok.is_common(t):  # a known or everyday word is no abbreviation
+            if t in idf or tok.is_common(t):  # a known or everyday word is no abbreviation
                 continue
-            for phrase in abbreviation_phrases(t, self._texts):
+            for phrase in abbreviation_phrases(t, scope.texts):
                 if tok.is_word(phrase[:2]) and tok.is_word(phrase[2:]):  # 违法+建设, 征地+拆迁
-                    extra += [w for w in tok.words(phrase) if w in self.bm25.idf]
+                    extra += [w for w in tok.words(phrase) if w in idf]
         return tokens + [w for w in dict.fromkeys(extra) if w not in tokens]
 
     def scores(self, q: AnalyzedQuery, params: SearchParams, tokens: Sequence[str] | None = None, *,
@@ -485,10 +540,16 @@ class Engine:
         floor = self.store.dense(-qv, FLOOR, space=space, sentence_weight=0.0, where=where)
         ids = np.union1d(np.union1d(dense.ids, lexical.ids), np.union1d(floor.ids, self._floor_sample(where)))
         dense_s = self.store.dense_scores(qv, ids, space=space, sentence_weight=w)
-        bm25 = self.store.lexical_scores(tokens, ids)
+        # BM25 and match with the statistics of the documents asked about (store.base.Lexicons)
+        bm25 = self.store.lexical_scores(tokens, ids, where=where)
         if self._pending_mask is not None:  # documents without vectors yet: estimated from keywords
             dense_s = impute_dense(dense_s, bm25, self._pending_mask[ids])
-        return Scored(ids, dense_s, bm25, self.bm25.match(tokens, ids), qv, space)
+        return Scored(ids, dense_s, bm25, self._lexicon(where).match(tokens, ids), qv, space)
+
+    def _lexicon(self, where: Where | None):
+        """The BM25 statistics of the documents ``where`` names (all without a filter)."""
+        lexicons = getattr(self.store, "lexicons", None)
+        return self.bm25 if lexicons is None else lexicons.of(where)
 
     def _floor_sample(self, where: Where | None) -> np.ndarray:
         """FLOOR_SAMPLE evenly spaced passages (within ``where``), scored with the candidates."""
@@ -510,10 +571,14 @@ class Engine:
             q = self.analyse(q, params=params)
         with self._rw.reading():
             where = self.where(documents)
+            scope = self.scope(documents)
             tokens = q.search_tokens
             hybrid = getattr(self.store, "hybrid", None)
-            if hybrid is not None and params.fusion in ("weighted", "rrf") and not q.english:
-                return self._server_fused(q, k, params, tokens, where)
+            # server-side fusion scores with the whole collection's IDF: a question asked of some
+            # documents is fused here, with theirs (see Scope), however many the collection holds
+            if hybrid is not None and params.fusion in ("weighted", "rrf") and not q.english \
+                    and (where is None or where.documents is None):
+                return self._server_fused(q, k, params, tokens, where, scope)
             scored = self.scores(q, params, tokens, where=where, candidates=max(CANDIDATES, k))
             if q.english and params.fusion != "bm25":
                 # English words never match the Chinese text: BM25 would only add noise from numbers
@@ -521,17 +586,17 @@ class Engine:
                 # the Chinese words the lexicon gives for them (forest → 森林) may weigh in
                 chinese = [t for t in tokens if not t.isascii()]
                 if chinese and params.english_lexical > 0:
-                    scored = replace(scored, bm25=self.store.lexical_scores(chinese, scored.ids))
+                    scored = replace(scored, bm25=self.store.lexical_scores(chinese, scored.ids, where=where))
                     params = replace(params, fusion="weighted", dense_weight=1 - params.english_lexical)
                 else:
                     params = replace(params, fusion="dense")
             periods = [self._phases[i] for i in scored.ids]
             ranked = rank(scored.dense, scored.bm25, scored.match, periods, params, self._intents(q, scored.ids), k=k)
             ranked = [replace(r, index=int(scored.ids[r.index])) for r in ranked]
-            return [self._hit(r, scored, tokens, q.text) for r in ranked]
+            return [self._hit(r, scored, tokens, q.text, scope) for r in ranked]
 
     def _server_fused(self, q: Query, k: int, params: SearchParams, tokens: Sequence[str],
-                      where: Where | None) -> list[Hit]:
+                      where: Where | None, scope: Scope) -> list[Hit]:
         """Fusion done by the store (Qdrant's Query API), then the period boost and exact scores."""
         with self._lock:
             qv = self.embedder.embed_query(q.text)
@@ -546,10 +611,11 @@ class Engine:
         order = np.argsort(-scores, kind="stable")[:k]
         ids = fused.ids[order]
         dense = self.store.dense_scores(qv, ids, sentence_weight=params.sentence_weight)
-        bm25 = self.store.lexical_scores(tokens, ids)
-        match = self.bm25.match(tokens, ids)
+        bm25 = self.store.lexical_scores(tokens, ids, where=where)
+        match = self._lexicon(where).match(tokens, ids)
         scored = Scored(ids, dense, bm25, match, qv, "main")
-        return [self._hit(Ranked(int(i), float(scores[o]), float(d), float(b), float(mt)), scored, tokens, q.text)
+        return [self._hit(Ranked(int(i), float(scores[o]), float(d), float(b), float(mt)), scored, tokens,
+                          q.text, scope)
                 for i, o, d, b, mt in zip(ids, order, dense, bm25, match)]
 
     def _intents(self, q: AnalyzedQuery, ids) -> "str | list[str | None] | None":
@@ -559,9 +625,10 @@ class Engine:
             return q.intent
         return [q.intent_of(self.data.chunks[i].doc_id) for i in ids]
 
-    def _sentence_info(self, j: int) -> tuple[frozenset[str], bool]:
-        """A sentence's tokens (read with its passage's context) and whether it leads its paragraph."""
-        info = self._sentence_cache.get(j)
+    def _sentence_info(self, j: int, scope: Scope) -> tuple[frozenset[str], bool]:
+        """A sentence's tokens (read with its passage's context, by the scope's tokenizer) and
+        whether it leads its paragraph."""
+        info = scope.sentence_cache.get(j)
         if info is None:
             i, s, e = self.data.sentences[j]
             chunk = self.data.chunks[i]
@@ -569,30 +636,31 @@ class Engine:
             # a sentence is read with its passage's context: "交通…" under "与北三县一体化…"
             # answers 北三县交通; a paragraph's lead sentence is its sub-heading (already in the
             # section path): it is highlighted only when a passage has nothing else
-            info = (frozenset(self.tokenizer.words(text)) | frozenset(self._context_tokens(chunk.context)),
+            context = scope.context_cache.setdefault(chunk.context, scope.tokenizer.words(chunk.context))
+            info = (frozenset(scope.tokenizer.words(text)) | frozenset(context),
                     bool(chunk.section) and text.rstrip("。！？") == chunk.section[-1])
-            self._sentence_cache[j] = info
+            scope.sentence_cache[j] = info
         return info
 
-    def _sentence_relevance(self, j: int, sim: float, tokens: Sequence[str]) -> float:
+    def _sentence_relevance(self, j: int, sim: float, tokens: Sequence[str], scope: Scope) -> float:
         toks = dict.fromkeys(tokens)  # summed in the question's order, not a set's (hash seed)
-        sentence_tokens, is_lead = self._sentence_info(j)
+        sentence_tokens, is_lead = self._sentence_info(j, scope)
         if is_lead:
             return sim - 1.0
         if not toks:
             return sim
-        idf, top = self.bm25.idf, self.bm25.max_idf
+        idf, top = scope.idf, scope.lexicon.max_idf
         total = sum(idf.get(t, top) for t in toks)
         have = sum(idf.get(t, top) for t in toks if t in sentence_tokens)
         return sim + 0.5 * have / total
 
-    def _hit(self, r: Ranked, scored: Scored, tokens: Sequence[str], query: str) -> Hit:
+    def _hit(self, r: Ranked, scored: Scored, tokens: Sequence[str], query: str, scope: Scope) -> Hit:
         c = self.data.chunks[r.index]
         first, end = self.data.sentence_bounds[r.index]
         sents = range(int(first), int(end))
         sims = self.store.sentence_scores(scored.query_vector, np.arange(first, end), space=scored.space)
         spans = [(self.data.sentences[j][1] - c.start, self.data.sentences[j][2] - c.start) for j in sents]
-        rel = [self._sentence_relevance(j, float(sim), tokens) for j, sim in zip(sents, sims)]
+        rel = [self._sentence_relevance(j, float(sim), tokens, scope) for j, sim in zip(sents, sims)]
         terms = shared_terms(query, c.text, tokens) + list(tokens)
         return Hit(text=c.text, score=r.score, doc_id=c.doc_id, section=c.section, start=c.start,
                    end=c.end, highlights=highlight(c.text, spans, rel, terms), paragraph=c.paragraph,

@@ -131,19 +131,26 @@ def tokenizer_for(user_words: tuple[str, ...]) -> Tokenizer:
 class BM25:
     """BM25 (Lucene variant, k1=1.2, b=0.75) over pre-tokenized documents.
 
-    The statistics (``idf``, ``max_idf``) are ready at once; the bm25s index is built by ``prepare``
+    With ``positions`` (sorted), only the documents at those positions are indexed: the statistics
+    (document frequencies, ``idf``, ``max_idf``, average length) are theirs alone, so a question
+    asked of some documents is scored the same whatever else the catalogue holds. ``scores`` is
+    then over those documents in that order; ``scores_at`` and ``match`` take catalogue positions.
+
+    The statistics are ready at once; the bm25s index is built by ``prepare``
     (the FAISS store calls it while opening) or else on the first ``scores`` call (a store that
     searches elsewhere never builds it). Nothing is kept per document
     beyond the token tuples given: ``match`` makes the sets of the few documents it is asked about."""
 
-    def __init__(self, docs_tokens: Sequence[Sequence[str]], k1: float = 1.2, b: float = 0.75):
+    def __init__(self, docs_tokens: Sequence[Sequence[str]], k1: float = 1.2, b: float = 0.75, *,
+                 positions: Sequence[int] | None = None):
         self.k1, self.b = k1, b
-        self._tokens = docs_tokens
+        self.positions = None if positions is None else np.asarray(positions, dtype=np.int64)
+        self._tokens = docs_tokens if positions is None else [docs_tokens[int(i)] for i in self.positions]
         self._bm25 = None
         self._lock = threading.Lock()
-        self.n_docs = len(docs_tokens)
+        self.n_docs = len(self._tokens)
         df: dict[str, int] = {}
-        for toks in docs_tokens:
+        for toks in self._tokens:
             for t in dict.fromkeys(toks):  # in corpus order: a set's order changes with the hash
                 df[t] = df.get(t, 0) + 1   # seed, and the vocabulary's order breaks ties downstream
         self.df = df
@@ -166,16 +173,32 @@ class BM25:
                 self._bm25 = bm
         return self._bm25
 
+    def local(self, ids: Sequence[int]) -> np.ndarray:
+        """Rows of this index for catalogue positions ``ids`` (all of which it must hold)."""
+        ids = np.asarray(ids, dtype=np.int64)
+        if self.positions is None:
+            return ids
+        rows = np.searchsorted(self.positions, ids)
+        if (rows >= len(self.positions)).any() or not np.array_equal(self.positions[rows], ids):
+            raise ValueError("passages outside the documents this BM25 index covers")
+        return rows
+
     def scores(self, query_tokens: Sequence[str]) -> np.ndarray:
+        """The BM25 score of each indexed document (in ``positions`` order when given)."""
         known = [t for t in query_tokens if t in self.idf]
         if not known or not self.n_docs:
             return np.zeros(self.n_docs, dtype=np.float32)
         return np.asarray(self._index().get_scores(known), dtype=np.float32)
 
+    def scores_at(self, query_tokens: Sequence[str], ids: Sequence[int]) -> np.ndarray:
+        """BM25 scores of the passages at catalogue positions ``ids``."""
+        return self.scores(query_tokens).astype(np.float64)[self.local(ids)]
+
     def match(self, query_tokens: Sequence[str], ids: Sequence[int] | None = None) -> np.ndarray:
         """IDF-weighted fraction of the query's tokens present in each document (0..1), for all
-        documents or those at positions ``ids``. Unknown tokens weigh as much as the rarest known one."""
-        docs = self._tokens if ids is None else [self._tokens[int(i)] for i in ids]
+        indexed documents or those at catalogue positions ``ids``. Unknown tokens weigh as much as
+        the rarest known one."""
+        docs = self._tokens if ids is None else [self._tokens[int(i)] for i in self.local(ids)]
         sets = [frozenset(t) for t in docs]
         toks = list(dict.fromkeys(query_tokens))
         if not toks or not sets:

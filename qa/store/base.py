@@ -12,6 +12,8 @@ which is the same in every backend: documents in corpus order, passages in readi
 """
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, Sequence, runtime_checkable
@@ -65,6 +67,55 @@ class Candidates:
         return cls(np.asarray(ids, dtype=np.int64)[order], np.asarray(scores, dtype=np.float64)[order])
 
 
+class Lexicons:
+    """BM25 statistics per set of documents: the whole catalogue's (``all``), and for a filter on
+    documents, those of the documents it names, so that a question asked of some documents is
+    scored the same however many others the catalogue holds (built on first use, the last
+    ``KEEP`` sets kept). A filter on periods only narrows the passages, never the statistics."""
+
+    KEEP = 8
+
+    def __init__(self, data):
+        from ..lexical import BM25
+
+        self._data = data
+        self.all = BM25(data.tokens)
+        self._by_documents: OrderedDict[frozenset[str], object] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def of(self, where: "Where | None"):
+        """The BM25 index (qa.lexical.BM25) a question filtered by ``where`` is scored with."""
+        if where is None or where.documents is None:
+            return self.all
+        key = frozenset(where.documents)
+        with self._lock:
+            found = self._by_documents.get(key)
+            if found is not None:
+                self._by_documents.move_to_end(key)
+                return found
+        from ..lexical import BM25
+
+        data = self._data
+        positions = np.flatnonzero(np.isin(data.chunk_docs, list(key)))
+        lexicon = self.all if len(positions) == len(data.chunks) else BM25(data.tokens, positions=positions)
+        with self._lock:
+            self._by_documents[key] = lexicon
+            while len(self._by_documents) > self.KEEP:
+                self._by_documents.popitem(last=False)
+        return lexicon
+
+    def candidates(self, tokens: Sequence[str], k: int, where: "Where | None",
+                   allowed: np.ndarray | None) -> Candidates:
+        """The ``k`` best passages by BM25 among ``allowed`` (passages sharing no token left out)."""
+        lexicon = self.of(where)
+        scores = lexicon.scores(tokens).astype(np.float64)
+        ids = np.arange(len(scores)) if lexicon.positions is None else lexicon.positions
+        keep = scores > 0
+        if allowed is not None:
+            keep &= allowed[ids]
+        return Candidates.top(ids[keep], scores[keep], k)
+
+
 @runtime_checkable
 class Store(Protocol):
     """One backend (``qa/store/faiss.py``, ``qa/store/qdrant.py``) behind one interface."""
@@ -89,14 +140,17 @@ class Store(Protocol):
         """The ``k`` best passages by dense score."""
 
     def lexical(self, tokens: Sequence[str], k: int, *, where: Where | None = None) -> Candidates:
-        """The ``k`` best passages by BM25 (passages sharing no token with the query are left out)."""
+        """The ``k`` best passages by BM25 (passages sharing no token with the query are left out),
+        with the statistics of the documents ``where`` names (see :class:`Lexicons`)."""
 
     def dense_scores(self, query_vector: np.ndarray, ids: np.ndarray, *, space: str = "main",
                      sentence_weight: float = 0.5) -> np.ndarray:
         """The exact dense scores of the passages ``ids`` (to complete a fused candidate list)."""
 
-    def lexical_scores(self, tokens: Sequence[str], ids: np.ndarray) -> np.ndarray:
-        """The exact BM25 scores of the passages ``ids``."""
+    def lexical_scores(self, tokens: Sequence[str], ids: np.ndarray, *,
+                       where: Where | None = None) -> np.ndarray:
+        """The exact BM25 scores of the passages ``ids``, with the statistics of the documents
+        ``where`` names (see :class:`Lexicons`)."""
 
     def sentence_scores(self, query_vector: np.ndarray, sentence_ids: np.ndarray, *,
                         space: str = "main") -> np.ndarray:

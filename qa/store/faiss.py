@@ -24,9 +24,8 @@ import numpy as np
 from dataclasses import replace
 
 from ..index import IndexData, assemble, faiss_owner, faiss_vectors, load_index, save_index
-from ..lexical import BM25
 from ..periods import section_phase
-from .base import Candidates, DocumentEntry, Where, where_mask
+from .base import Candidates, DocumentEntry, Lexicons, Where, where_mask
 
 HNSW_ABOVE = 50_000     # vectors; below, exact search costs under ~10 ms on 2 cores (512-d)
 HNSW_M = 32
@@ -58,7 +57,8 @@ class FaissStore:
             self._data = data
             self._indexes: dict[str, object] = {}
             self._building: set[str] = set()
-        self.lexicon = BM25(data.tokens)
+        self.lexicons = Lexicons(data)
+        self.lexicon = self.lexicons.all
         self.periods = np.array([section_phase(c.section) for c in data.chunks], dtype=object)
 
     @property
@@ -195,16 +195,11 @@ class FaissStore:
         return dense_scores(passage_sim, sentence_sim, owner, sentence_weight)
 
     def lexical(self, tokens: Sequence[str], k: int, *, where: Where | None = None) -> Candidates:
-        scores = self.lexicon.scores(tokens).astype(np.float64)
-        keep = scores > 0
-        allowed = self.mask(where)
-        if allowed is not None:
-            keep &= allowed
-        ids = np.flatnonzero(keep)
-        return Candidates.top(ids, scores[ids], k)
+        return self.lexicons.candidates(tokens, k, where, self.mask(where))
 
-    def lexical_scores(self, tokens: Sequence[str], ids: np.ndarray) -> np.ndarray:
-        return self.lexicon.scores(tokens).astype(np.float64)[np.asarray(ids, dtype=np.int64)]
+    def lexical_scores(self, tokens: Sequence[str], ids: np.ndarray, *,
+                       where: Where | None = None) -> np.ndarray:
+        return self.lexicons.of(where).scores_at(tokens, ids)
 
     def sentence_scores(self, query_vector: np.ndarray, sentence_ids: np.ndarray, *,
                         space: str = "main") -> np.ndarray:

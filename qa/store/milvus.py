@@ -36,9 +36,8 @@ import numpy as np
 
 from ..errors import IndexFileError, InputError
 from ..index import IndexData
-from ..lexical import BM25
 from ..periods import section_phase as period
-from .base import Candidates, DocumentEntry, Where, where_mask
+from .base import Candidates, DocumentEntry, Lexicons, Where, where_mask
 from .remote import RemoteCatalogue, sync_remote
 
 log = logging.getLogger(__name__)
@@ -249,7 +248,8 @@ class MilvusStore(RemoteCatalogue):
     # ------------------------------------------------------------------ catalogue
     def _set(self, data: IndexData) -> None:
         self._data = data
-        self.lexicon = BM25(data.tokens)
+        self.lexicons = Lexicons(data)  # BM25 per set of documents asked about (store.base)
+        self.lexicon = self.lexicons.all
         self.periods = np.array([period(c.section) for c in data.chunks], dtype=object)
         keys = data.manifest.get("documents", {})
         self._position = {(c.doc_id, i - data.doc_ranges[c.doc_id][0]): i for i, c in enumerate(data.chunks)}
@@ -431,16 +431,11 @@ class MilvusStore(RemoteCatalogue):
 
     def lexical(self, tokens: Sequence[str], k: int, *, where: Where | None = None) -> Candidates:
         """BM25 over the local catalogue (as with the FAISS store)."""
-        scores = self.lexicon.scores(tokens).astype(np.float64)
-        keep = scores > 0
-        allowed = self.mask(where)
-        if allowed is not None:
-            keep &= allowed
-        ids = np.flatnonzero(keep)
-        return Candidates.top(ids, scores[ids], k)
+        return self.lexicons.candidates(tokens, k, where, self.mask(where))
 
-    def lexical_scores(self, tokens: Sequence[str], ids: np.ndarray) -> np.ndarray:
-        return self.lexicon.scores(tokens).astype(np.float64)[np.asarray(ids, dtype=np.int64)]
+    def lexical_scores(self, tokens: Sequence[str], ids: np.ndarray, *,
+                       where: Where | None = None) -> np.ndarray:
+        return self.lexicons.of(where).scores_at(tokens, ids)
 
     def count(self, part: str = "passage") -> int:
         """Rows in one collection (as the server counts them now)."""

@@ -31,9 +31,8 @@ from typing import Callable, Sequence
 import numpy as np
 
 from ..index import IndexData
-from ..lexical import BM25
 from ..periods import section_phase as period
-from .base import Candidates, DocumentEntry, Where
+from .base import Candidates, DocumentEntry, Lexicons, Where, where_mask
 from .remote import RemoteCatalogue, sync_remote
 
 log = logging.getLogger(__name__)
@@ -147,7 +146,8 @@ class QdrantStore(RemoteCatalogue):
     # ------------------------------------------------------------------ catalogue
     def _set(self, data: IndexData) -> None:
         self._data = data
-        self.lexicon = BM25(data.tokens)
+        self.lexicons = Lexicons(data)
+        self.lexicon = self.lexicons.all
         self.periods = np.array([period(c.section) for c in data.chunks], dtype=object)
         self._position = {(c.doc_id, i - data.doc_ranges[c.doc_id][0]): i for i, c in enumerate(data.chunks)}
         self._ids = [self._point_id(c.doc_id, data.manifest.get("documents", {}).get(c.doc_id, ""),
@@ -239,6 +239,10 @@ class QdrantStore(RemoteCatalogue):
     def lexical(self, tokens: Sequence[str], k: int, *, where: Where | None = None) -> Candidates:
         from qdrant_client import models as m
 
+        if where is not None and where.documents is not None:
+            # the server's IDF is the whole collection's: a question asked of some documents is
+            # scored here with theirs (the catalogue holds every passage's tokens)
+            return self.lexicons.candidates(tokens, k, where, where_mask(self._data, self.periods, where))
         idx, val = sparse_query([t for t in tokens if t in self.lexicon.idf])
         if not idx:
             return Candidates(np.zeros(0, np.int64), np.zeros(0))
@@ -283,9 +287,11 @@ class QdrantStore(RemoteCatalogue):
             return np.array([float(p @ query_vector) for p, _m in vectors])
         return np.array([float((rows @ query_vector).max()) for _p, rows in vectors])
 
-    def lexical_scores(self, tokens: Sequence[str], ids: np.ndarray) -> np.ndarray:
-        """The server's sparse score, computed here: Σ idf(t) · BM25 weight of t in the passage."""
-        idf = self.lexicon.idf
+    def lexical_scores(self, tokens: Sequence[str], ids: np.ndarray, *,
+                       where: Where | None = None) -> np.ndarray:
+        """The server's sparse score, computed here: Σ idf(t) · BM25 weight of t in the passage
+        (with the IDF of the documents ``where`` names)."""
+        idf = self.lexicons.of(where).idf
         query = {token_index(t) for t in tokens if t in idf}
         by_index = {}
         for t in idf:
