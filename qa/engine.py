@@ -186,7 +186,9 @@ class Engine:
             expand=lambda text, tokens: self._expansions(text, tokens, params),
             correct=self._corrector.correct if params.use_pinyin else None,
             crosslingual=self.cross is not None and params.use_cross, looks_english=looks_english,
-            places=self.tokenizer.places, tag=self.tokenizer.tag, known=self._known)
+            places=self.tokenizer.places, tag=self.tokenizer.tag, known=self._known,
+            library={d.id: d.region for d in self._docs.values()} if params.use_places else None,
+            cut=self.tokenizer.cut)
 
     def _known(self, word: str) -> bool:
         """Whether the corpus uses ``word``, or a term the genre lexicon gives for it (letters in
@@ -208,11 +210,16 @@ class Engine:
         """The analysed question and the ``k`` passages that best answer it, best first.
 
         ``history`` holds the earlier questions (oldest first) an elliptical follow-up leans on;
-        ``documents`` (ids) limits the search to those documents."""
+        ``documents`` (ids) limits the search to those documents. Without it, a question that
+        names places searches the documents they route to (``AnalyzedQuery.scopes``): the best
+        passages of each place in turn when it names several."""
         k = check_k(k)
         params = params or self.params
         q = self.analyse(question, history=history, params=params)
-        return Retrieval(q, tuple(self._search(q, k, params, documents=documents)))
+        if documents is not None or not q.scopes:
+            return Retrieval(q, tuple(self._search(q, k, params, documents=documents)))
+        lists = [self._search(q, k, params, documents=scope) for scope in q.scopes]
+        return Retrieval(q, tuple(_interleave(lists, k)))
 
     def search(self, query: str, k: int = 5, *, history: Sequence[str] = (),
                documents: Sequence[str] | None = None, params: SearchParams | None = None) -> list[Hit]:
@@ -311,8 +318,9 @@ class Engine:
         if tokens is None:
             tokens = self.query_tokens(q.text, params.expand_abbreviations)
         cross = self.crosslingual(q, params)  # English question, Chinese report
+        text = _dense_text(q, params)
         with self._lock:  # one encoder call at a time: torch on 2 cores gains nothing from more
-            qv = self.cross.embed([q.text], kind="query")[0] if cross else self.embedder.embed_query(q.text)
+            qv = self.cross.embed([text], kind="query")[0] if cross else self.embedder.embed_query(text)
         space, w = ("cross" if cross else "main"), params.sentence_weight
         dense = self.store.dense(qv, candidates, space=space, sentence_weight=w, where=where)
         lexical = self.store.lexical(tokens, candidates, where=where)
@@ -371,7 +379,7 @@ class Engine:
                       where: Where | None) -> list[Hit]:
         """Fusion done by the store (Qdrant's Query API), then the period boost and exact scores."""
         with self._lock:
-            qv = self.embedder.embed_query(q.text)
+            qv = self.embedder.embed_query(_dense_text(q, params))
         fused = self.store.hybrid(qv, tokens, max(CANDIDATES, k), where=where,
                                   fusion="rrf" if params.fusion == "rrf" else "dbsf")
         scores = fused.scores.copy()
@@ -426,6 +434,23 @@ class Engine:
         return Hit(text=c.text, score=r.score, doc_id=c.doc_id, section=c.section, start=c.start,
                    end=c.end, highlights=highlight(c.text, spans, rel, terms), paragraph=c.paragraph,
                    scores={"dense": r.dense, "bm25": r.bm25, "match": r.match})
+
+
+def _dense_text(q, params: SearchParams) -> str:
+    """The text embedded for a question: as understood, or without the place names that scope
+    it (``params.place_in_dense`` off)."""
+    return q.text if params.place_in_dense else (getattr(q, "content", "") or q.text)
+
+
+def _interleave(lists: Sequence[Sequence[Hit]], k: int) -> list[Hit]:
+    """The first of each list, then the second of each…, each passage once, ``k`` at most."""
+    out, seen = [], set()
+    for rank in range(max(map(len, lists), default=0)):
+        for hits in lists:
+            if rank < len(hits) and (hits[rank].doc_id, hits[rank].start) not in seen:
+                seen.add((hits[rank].doc_id, hits[rank].start))
+                out.append(hits[rank])
+    return out[:k]
 
 
 def _years_of(doc: Document) -> DocumentYears:

@@ -218,7 +218,10 @@ class AnalyzedQuery:
     fact; ``unit`` the unit a figure question expects. ``missing`` names what the documents do
     not cover (a year, a place), ``absent`` the quantity a figure question asks for when the
     documents never use its word nor a lexicon term for it (出生率), and ``corrections`` the
-    (typed, corrected) slips.
+    (typed, corrected) slips. ``places`` are the regions (``qa.places.Region``) the question names
+    (or, naming none, the question before it named); ``scopes`` the ids of the documents that
+    answer for each place routed (the search is limited to them), ``lacked`` the places the
+    library has no document for (then it is not covered) and ``held`` the places it holds.
     """
 
     text: str
@@ -234,6 +237,16 @@ class AnalyzedQuery:
     corrections: tuple[tuple[str, str], ...] = ()
     follow_up: bool = False
     notice: str = ""
+    places: tuple = ()
+    scopes: tuple[tuple[str, ...], ...] = ()
+    lacked: tuple[str, ...] = ()
+    held: tuple[str, ...] = ()
+    content: str = ""  # the question without the place names that scope it ("" when the same)
+
+    @property
+    def documents(self) -> tuple[str, ...]:
+        """The ids of the documents the question's places route to (() for all)."""
+        return tuple(dict.fromkeys(d for scope in self.scopes for d in scope))
 
     @property
     def intent(self) -> str | None:
@@ -270,6 +283,8 @@ class Vocabulary:
     places: object = None  # str -> list of place names in it
     tag: object = None  # str -> list of (word, part-of-speech flag)
     known: object = None  # str -> bool: the corpus uses the word or a lexicon term for it
+    library: object = None  # document id -> qa.places.Region or None (what each is about)
+    cut: object = None  # str -> list[str]: plain words (a place's short name must be one)
 
 
 def answer_type(text: str, periods: Sequence = ()) -> str:
@@ -356,6 +371,58 @@ def resolve_follow_up(text: str, history: Sequence[str], vocab: Vocabulary) -> s
     return f"{text.lstrip('那么')}{_CONTEXT}{previous.rstrip('？?。')}）"
 
 
+@dataclass(frozen=True)
+class Placed:
+    """The places of a question as routed over the library (see ``question_places``)."""
+
+    places: tuple = ()
+    scopes: tuple[tuple[str, ...], ...] = ()
+    lacked: tuple[str, ...] = ()
+    held: tuple[str, ...] = ()
+    scoping: tuple[tuple[int, int], ...] = ()  # spans of the question naming a place that scopes it
+
+
+def question_places(text: str, history: Sequence[str], vocab: Vocabulary) -> Placed:
+    """The places ``text`` names (or, naming none, the nearest earlier question named), routed
+    over the library (``qa.places.route``). A place with no document of its own, its parent's or
+    its children's is a content word when another place routes; else it is lacked when the
+    library never mentions it, or when it is as specific as the library's own places (another
+    province's report asked of a library of provinces). Spans naming a place answered by its own
+    documents or its children's scope the search: they are not searched as words."""
+    from .places import held, mentions, route
+
+    library = vocab.library or {}
+    regions = [r for r in library.values() if r is not None]
+    if not regions:
+        return Placed()
+    found = mentions(text, library=regions, cut=vocab.cut)
+    places = tuple(dict.fromkeys(m.region for m in found))
+    if not places:
+        for earlier in reversed(history):
+            places = tuple(dict.fromkeys(m.region for m in mentions(earlier, library=regions, cut=vocab.cut)))
+            if places:
+                found = []
+                break
+    routing = route(places, library)
+    lacked: tuple = ()
+    if not routing.scopes:
+        finest = max(r.depth for r in regions)
+        lacked = tuple(p.name for p in routing.lacked
+                       if p.depth >= finest or not any(n in vocab.text for n in p.names if len(n) >= 2))
+    scoping = {p.code for p, how in zip(routing.places, routing.via) if how in ("own", "children")}
+    spans = tuple((m.start, m.end) for m in found if m.region.code in scoping)
+    return Placed(routing.places, routing.scopes, lacked, held(library), spans)
+
+
+def _without(text: str, spans: Sequence[tuple[int, int]]) -> str:
+    """``text`` with the characters of ``spans`` replaced by a comma (no word of theirs left)."""
+    out, pos = [], 0
+    for start, end in sorted(spans):
+        out += [text[pos:start], "，"]
+        pos = end
+    return "".join(out + [text[pos:]])
+
+
 def analyse(question: "str | Query", vocab: Vocabulary, history: Sequence[str] = ()) -> AnalyzedQuery:
     """Analyse a question once: the question as understood, its tokens and expansions, route,
     periods, answer type, expected unit and what the documents lack (see ``AnalyzedQuery``)."""
@@ -380,10 +447,12 @@ def analyse(question: "str | Query", vocab: Vocabulary, history: Sequence[str] =
     # a follow-up with words of its own asks about its own period, if it names one, and its own
     # words count twice
     own = text.split(_CONTEXT)[0] if follow else text
-    searched = text.replace(_CONTEXT, "（")
+    placed = question_places(text, history, vocab)
+    content = _without(text, placed.scoping) if placed.scoping else text
+    searched = content.replace(_CONTEXT, "（")
     tokens = tuple(vocab.tokenize(searched))
     if own != text:
-        tokens += tuple(t for t in vocab.tokenize(own))
+        tokens += tuple(t for t in vocab.tokenize(content.split(_CONTEXT)[0]))
     expansions = tuple(vocab.expand(searched, tokens)) if vocab.expand else ()
     periods = question_periods(own, vocab.years) or question_periods(text, vocab.years)
     kind = answer_type(own, periods)
@@ -396,4 +465,6 @@ def analyse(question: "str | Query", vocab: Vocabulary, history: Sequence[str] =
         text=text, asked=q.text, tokens=tokens, expansions=tuple(t for t in expansions if t not in tokens),
         route=CROSSLINGUAL if english and vocab.crosslingual else DENSE, periods=periods,
         answer_type=kind, unit=expected_unit(own) or expected_unit(text), missing=missing, absent=absent,
-        corrections=corrections, follow_up=follow, notice=q.notice)
+        corrections=corrections, follow_up=follow, notice=q.notice, places=placed.places,
+        scopes=placed.scopes, lacked=placed.lacked, held=placed.held,
+        content=content if content != text else "")

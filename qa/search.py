@@ -27,6 +27,8 @@ class SearchParams:
     use_pinyin: bool = True         # 该造 is read as 改造 (pinyin-IME slips, qa.lexicon)
     use_neighbours: bool = False    # a word neither corpus nor lexicon knows also searches its
     #                                 nearest corpus words by the embedding model (看病 → 医疗)
+    use_places: bool = True         # a place the question names routes it to that place's documents
+    place_in_dense: bool = True     # the embedded question keeps the place names that scope it
 
     def __post_init__(self):
         if self.fusion not in FUSIONS:

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .places import Region
+
 
 def _num(value: object) -> object:
     try:
@@ -17,7 +19,8 @@ class Document:
 
     ``format`` is the reader's ("txt", "md", "docx", "pdf", "html"), ``source`` the file name,
     ``report_year``/``plan_year`` the years it reports on and plans for (None if not found),
-    ``headings`` the (line start, level) of lines the file marks as headings by style.
+    ``headings`` the (line start, level) of lines the file marks as headings by style,
+    ``region`` the place it is about (``qa.places.region_of``; None if it names none).
     """
 
     id: str
@@ -29,6 +32,7 @@ class Document:
     report_year: int | None = None
     plan_year: int | None = None
     headings: tuple[tuple[int, int], ...] = ()
+    region: Region | None = None
 
 
 @dataclass(frozen=True)
@@ -112,7 +116,8 @@ class Citation:
     """A numbered reference from an answer to a passage (document offsets ``start``/``end``).
 
     ``hit`` is the index of that passage in ``Answer.hits``; ``sentence`` the (start, end)
-    document offsets of the sentence the cited statement was taken from ((0, 0) if none).
+    document offsets of the sentence the cited statement was taken from ((0, 0) if none);
+    ``label`` names the report (title, region, year) when more than one document is loaded.
     """
 
     n: int
@@ -123,11 +128,12 @@ class Citation:
     text: str
     hit: int = -1
     sentence: tuple[int, int] = (0, 0)
+    label: str = ""
 
     def to_dict(self) -> dict:
         return {"n": int(self.n), "doc_id": self.doc_id, "section": list(self.section),
                 "start": int(self.start), "end": int(self.end), "text": self.text,
-                "hit": int(self.hit), "sentence": list(self.sentence)}
+                "hit": int(self.hit), "sentence": list(self.sentence), "label": self.label}
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,8 @@ from ..types import Answer, Citation, Hit, Retrieval
 from . import abstain
 from .abstain import CROSSLINGUAL_MIN_SCORE, MIN_SCORE, passing, verdict
 from .evidence import Sentence, Terms, gather, is_point, question_terms
-from .text import OPEN_END, PUNCT, bold_figures, clauses, excerpt, list_items, md, same, units
+from .text import (OPEN_END, PUNCT, bold_figures, clauses, excerpt, list_items, md, report_label, report_place,
+                   same, units)
 
 __all__ = ["compose", "SHAPES", "Shape", "list_items", "MIN_SCORE", "CROSSLINGUAL_MIN_SCORE"]
 
@@ -315,8 +316,9 @@ class _Citer:
     """Hands out [n] markers, numbering passages in the order the text first cites them; each
     citation remembers the sentences cited from its passage."""
 
-    def __init__(self, hits: Sequence[Hit]):
+    def __init__(self, hits: Sequence[Hit], labels: Mapping[str, str] | None = None):
         self._hits = hits
+        self._labels = labels or {}
         self._numbers: dict[int, int] = {}
         self._sentences: dict[int, list[tuple[int, int]]] = {}
 
@@ -331,14 +333,30 @@ class _Citer:
         for rank, n in sorted(self._numbers.items(), key=lambda kv: kv[1]):
             h = self._hits[rank]
             sentence = (self._sentences.get(rank) or [(0, 0)])[0]
-            out.append(Citation(n, h.doc_id, h.section, h.start, h.end, h.text, hit=rank, sentence=sentence))
+            out.append(Citation(n, h.doc_id, h.section, h.start, h.end, h.text, hit=rank, sentence=sentence,
+                                label=self._labels.get(h.doc_id, "")))
         return tuple(out)
 
+    def sources(self) -> str:
+        """The reports cited, each once with its markers: 来源：《A》（河北省，2026年）[1][2]；《B》[3]
+        ("" when no labels: one document loaded)."""
+        if not self._labels:
+            return ""
+        marks: dict[str, list[int]] = {}
+        for rank, n in sorted(self._numbers.items(), key=lambda kv: kv[1]):
+            marks.setdefault(self._hits[rank].doc_id, []).append(n)
+        parts = [f"{md(self._labels.get(d, d))}{''.join(f'[{n}]' for n in ns)}" for d, ns in marks.items()]
+        return f"\n\n来源：{'；'.join(parts)}" if parts else ""
 
-def _render(items: list[Item], shape: Shape, citer: _Citer) -> str:
+
+def _render(items: list[Item], shape: Shape, citer: _Citer, places: Mapping[str, str] | None = None) -> str:
     """Markdown ``text [n]`` as a numbered list or paragraphs, under period labels when the items
     mix periods. A label is followed by a blank line and each group's list starts at 1
-    (CommonMark: only a list starting at 1 interrupts a paragraph)."""
+    (CommonMark: only a list starting at 1 interrupts a paragraph). Items from several reports
+    start with the place of theirs (``places``: document id → place)."""
+    if places and len({i.source.doc_id for i in items}) > 1:
+        items = [Item(f"**{md(places[i.source.doc_id])}**：{i.text}", i.source) if places.get(i.source.doc_id)
+                 else i for i in items]
     groups: list[tuple[str | None, list[Item]]] = [(None, items)]
     keys = {(i.source.period.year, i.source.period.phase) if i.source.period else None for i in items}
     if shape.by_period and len(keys - {None}) >= 2:
@@ -383,11 +401,12 @@ def compose(retrieval: Retrieval, *, documents: Mapping[str, object] | None = No
     years = years or DocumentYears(*(p.year for p in _phase_years(q.periods)))
     terms = question_terms(q, idf, default_lexicon())
     sentences = gather(hits, terms, years, documents)
-    citer = _Citer(hits)
+    several = documents is not None and len(documents) > 1
+    citer = _Citer(hits, {d: report_label(doc) for d, doc in documents.items()} if several else None)
     v = verdict(q, hits, sentences, terms)
     head = f"理解为：{md(q.understood)}\n\n" if q.understood else ""
     if not v.covered:
-        return Answer(q.asked, head + _not_covered(v.reason, hits, citer), citer.citations(), hits,
+        return Answer(q.asked, head + _not_covered(v.reason, hits, citer) + citer.sources(), citer.citations(), hits,
                       covered=False, kind=NOT_COVERED, understood=q.understood)
     allowed = (passing(q, hits) or list(range(len(hits)))) if q.route == "crosslingual" else list(range(len(hits)))
     kind = q.answer_type
@@ -400,7 +419,8 @@ def compose(retrieval: Retrieval, *, documents: Mapping[str, object] | None = No
     if not items:
         ctx.ranks = allowed[:1]
         items = SHAPES[FACT].pick(ctx) or [Item(md(excerpt(s.text, 0)), s) for s in ctx.quotable()[:1]]
-    return Answer(q.asked, head + _render(items, shape, citer), citer.citations(), hits,
+    places = {d: report_place(doc) for d, doc in documents.items()} if several else None
+    return Answer(q.asked, head + _render(items, shape, citer, places) + citer.sources(), citer.citations(), hits,
                   covered=True, kind=kind, understood=q.understood)
 
 

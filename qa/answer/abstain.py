@@ -60,6 +60,9 @@ def _subject(q, terms: Terms, missing: list[str]) -> str:
 
 def verdict(q, hits: Sequence[Hit], sentences: Sequence[Sentence], terms: Terms) -> Verdict:
     """Whether the report answers ``q`` from these hits and sentences; if not, why, in Chinese."""
+    if getattr(q, "lacked", ()):  # a place the library has no report of
+        have = "、".join(q.held[:40]) + ("等" if len(q.held) > 40 else "")
+        return Verdict(False, f"文档库里没有{'、'.join(q.lacked)}的报告（现有：{have}）")
     if q.missing:
         years = [m for m in q.missing if m.endswith("年") and m[:-1].isdigit()]
         places = [m for m in q.missing if m not in years]

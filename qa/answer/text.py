@@ -146,3 +146,16 @@ def bold_figures(text: str) -> str:
 
 def units(text: str) -> list[str]:
     return [m.group("unit").replace("％", "%") for m in FIGURE.finditer(text)]
+
+
+def report_place(doc) -> str:
+    """The place a report is about, with its parents (北京市通州区), else ""."""
+    region = getattr(doc, "region", None)
+    return "".join([p.name for p in region.parents] + [region.name]) if region is not None else ""
+
+
+def report_label(doc) -> str:
+    """How an answer names a report: 《title》（place，year年）, what is known of it."""
+    year = getattr(doc, "plan_year", None) or getattr(doc, "report_year", None)
+    about = "，".join(x for x in (report_place(doc), f"{year}年" if year else "") if x)
+    return f"《{doc.title}》" + (f"（{about}）" if about else "")
