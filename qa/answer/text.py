@@ -155,7 +155,10 @@ def report_place(doc) -> str:
 
 
 def report_label(doc) -> str:
-    """How an answer names a report: 《title》（place，year年）, what is known of it."""
-    year = getattr(doc, "plan_year", None) or getattr(doc, "report_year", None)
+    """How an answer names a report: 《title》（place，year年）, what is known of it. The year is the
+    last one its title names (2026年河北省政府工作报告; 关于2023年…与2024年计划的报告: 2024), else the
+    year it plans for, else the year it reviews."""
+    years = re.findall(r"((?:19|20)\d{2})\s*年", doc.title)
+    year = years[-1] if years else getattr(doc, "plan_year", None) or getattr(doc, "report_year", None)
     about = "，".join(x for x in (report_place(doc), f"{year}年" if year else "") if x)
     return f"《{doc.title}》" + (f"（{about}）" if about else "")

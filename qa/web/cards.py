@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from urllib.parse import urlencode
 
@@ -38,6 +38,7 @@ class Card:
     paragraph_highlights: tuple[Span, ...] = ()
     start: int = -1  # the passage's offsets in its document (-1: unknown)
     end: int = -1
+    label: str = ""  # the report named as the answer names it (several documents loaded), else ""
 
     @property
     def marked(self) -> tuple[tuple[int, int], ...]:
@@ -203,7 +204,7 @@ def cards_for_answer(answer: Answer, document: DocLookup | None = None) -> list[
             elif not hit.sentences and (c.start, c.end) != (hit.start, hit.end):
                 cited = Span(c.start - hit.start, c.end - hit.start, "sentence")
                 highlights = (cited, *hit.terms)
-            cards.append(_card_from_hit(c.n, hit, document, best, highlights))
+            cards.append(replace(_card_from_hit(c.n, hit, document, best, highlights), label=getattr(c, "label", "")))
             continue
         doc = _lookup(document, c.doc_id)
         cards.append(Card(
@@ -215,6 +216,7 @@ def cards_for_answer(answer: Answer, document: DocLookup | None = None) -> list[
             highlights=(Span(0, len(c.text), "sentence"),),
             start=int(c.start),
             end=int(c.end),
+            label=getattr(c, "label", ""),
         ))
     return cards
 
@@ -269,7 +271,7 @@ def card_html(card: Card) -> str:
         '<div class="qa-card-head">'
         f'<span class="qa-n">{card.n}</span>'
         '<div class="qa-meta">'
-        f'<div class="qa-title">{_esc(card.title)}</div>'
+        f'<div class="qa-title">{_esc(card.label or card.title)}</div>'
         + section
         + "</div></div>"
         + _relevance_html(card)
