@@ -380,6 +380,7 @@ class Placed:
     lacked: tuple[str, ...] = ()
     held: tuple[str, ...] = ()
     scoping: tuple[tuple[int, int], ...] = ()  # spans of the question naming a place that scopes it
+    named: tuple[str, ...] = ()  # how the question names its places (routing decides about them)
 
 
 def question_places(text: str, history: Sequence[str], vocab: Vocabulary) -> Placed:
@@ -387,7 +388,8 @@ def question_places(text: str, history: Sequence[str], vocab: Vocabulary) -> Pla
     over the library (``qa.places.route``). A place with no document of its own, its parent's or
     its children's is a content word when another place routes; else it is lacked when the
     library never mentions it, or when it is as specific as the library's own places (another
-    province's report asked of a library of provinces). Spans naming a place answered by its own
+    province's report asked of a library of provinces); the question is not covered only when
+    no place of it routes. Spans naming a place answered by its own
     documents or its children's scope the search: they are not searched as words."""
     from .places import held, mentions, route
 
@@ -404,14 +406,12 @@ def question_places(text: str, history: Sequence[str], vocab: Vocabulary) -> Pla
                 found = []
                 break
     routing = route(places, library)
-    lacked: tuple = ()
-    if not routing.scopes:
-        finest = max(r.depth for r in regions)
-        lacked = tuple(p.name for p in routing.lacked
-                       if p.depth >= finest or not any(n in vocab.text for n in p.names if len(n) >= 2))
+    finest = max(r.depth for r in regions)
+    lacked = tuple(p.name for p in routing.lacked
+                   if p.depth >= finest or not any(n in vocab.text for n in p.names if len(n) >= 2))
     scoping = {p.code for p, how in zip(routing.places, routing.via) if how in ("own", "children")}
     spans = tuple((m.start, m.end) for m in found if m.region.code in scoping)
-    return Placed(routing.places, routing.scopes, lacked, held(library), spans)
+    return Placed(routing.places, routing.scopes, lacked, held(library), spans, tuple(m.text for m in found))
 
 
 def _without(text: str, spans: Sequence[tuple[int, int]]) -> str:
@@ -434,8 +434,10 @@ def analyse(question: "str | Query", vocab: Vocabulary, history: Sequence[str] =
     if is_follow_up(text, vocab.tokenize, history):
         text, follow = resolve_follow_up(text, history, vocab), True
     english = bool(vocab.looks_english and vocab.looks_english(text))
+    placed = question_places(text, history, vocab)
     missing = tuple(f"{y}年" for y in uncovered_years(text, vocab.years))
-    missing += unknown_places(vocab.places(text) if vocab.places else (), vocab.text)
+    missing += tuple(p for p in unknown_places(vocab.places(text) if vocab.places else (), vocab.text)
+                     if not any(n in p for n in placed.named))  # places of the gazetteer are routed
     corrections: tuple = ()
     if vocab.correct and not english:
         protected = text
@@ -447,7 +449,8 @@ def analyse(question: "str | Query", vocab: Vocabulary, history: Sequence[str] =
     # a follow-up with words of its own asks about its own period, if it names one, and its own
     # words count twice
     own = text.split(_CONTEXT)[0] if follow else text
-    placed = question_places(text, history, vocab)
+    if corrections:
+        placed = question_places(text, history, vocab)
     content = _without(text, placed.scoping) if placed.scoping else text
     searched = content.replace(_CONTEXT, "（")
     tokens = tuple(vocab.tokenize(searched))

@@ -18,7 +18,7 @@ One skeleton for every answer type:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable, Mapping, Sequence
 
 from ..lexicon import default_lexicon
@@ -398,6 +398,8 @@ def compose(retrieval: Retrieval, *, documents: Mapping[str, object] | None = No
     from ..periods import DocumentYears
 
     q, hits = retrieval.query, tuple(retrieval.hits)
+    if len(getattr(q, "scopes", ())) > 1 and documents is not None:
+        return _across(retrieval, documents, idf, years)
     years = years or DocumentYears(*(p.year for p in _phase_years(q.periods)))
     terms = question_terms(q, idf, default_lexicon())
     sentences = gather(hits, terms, years, documents)
@@ -420,8 +422,51 @@ def compose(retrieval: Retrieval, *, documents: Mapping[str, object] | None = No
         ctx.ranks = allowed[:1]
         items = SHAPES[FACT].pick(ctx) or [Item(md(excerpt(s.text, 0)), s) for s in ctx.quotable()[:1]]
     places = {d: report_place(doc) for d, doc in documents.items()} if several else None
-    return Answer(q.asked, head + _render(items, shape, citer, places) + citer.sources(), citer.citations(), hits,
+    lacked = f"\n\n文档库里没有{'、'.join(q.lacked)}的报告。" if getattr(q, "lacked", ()) else ""
+    return Answer(q.asked, head + _render(items, shape, citer, places) + lacked + citer.sources(), citer.citations(), hits,
                   covered=True, kind=kind, understood=q.understood)
+
+
+_MARK = re.compile(r"\[(\d+)\]")
+_VALUE = re.compile(r"(-?\d+(?:\.\d+)?)\s*(%|％|个百分点|万人|亿元|万亿元|亿斤|万吨|公里)")
+_COMPARE_ASK = re.compile(r"相比|比较|对比|相差|差多少|差距|高多少|低多少|多多少|少多少|谁更|哪个更|哪个高|哪个低|谁高|谁低|\bcompare")
+
+
+def _across(retrieval: Retrieval, documents: Mapping[str, object], idf, years) -> Answer:
+    """A question about several places (广东和浙江的GDP增长目标分别是多少): one answer per place,
+    each composed from that place's passages alone and cited to its report, then side by side;
+    a comparison of two figures of one unit states their difference."""
+    q, hits = retrieval.query, tuple(retrieval.hits)
+    labels = {d: report_label(doc) for d, doc in documents.items()}
+    blocks, citations, covered, kinds, values = [], [], False, set(), []
+    for place, scope in zip(q.places, q.scopes):
+        ranks = [r for r, h in enumerate(hits) if h.doc_id in scope]
+        one = replace(q, scopes=(scope,))
+        part = compose(Retrieval(one, tuple(hits[r] for r in ranks)), documents={d: documents[d] for d in scope},
+                       idf=idf, years=years)
+        shift = len(citations)
+        text = _MARK.sub(lambda m: f"[{int(m.group(1)) + shift}]", part.text)
+        for c in part.citations:
+            citations.append(replace(c, n=c.n + shift, hit=ranks[c.hit] if 0 <= c.hit < len(ranks) else -1,
+                                     label=labels.get(c.doc_id, "")))
+        sources = sorted({labels[c.doc_id] for c in part.citations if c.doc_id in labels})
+        cited = f"（{'；'.join(sources)}）" if sources else ""
+        blocks.append(f"**{md(place.name)}**：{cited}\n\n{text}")
+        covered |= part.covered
+        kinds.add(part.kind)
+        found = _VALUE.search(_MARK.sub("", part.text).replace("*", "")) if part.covered else None
+        values.append((place.name, float(found.group(1)), found.group(2).replace("％", "%")) if found else None)
+    if getattr(q, "lacked", ()):
+        blocks.append(f"文档库里没有{'、'.join(q.lacked)}的报告。")
+    if len(values) == 2 and all(values) and values[0][2] == values[1][2] and _COMPARE_ASK.search(q.text):
+        (a, x, unit), (b, y, _u) = values
+        unit = "个百分点" if unit == "%" else unit
+        diff = round(abs(x - y), 4)
+        blocks.append(f"相差 **{diff:g}{unit}**" + (f"（{a if x > y else b}较高）" if diff else "（相同）")
+                      + "，以上各报告中的数字相比而得。")
+    kind = next(iter(kinds)) if len(kinds) == 1 else COMPARE
+    return Answer(q.asked, "\n\n".join(blocks), tuple(citations), hits, covered=covered,
+                  kind=kind if covered else NOT_COVERED, understood=q.understood)
 
 
 def _phase_years(periods) -> tuple[Period, Period]:
