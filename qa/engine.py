@@ -216,10 +216,26 @@ class Engine:
         k = check_k(k)
         params = params or self.params
         q = self.analyse(question, history=history, params=params)
+        if q.asks_place and len(self._docs) > 1 and not q.scopes:
+            return self._by_report(q, k, params, documents)
         if documents is not None or not q.scopes:
             return Retrieval(q, tuple(self._search(q, k, params, documents=documents)))
         lists = [self._search(q, k, params, documents=scope) for scope in q.scopes]
         return Retrieval(q, tuple(_interleave(lists, k)))
+
+    def _by_report(self, q: AnalyzedQuery, k: int, params: SearchParams,
+                   documents: Sequence[str] | None) -> Retrieval:
+        """A question whose answer is places (哪些省份提出了…): the best passage of each of the ``k``
+        reports that answer it best, each report a scope of its own (answered side by side)."""
+        hits, best = self._search(q, max(4 * k, 20), params, documents=documents), {}
+        for h in hits:
+            best.setdefault(h.doc_id, h)
+        chosen = list(best.values())[:k]
+        if not all(self._docs[h.doc_id].region is not None for h in chosen):
+            return Retrieval(q, tuple(hits[:k]))
+        q = replace(q, places=tuple(self._docs[h.doc_id].region for h in chosen),
+                    scopes=tuple((h.doc_id,) for h in chosen))
+        return Retrieval(q, tuple(chosen))
 
     def search(self, query: str, k: int = 5, *, history: Sequence[str] = (),
                documents: Sequence[str] | None = None, params: SearchParams | None = None) -> list[Hit]:

@@ -242,6 +242,7 @@ class AnalyzedQuery:
     lacked: tuple[str, ...] = ()
     held: tuple[str, ...] = ()
     content: str = ""  # the question without the place names that scope it ("" when the same)
+    asks_place: bool = False  # the answer is places (哪些省份提出了…): one item per report
 
     @property
     def documents(self) -> tuple[str, ...]:
@@ -371,6 +372,15 @@ def resolve_follow_up(text: str, history: Sequence[str], vocab: Vocabulary) -> s
     return f"{text.lstrip('那么')}{_CONTEXT}{previous.rstrip('？?。')}）"
 
 
+_ASKS_PLACE = re.compile(r"(?:哪些|哪几个|哪个|哪一个|什么|多少个|几个)(?:省份|省区|省|自治区|地区|地方|城市|市|区县|县|区)|"
+                         r"\bwhich (?:provinces?|regions?|cities|city|places?)\b", re.I)
+
+
+def asks_place(text: str) -> bool:
+    """Whether the question's answer is places: 哪些省份提出了…, 哪个省的…最高."""
+    return bool(_ASKS_PLACE.search(text))
+
+
 @dataclass(frozen=True)
 class Placed:
     """The places of a question as routed over the library (see ``question_places``)."""
@@ -470,4 +480,4 @@ def analyse(question: "str | Query", vocab: Vocabulary, history: Sequence[str] =
         answer_type=kind, unit=expected_unit(own) or expected_unit(text), missing=missing, absent=absent,
         corrections=corrections, follow_up=follow, notice=q.notice, places=placed.places,
         scopes=placed.scopes, lacked=placed.lacked, held=placed.held,
-        content=content if content != text else "")
+        content=content if content != text else "", asks_place=asks_place(own) and not placed.places)

@@ -235,3 +235,13 @@ def test_a_place_missing_beside_one_held_is_said_to_be_missing(library, monkeypa
     monkeypatch.setattr("qa.answer.abstain.MIN_SCORE", 0.0)
     a = library.ask("广东和河北的地区生产总值增长目标分别是多少？")
     assert a.covered and "5%左右" in a.text and "没有广东省的报告" in a.text
+
+
+def test_which_places_lists_each_report_that_answers(library, monkeypatch):
+    monkeypatch.setattr("qa.answer.abstain.MIN_SCORE", 0.0)
+    r = library.retrieve("哪些省份提出了粮食产量？", k=5)
+    assert r.query.asks_place and len({h.doc_id for h in r.hits}) == len(r.hits)  # one passage per report
+    a = library.ask("哪些省份提出了粮食产量？")
+    assert a.covered and "**河北省**" in a.text and "**山东省**" in a.text
+    assert "780亿斤" in a.text and "1120亿斤" in a.text and "通州区" not in a.text  # Tongzhou says nothing of grain
+    assert not library.analyse("河北有哪些城市？").asks_place  # a place named: answered from its report

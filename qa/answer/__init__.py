@@ -444,6 +444,8 @@ def _across(retrieval: Retrieval, documents: Mapping[str, object], idf, years) -
         one = replace(q, scopes=(scope,))
         part = compose(Retrieval(one, tuple(hits[r] for r in ranks)), documents={d: documents[d] for d in scope},
                        idf=idf, years=years)
+        if getattr(q, "asks_place", False) and not part.covered:
+            continue  # which places…: those whose report answers
         shift = len(citations)
         text = _MARK.sub(lambda m: f"[{int(m.group(1)) + shift}]", part.text)
         for c in part.citations:
@@ -458,6 +460,12 @@ def _across(retrieval: Retrieval, documents: Mapping[str, object], idf, years) -
         values.append((place.name, float(found.group(1)), found.group(2).replace("％", "%")) if found else None)
     if getattr(q, "lacked", ()):
         blocks.append(f"文档库里没有{'、'.join(q.lacked)}的报告。")
+    if getattr(q, "asks_place", False) and blocks:
+        named = [b.split("**")[1] for b in blocks if b.startswith("**")]
+        blocks.insert(0, f"{'、'.join(named)}的报告谈到了这一点：")
+    elif getattr(q, "asks_place", False):
+        return compose(Retrieval(replace(q, scopes=(), asks_place=False), hits[:1]), documents=documents,
+                       idf=idf, years=years)
     if len(values) == 2 and all(values) and values[0][2] == values[1][2] and _COMPARE_ASK.search(q.text):
         (a, x, unit), (b, y, _u) = values
         unit = "个百分点" if unit == "%" else unit
