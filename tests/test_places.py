@@ -245,3 +245,32 @@ def test_which_places_lists_each_report_that_answers(library, monkeypatch):
     assert a.covered and "**河北省**" in a.text and "**山东省**" in a.text
     assert "780亿斤" in a.text and "1120亿斤" in a.text and "通州区" not in a.text  # Tongzhou says nothing of grain
     assert not library.analyse("河北有哪些城市？").asks_place  # a place named: answered from its report
+
+
+@pytest.mark.slow
+def test_real_model_routes_questions_over_three_real_reports(tmp_path):
+    """The real model over three shared provincial reports: a question naming a province (by
+    name, short name or 简称) is answered from its report and names it; one naming a province
+    the library lacks is not covered."""
+    from qa.errors import ModelError
+
+    if not GOV.is_dir():
+        pytest.skip("no shared corpus")
+    try:
+        qa.resolve_model()
+    except ModelError as err:
+        pytest.skip(f"the real model is not installed ({err})")
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for name in ("河北省.txt", "山东省.txt", "福建省.txt"):
+        shutil.copy(GOV / name, corpus / name)
+    engine = qa.open(corpus, tmp_path / "index", progress=False)
+    for question, doc in (("河北省今年地区生产总值增长目标是多少？", "河北省.txt"),
+                          ("闽的城镇新增就业目标是多少？", "福建省.txt"),
+                          ("山东城镇新增就业目标是多少？", "山东省.txt")):
+        a = engine.ask(question)
+        assert a.hits and {h.doc_id for h in a.hits} == {doc}, question
+        assert a.covered and a.citations and all(Path(doc).stem in c.label for c in a.citations), a.text
+    assert "50万人" in engine.ask("闽的城镇新增就业目标是多少？").text
+    a = engine.ask("广东的地区生产总值增长目标是多少？")
+    assert not a.covered and "广东省" in a.text and "现有：河北省、福建省、山东省" in a.text
