@@ -33,8 +33,9 @@ from starlette.routing import Route  # noqa: E402
 
 import qa  # noqa: E402
 from qa.launch import port_problem  # noqa: E402
+from qa import settings  # noqa: E402
 from qa.errors import QAError  # noqa: E402
-from qa.query import MAX_QUERY_CHARS, MAX_RAW_CHARS, encodable, k_from_request, prepare_query  # noqa: E402
+from qa.query import DEFAULT_K, MAX_QUERY_CHARS, MAX_RAW_CHARS, encodable, k_from_request, prepare_query  # noqa: E402
 from qa.web import cards as webcards  # noqa: E402
 from qa.web import chat, library, reader  # noqa: E402
 from qa.web.guard import RequestGuard, UploadPolicy  # noqa: E402
@@ -43,9 +44,9 @@ log = logging.getLogger("report-qa.app")
 
 ROOT = Path(__file__).resolve().parent
 STATIC = files("qa.web").joinpath("static")
-K = 5
+K = DEFAULT_K
 # seconds between streamed pieces of an extractive answer (QA_STREAM_DELAY: tests slow it down)
-STREAM_DELAY = float(os.environ.get("QA_STREAM_DELAY", "0.02"))
+STREAM_DELAY = settings.get("QA_STREAM_DELAY")
 KEEP_MESSAGES = 60  # messages kept in the browser's storage
 
 EXAMPLES = [
@@ -116,27 +117,23 @@ def _ask(engine, question: str, history: list[str], documents: list[str] | None)
     return engine.ask(question, k=K, history=history or (), documents=documents or None)
 
 
-def _trace(engine, question: str, history: list[str], answer, cards) -> chat.Trace:
-    """What retrieval decided, for "检索详情": from ``engine.analyse`` where the engine has it,
-    else from its tokens and time intent (best effort: details never break an answer)."""
+def _trace(answer, cards) -> chat.Trace:
+    """What retrieval decided, for "检索详情": read from the analysed question the answer carries
+    (``answer.query``), never analysed again."""
     terms = []
     for h in answer.hits:
         terms += [h.text[s.start:s.end] for s in h.terms]
-    searched, expansions, period = question, (), None
-    try:
-        aq = engine.analyse(question, history=history or ())
-        searched, expansions = aq.text, tuple(aq.expansions)
-        period = "、".join(dict.fromkeys(p.label for p in aq.periods)) or None
-    except Exception as err:  # noqa: BLE001 - details are optional
-        log.debug("no retrieval details: %s", err)
+    q = answer.query
+    searched = getattr(q, "text", None) or answer.question
+    expansions = tuple(getattr(q, "expansions", ()))
+    period = "、".join(dict.fromkeys(p.label for p in getattr(q, "periods", ()))) or None
     rows = []
     for n, h in enumerate(answer.hits, 1):
         n = next((c.n for c in cards if c.doc_id == h.doc_id and c.start == h.start), n)
         s = h.scores or {}
         rows.append(chat.TraceRow(n, tuple(h.section), float(h.score),
                                   _float(s.get("dense")), _float(s.get("bm25"))))
-    return chat.Trace(searched, tuple(dict.fromkeys(terms)), expansions,
-                      period if isinstance(period, str) else None, tuple(rows))
+    return chat.Trace(searched, tuple(dict.fromkeys(terms)), expansions, period, tuple(rows))
 
 
 def _float(v):
@@ -226,23 +223,25 @@ def build_app(engine, *, llm_module=None, llm_config=None, corpus: Path | None =
         questions.append(question)
         understood = getattr(answer, "understood", None) or None
         cards = webcards.cards_for_answer(answer, lib.document)
-        trace = _trace(lib.engine, question, questions[:-1][-4:], answer, cards)
+        trace = _trace(answer, cards)
         shown = dict(covered=answer.covered, understood=understood, note=note)
         text = ""
-        if llm_config is not None and llm_module is not None and answer.hits and not stop_event.is_set():
-            cards = webcards.cards_for_hits(answer.hits, lib.document)
+        if llm_config is not None and llm_module is not None and answer.covered and answer.hits \
+                and not stop_event.is_set():
+            llm_cards = webcards.cards_for_hits(answer.hits, lib.document)
             try:
-                for piece in llm_module.stream_answer(question, list(answer.hits), llm_config):
+                for piece in llm_module.reword(answer, llm_config):
                     text += piece
-                    conv[-1] = chat.answer_message(answer_id, text, cards, streaming=True, **shown)
+                    conv[-1] = chat.answer_message(answer_id, text, llm_cards, streaming=True, **shown)
                     yield gr.skip(), conv, conv, gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
                     if stop_event.is_set():
                         break
             except Exception as err:  # noqa: BLE001 - fall back to the extractive answer
                 log.warning("LLM failed, using the extractive answer: %s", err)
                 text = ""
+            if text.strip():
+                cards = llm_cards  # the LLM's [n] name the n-th hit
         if not text.strip() and not stop_event.is_set():
-            cards = webcards.cards_for_answer(answer, lib.document)
             for prefix in chat.stream_pieces(answer.text)[:-1]:
                 text = prefix
                 conv[-1] = chat.answer_message(answer_id, text, cards, streaming=True, **shown)
@@ -495,7 +494,7 @@ def main(argv: list[str] | None = None) -> int:
     except QAError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    if os.environ.get("QA_WARM_UP", "1") != "0":  # load the models while the page starts
+    if settings.get("QA_WARM_UP"):  # load the models while the page starts
         threading.Thread(target=warm_up, args=(engine,), name="qa-warm-up", daemon=True).start()
     llm_module, llm_config = _llm_config()
     upload = upload_allowed(args.host, args.allow_upload) and not args.share

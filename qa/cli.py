@@ -8,7 +8,9 @@ import os
 import sys
 from pathlib import Path
 
+from . import settings
 from .errors import InputError, QAError
+from .query import DEFAULT_K
 
 
 class _Parser(argparse.ArgumentParser):
@@ -18,10 +20,20 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"error: {message} (see `{self.prog} --help`)\n")
 
 
+class _SettingsHelp(argparse.Action):
+    """``--help-settings``: every QA_* variable with its default and meaning, then exit."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        print(settings.describe())
+        parser.exit(0)
+
+
 def _parser() -> argparse.ArgumentParser:
     p = _Parser(prog="python -m qa", description="Search and question answering over policy reports.")
-    p.add_argument("--corpus", default=os.environ.get("QA_CORPUS", "corpus"), help="corpus folder (default: corpus)")
-    p.add_argument("--index", default=os.environ.get("QA_INDEX", "index"), help="index folder (default: index)")
+    p.add_argument("--help-settings", action=_SettingsHelp, nargs=0,
+                   help="list every QA_* environment variable with its default, then exit")
+    p.add_argument("--corpus", default=settings.get("QA_CORPUS"), help="corpus folder (default: corpus)")
+    p.add_argument("--index", default=settings.get("QA_INDEX"), help="index folder (default: index)")
     p.add_argument("--model", default=None, help="embedding model: m3e-small (default), a folder or a HF id")
     p.add_argument("--no-rebuild", action="store_true", help="fail instead of rebuilding a stale index")
     p.add_argument("-v", "--verbose", action="store_true", help="say more, model loading included")
@@ -30,12 +42,12 @@ def _parser() -> argparse.ArgumentParser:
         "--force", action="store_true", help="rebuild even when up to date")
     s = sub.add_parser("search", help="print the passages that answer a query")
     s.add_argument("query")
-    s.add_argument("-k", type=int, default=5)
+    s.add_argument("-k", type=int, default=DEFAULT_K)
     s.add_argument("--json", action="store_true", help="one JSON object per hit")
     s.add_argument("--doc", action="append", metavar="ID", help="only this document (repeatable; see `docs`)")
     a = sub.add_parser("ask", help="print a short answer with citations")
     a.add_argument("question")
-    a.add_argument("-k", type=int, default=5)
+    a.add_argument("-k", type=int, default=DEFAULT_K)
     a.add_argument("--json", action="store_true")
     a.add_argument("--doc", action="append", metavar="ID", help="only this document (repeatable; see `docs`)")
     ad = sub.add_parser("add", help="copy files (.txt .md .docx .pdf .html) into the corpus and index them")

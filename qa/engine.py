@@ -17,19 +17,18 @@ from .chunking import SplitterSettings
 from .corpus import Limits, load_corpus
 from .corpustext import CorpusText
 from .embedding import Embedder, load_embedder
-from .errors import IndexFileError, InputError, QAError
+from . import settings as qa_settings
+from .errors import InputError, QAError
 from .highlight import highlight, shared_terms
-from .index import (IndexData, build_index, load_index, manifest_for, read_manifest, save_index,
-                    stale_reason)
+from .index import IndexData
 from .lexical import abbreviation_phrases, mine_terms, tokenizer_for
 from .multilingual import MultilingualEncoder, is_available, looks_english
 from .lexicon import PinyinCorrector, default_lexicon
 from .periods import DocumentYears, document_years, merge_years
-from .query import AnalyzedQuery, Query, Vocabulary, analyse, check_k
+from .query import DEFAULT_K, AnalyzedQuery, Query, Vocabulary, analyse, check_k
 from .search import Ranked, SearchParams, rank
-from .store import Store, StoreConfig, Where, store_config
+from .store import Store, StoreConfig, Where, as_store, open_store, store_config
 from .store.base import where_mask
-from .store.faiss import FaissStore
 from .types import Answer, Document, Hit, Retrieval
 
 log = logging.getLogger(__name__)
@@ -43,7 +42,7 @@ class _ProgressBar:
         self._bar = None
 
     def __call__(self, done: int, total: int) -> None:
-        if not (sys.stderr.isatty() or os.environ.get("QA_PROGRESS") == "1"):
+        if not (sys.stderr.isatty() or qa_settings.get("QA_PROGRESS")):
             return
         if self._bar is None:
             from tqdm import tqdm
@@ -118,7 +117,7 @@ class Engine:
 
     def __init__(self, docs: Sequence[Document], data: "IndexData | Store", embedder: Embedder,
                  params: SearchParams = SearchParams(), cross=None, user_dictionary: bool = True):
-        store = data if isinstance(data, Store) else FaissStore(data)
+        store = as_store(data)
         self.embedder = embedder
         self.params = params
         self._lock = threading.Lock()
@@ -134,7 +133,7 @@ class Engine:
             data = store.data
             data = replace(data, tokens=tuple(tuple(plain.words(f"{c.context} {c.text}")) for c in data.chunks),
                            manifest=dict(data.manifest, tokenizer="jieba-search/plain"))  # never reused as is
-            store = FaissStore(data)
+            store = as_store(data)
         self._docs = {d.id: d for d in docs}
         self._texts = [d.text for d in docs]
         self.store = store
@@ -205,7 +204,7 @@ class Engine:
             self._lower = (corpus, corpus.text.lower())
         return s.lower() in self._lower[1]
 
-    def retrieve(self, question: str | Query, k: int = 5, *, history: Sequence[str] = (),
+    def retrieve(self, question: str | Query, k: int = DEFAULT_K, *, history: Sequence[str] = (),
                  documents: Sequence[str] | None = None, params: SearchParams | None = None) -> Retrieval:
         """The analysed question and the ``k`` passages that best answer it, best first.
 
@@ -237,13 +236,13 @@ class Engine:
                     scopes=tuple((h.doc_id,) for h in chosen))
         return Retrieval(q, tuple(chosen))
 
-    def search(self, query: str, k: int = 5, *, history: Sequence[str] = (),
+    def search(self, query: str, k: int = DEFAULT_K, *, history: Sequence[str] = (),
                documents: Sequence[str] | None = None, params: SearchParams | None = None) -> list[Hit]:
         """The ``k`` passages that best answer ``query``, best first, with highlights; with
         ``documents`` (ids), only passages of those documents."""
         return list(self.retrieve(query, k, history=history, documents=documents, params=params).hits)
 
-    def ask(self, question: str, k: int = 5, *, history: Sequence[str] = (),
+    def ask(self, question: str, k: int = DEFAULT_K, *, history: Sequence[str] = (),
             documents: Sequence[str] | None = None, params: SearchParams | None = None) -> Answer:
         """A short answer composed from the best passages, with numbered citations.
 
@@ -327,13 +326,14 @@ class Engine:
                     extra += [w for w in tok.words(phrase) if w in self.bm25.idf]
         return tokens + [w for w in dict.fromkeys(extra) if w not in tokens]
 
-    def scores(self, q: Query, params: SearchParams, tokens: Sequence[str] | None = None, *,
+    def scores(self, q: AnalyzedQuery, params: SearchParams, tokens: Sequence[str] | None = None, *,
                where: Where | None = None, candidates: int = CANDIDATES) -> Scored:
         """The candidate passages for ``q``: the top ``candidates`` of the dense and of the lexical
-        signal (within ``where``), each scored exactly on both, plus the match score."""
+        signal (within ``where``), each scored exactly on both, plus the match score. The encoder
+        follows the route analysis chose (``q.english``: the cross-lingual one)."""
         if tokens is None:
-            tokens = self.query_tokens(q.text, params.expand_abbreviations)
-        cross = self.crosslingual(q, params)  # English question, Chinese report
+            tokens = q.search_tokens
+        cross = q.english and self.cross is not None  # English question, Chinese report
         text = _dense_text(q, params)
         with self._lock:  # one encoder call at a time: torch on 2 cores gains nothing from more
             qv = self.cross.embed([text], kind="query")[0] if cross else self.embedder.embed_query(text)
@@ -347,10 +347,6 @@ class Engine:
         dense_s = self.store.dense_scores(qv, ids, space=space, sentence_weight=w)
         bm25 = self.store.lexical_scores(tokens, ids)
         return Scored(ids, dense_s, bm25, self.bm25.match(tokens, ids), qv, space)
-
-    def crosslingual(self, q: Query, params: SearchParams) -> bool:
-        """Whether ``q`` is an English question answered through the cross-lingual encoder."""
-        return self.cross is not None and params.use_cross and looks_english(q.text)
 
     def _floor_sample(self, where: Where | None) -> np.ndarray:
         """FLOOR_SAMPLE evenly spaced passages (within ``where``), scored with the candidates."""
@@ -379,10 +375,10 @@ class Engine:
             where = self.where(documents)
             tokens = q.search_tokens
             hybrid = getattr(self.store, "hybrid", None)
-            if hybrid is not None and params.fusion in ("weighted", "rrf") and not self.crosslingual(q, params):
+            if hybrid is not None and params.fusion in ("weighted", "rrf") and not q.english:
                 return self._server_fused(q, k, params, tokens, where)
             scored = self.scores(q, params, tokens, where=where, candidates=max(CANDIDATES, k))
-            if self.crosslingual(q, params) and params.fusion != "bm25":
+            if q.english and params.fusion != "bm25":
                 # English words never match the Chinese text: BM25 would only add noise from numbers
                 # (29 English questions: hit@5 0.97 → 1.00, MRR 0.82 → 0.87 with dense alone)
                 params = replace(params, fusion="dense")
@@ -534,55 +530,12 @@ def open(corpus: str | os.PathLike = "corpus", index: str | os.PathLike = "index
     if cross == "auto":
         cross = MultilingualEncoder() if embedder is None and is_available() else None
     embedder = embedder or load_embedder(model)
-    bar = _ProgressBar() if progress else None
-    if config.kind == "qdrant":
-        from .store.qdrant import open_qdrant
-        st = open_qdrant(config, docs, fingerprints, embedder, settings, cross, index, rebuild=rebuild,
-                         force=force, progress=bar, save=lambda s: _save(s.save, index, must_save))
-    else:
-        st = FaissStore(_faiss_index(docs, fingerprints, embedder, settings, cross, index, rebuild=rebuild,
-                                     force=force, progress=bar, must_save=must_save, reuse=reuse))
-        st.lexicon.prepare()  # the BM25 index now, not on the first question
+    st = open_store(config, docs, fingerprints, embedder, settings, cross, index, rebuild=rebuild,
+                    force=force, progress=_ProgressBar() if progress else None, must_save=must_save,
+                    reuse=reuse)
     release_memory()  # what parsing, embedding and indexing left behind
     engine = Engine(docs, st, embedder, params, cross)
     engine._opened = dict(corpus=corpus, index=index, model=model, rebuild=rebuild, embedder=embedder,
                           settings=settings, params=params, cross=cross, limits=limits, store=config,
                           state=state)
     return engine
-
-
-def _faiss_index(docs, fingerprints, embedder, settings, cross, index, *, rebuild, force, progress,
-                 must_save, reuse: IndexData | None = None) -> IndexData:
-    """The live index if it serves ``docs``, else an updated one (unchanged documents reused, from
-    ``reuse`` when it was built with the same settings, else from the index on disk)."""
-    expected = manifest_for(fingerprints, embedder, settings, cross, "faiss")
-    data = previous = None
-    try:
-        reason = "rebuild forced" if force else stale_reason(read_manifest(index), expected)
-        if reason is None:
-            data = load_index(index)
-        elif reason == "corpus changed":  # same settings: unchanged documents are reused
-            same = reuse is not None and stale_reason(reuse.manifest, expected) in (None, "corpus changed")
-            previous = reuse if same else load_index(index)
-    except IndexFileError as exc:
-        reason = str(exc)
-    if data is not None:
-        return data
-    if not rebuild:
-        raise IndexFileError(f"index in {index} cannot be used ({reason}); "
-                             "run `python -m qa index` to rebuild it")
-    log.info("building index in %s (%s)", index, reason)
-    data = build_index(docs, fingerprints, embedder, settings, progress=progress, cross=cross,
-                       previous=previous)
-    log.info("embedded %d of %d document(s)", len(data.manifest["embedded"]), len(docs))
-    _save(lambda folder: save_index(data, folder), index, must_save)
-    return data
-
-
-def _save(save, index, must_save: bool) -> None:
-    try:
-        save(index)
-    except OSError as exc:  # e.g. a read-only folder: serve from memory, unless saving was the point
-        if must_save:
-            raise IndexFileError(f"无法保存索引到 {index}：{exc.strerror or exc}") from None
-        log.warning("cannot save the index to %s (%s); using it from memory", index, exc)

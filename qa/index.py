@@ -51,8 +51,7 @@ from .embedding import Embedder, embed_for_index
 from .errors import IndexFileError
 from .lexical import mine_terms, tokenizer_for
 from .places import region_words
-from .store.base import DocumentEntry
-from .types import Chunk, Document
+from .types import Chunk, Document, DocumentEntry
 
 FORMAT_VERSION = 3  # 3: columnar chunks.json and tokens.json (numbers as base64 arrays)
 TOKENIZER = "jieba-search/document-dictionary/own-region/v2"  # how tokens.json was made (in the manifest)

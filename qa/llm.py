@@ -20,11 +20,12 @@ import socket
 import threading
 import time
 import urllib.parse
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Iterator, Mapping, Sequence
 
 import httpx
 
+from . import settings
 from .errors import InputError, QAError
 from .types import Answer, Citation, Hit
 
@@ -67,26 +68,13 @@ class LLMConfig:
         return self.base_url.rstrip("/") + "/chat/completions"
 
 
-def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise InputError(f"{name} 应是秒数（大于 0 的数字），而不是 {raw!r}") from None
-    if not 0 < value < float("inf"):
-        raise InputError(f"{name} 应是秒数（大于 0 的数字），而不是 {raw!r}")
-    return value
-
-
 def llm_config_from_env(env: Mapping[str, str] | None = None) -> LLMConfig | None:
     """The configuration from the ``QA_LLM_*`` variables; None when neither base URL nor model
     is set. InputError (naming the variable) for anything else that is not usable: only one of
     the two set, a URL that is not http(s), a time-out that is not a positive number."""
     env = os.environ if env is None else env
-    base_url = env.get("QA_LLM_BASE_URL", "").strip()
-    model = env.get("QA_LLM_MODEL", "").strip()
+    base_url = settings.get("QA_LLM_BASE_URL", env)
+    model = settings.get("QA_LLM_MODEL", env)
     if not base_url and not model:
         return None
     if not model:
@@ -100,9 +88,9 @@ def llm_config_from_env(env: Mapping[str, str] | None = None) -> LLMConfig | Non
     return LLMConfig(
         base_url=base_url,
         model=model,
-        api_key=env.get("QA_LLM_API_KEY", "").strip() or None,
-        timeout=_seconds(env, "QA_LLM_TIMEOUT", DEFAULT_TIMEOUT),
-        total_timeout=_seconds(env, "QA_LLM_TOTAL_TIMEOUT", DEFAULT_TOTAL_TIMEOUT),
+        api_key=settings.get("QA_LLM_API_KEY", env) or None,
+        timeout=settings.get("QA_LLM_TIMEOUT", env),
+        total_timeout=settings.get("QA_LLM_TOTAL_TIMEOUT", env),
     )
 
 
@@ -373,10 +361,25 @@ def stream_answer(question: str, hits: Sequence[Hit], config: LLMConfig) -> Iter
         raise
 
 
-def llm_answer(question: str, hits: Sequence[Hit], config: LLMConfig) -> Answer:
-    """The whole streamed answer as an ``Answer``; [n] keeps naming the n-th of ``hits``."""
-    hits = tuple(hits)
-    text = "".join(stream_answer(question, hits, config)).strip()
-    cited = [(n, hits[n - 1]) for n in sorted(cited_numbers(text))]
-    citations = tuple(Citation(n, h.doc_id, h.section, h.start, h.end, h.text) for n, h in cited)
-    return Answer(question, text, citations, hits, covered=True, kind="llm")
+def reword(answer: Answer, config: LLMConfig) -> Iterator[str]:
+    """The LLM's wording of ``answer``, streamed: the question as the engine understood it
+    (``answer.query``, never analysed again) over the same hits, so [n] names ``answer.hits[n-1]``.
+    Nothing at all when the engine judged the question not covered: the extractive answer, which
+    says what is missing, stands."""
+    if not answer.covered or not answer.hits:
+        return iter(())
+    question = getattr(answer.query, "text", None) or answer.question
+    return stream_answer(question, answer.hits, config)
+
+
+def llm_answer(answer: Answer, config: LLMConfig) -> Answer:
+    """``answer`` reworded by the LLM (kind "llm"), its citations pointing at the cited hits; a
+    question the engine judged not covered keeps its extractive answer."""
+    if not answer.covered or not answer.hits:
+        return answer
+    hits = answer.hits
+    text = "".join(reword(answer, config)).strip()
+    citations = tuple(Citation(n, hits[n - 1].doc_id, hits[n - 1].section, hits[n - 1].start,
+                               hits[n - 1].end, hits[n - 1].text, hit=n - 1)
+                      for n in sorted(cited_numbers(text)))
+    return replace(answer, text=text, citations=citations, kind="llm")

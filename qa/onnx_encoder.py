@@ -22,6 +22,8 @@ from typing import Sequence
 
 import numpy as np
 
+from . import settings
+
 log = logging.getLogger(__name__)
 
 EXPORT_FORMAT = 1
@@ -36,7 +38,7 @@ class UnsupportedModel(Exception):
 
 
 def cache_root() -> Path:
-    explicit = os.environ.get("QA_CACHE_DIR")
+    explicit = settings.get("QA_CACHE_DIR")
     if explicit:
         return Path(explicit).expanduser()
     base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"

@@ -14,6 +14,7 @@ from .errors import InputError
 
 MAX_QUERY_CHARS = 500  # what is searched
 MAX_RAW_CHARS = 4 * MAX_QUERY_CHARS  # what is looked at, at most (room for dropped characters)
+DEFAULT_K = 5  # passages returned when k is not given (search, ask, CLI, web app)
 MAX_K = 100
 
 _HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"  # incl. Ext. A and B–G
@@ -267,6 +268,20 @@ class AnalyzedQuery:
     @property
     def english(self) -> bool:
         return self.route == CROSSLINGUAL
+
+    def to_dict(self) -> dict:
+        """Plain JSON of what analysis decided (periods as {year, phase, part, explicit})."""
+        return {
+            "text": self.text, "asked": self.asked, "tokens": list(self.tokens),
+            "expansions": list(self.expansions), "route": self.route,
+            "periods": [{"year": p.year, "phase": p.phase, "part": p.part, "explicit": p.explicit}
+                        for p in self.periods],
+            "answer_type": self.answer_type, "unit": self.unit, "missing": list(self.missing),
+            "absent": list(self.absent), "corrections": [list(c) for c in self.corrections],
+            "follow_up": self.follow_up, "notice": self.notice,
+            "places": [p.to_dict() for p in self.places], "scopes": [list(s) for s in self.scopes],
+            "lacked": list(self.lacked), "content": self.content, "asks_place": self.asks_place,
+        }
 
 
 @dataclass(frozen=True)

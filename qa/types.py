@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from .places import Region
 
 
@@ -150,9 +152,13 @@ class Answer:
     covered: bool = True
     kind: str = "fact"
     understood: str = ""  # the question as understood, when that differs from what was asked
+    # the analysed question (qa.query.AnalyzedQuery) the answer was composed for: what retrieval
+    # decided (route, periods, expansions) travels with the answer, never derived again
+    query: object = field(default=None, compare=False, repr=False)
 
     def to_dict(self) -> dict:
-        """Plain JSON: question, text (markdown with [n]), covered, kind, understood, citations, hits."""
+        """Plain JSON: question, text (markdown with [n]), covered, kind, understood, citations,
+        hits, and the analysed question (``query``)."""
         return {
             "question": self.question,
             "text": self.text,
@@ -161,6 +167,7 @@ class Answer:
             "understood": self.understood,
             "citations": [c.to_dict() for c in self.citations],
             "hits": [h.to_dict() for h in self.hits],
+            "query": self.query.to_dict() if hasattr(self.query, "to_dict") else None,
         }
 
 
@@ -171,3 +178,21 @@ class Retrieval:
 
     query: object
     hits: tuple[Hit, ...]
+
+
+@dataclass(frozen=True)
+class DocumentEntry:
+    """Everything a store keeps about one document; ``key`` is the sha256 of its cleaned text.
+
+    Sentences are ``(chunk ordinal within this document, start, end)`` in document offsets.
+    """
+
+    doc_id: str
+    key: str
+    chunks: tuple[Chunk, ...]
+    sentences: tuple[tuple[int, int, int], ...]
+    tokens: tuple[tuple[str, ...], ...]          # per passage, for BM25
+    passage_vectors: np.ndarray
+    sentence_vectors: np.ndarray
+    cross_passage_vectors: np.ndarray | None = None
+    cross_sentence_vectors: np.ndarray | None = None

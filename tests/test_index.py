@@ -8,6 +8,7 @@ from conftest import FakeEmbedder
 
 from qa.errors import IndexFileError
 from qa.index import current_version, load_index, read_manifest, sentence_spans, stale_reason
+import qa.store.faiss as store_faiss
 
 
 def test_sentence_spans_merge_short_ones():
@@ -92,7 +93,7 @@ def test_unwritable_index_folder_serves_from_memory(tiny_corpus, tmp_path, fake_
     def refuse(data, folder):
         raise PermissionError(13, "Read-only file system", str(folder))
 
-    monkeypatch.setattr(engine_mod, "save_index", refuse)
+    monkeypatch.setattr(store_faiss, "save_index", refuse)
     eng = qa.open(tiny_corpus, tmp_path / "ro-index", embedder=fake_embedder, progress=False)
     assert eng.search("学校") and "using it from memory" in caplog.text
 
@@ -134,7 +135,7 @@ def test_cli_index_on_an_unwritable_folder_fails_with_the_reason(tiny_corpus, tm
         raise PermissionError(30, "Read-only file system", str(folder))
 
     monkeypatch.setattr(engine_mod, "load_embedder", lambda model=None: FakeEmbedder())
-    monkeypatch.setattr(engine_mod, "save_index", refuse)
+    monkeypatch.setattr(store_faiss, "save_index", refuse)
     monkeypatch.setattr(engine_mod, "is_available", lambda: False)
     code = qa.cli.main(["--corpus", str(tiny_corpus), "--index", str(tmp_path / "ro"), "index"])
     out, err = capsys.readouterr()
@@ -259,7 +260,7 @@ def test_refresh_reuses_the_catalogue_in_memory(tiny_corpus, tmp_path, monkeypat
     eng = qa.open(tiny_corpus, tmp_path / "index", embedder=FakeEmbedder(), progress=False)
     (tiny_corpus / "c.txt").write_text("新文件\n新增一段关于地铁换乘枢纽建设的内容。", encoding="utf-8")
     loads = []
-    monkeypatch.setattr(qa.engine, "load_index", lambda *a, **k: loads.append(a) or load_index(*a, **k))
+    monkeypatch.setattr(store_faiss, "load_index", lambda *a, **k: loads.append(a) or load_index(*a, **k))
     assert eng.refresh() is True and loads == []
     full = qa.open(tiny_corpus, tmp_path / "fresh", embedder=FakeEmbedder(), progress=False)
     assert eng.data.chunks == full.data.chunks and eng.data.tokens == full.data.tokens

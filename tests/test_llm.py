@@ -10,8 +10,8 @@ import pytest
 
 from qa.errors import InputError, QAError
 from qa.llm import (CitationFilter, LLMConfig, LLMError, build_messages, check_citations,
-                    llm_answer, llm_config_from_env, stream_answer)
-from qa.types import Hit
+                    llm_answer, llm_config_from_env, reword, stream_answer)
+from qa.types import Answer, Hit
 
 PIECES = ["通州", "2024年将实现区体育场升级改造[", "1]，", "并建设美术馆[", "9]", "和文化宫【2】。",
           "另见[1, 9]。"]
@@ -190,12 +190,32 @@ def test_streams_pieces_and_drops_invalid_citations(server):
     assert user.endswith("问题：2024年有哪些文体设施？")
 
 
+def _extractive(covered=True, asked="那文体设施呢？", understood="2024年有哪些文体设施？"):
+    from qa.query import AnalyzedQuery
+
+    q = AnalyzedQuery(text=understood, asked=asked)
+    return Answer(asked, "区体育场升级改造[1]。", (), tuple(HITS), covered=covered, kind="list",
+                  understood=q.understood, query=q)
+
+
 def test_llm_answer_cites_only_the_passages_used(server):
     server.release.set()
-    answer = llm_answer("有哪些文体设施？", HITS, config_for(server))
+    answer = llm_answer(_extractive(), config_for(server))
     assert answer.text == EXPECTED
-    assert [(c.n, c.start) for c in answer.citations] == [(1, 10), (2, 30)]
-    assert answer.hits == tuple(HITS) and answer.covered
+    assert [(c.n, c.start, c.hit) for c in answer.citations] == [(1, 10, 0), (2, 30, 1)]
+    assert answer.hits == tuple(HITS) and answer.covered and answer.kind == "llm"
+    # the LLM is asked the question as the engine understood it, not as typed
+    assert server.requests[-1]["body"]["messages"][-1]["content"].endswith("问题：2024年有哪些文体设施？")
+    assert answer.query.asked == "那文体设施呢？"
+
+
+def test_llm_is_not_asked_when_the_engine_judged_the_question_not_covered(server):
+    server.release.set()
+    before = len(server.requests)
+    extractive = _extractive(covered=False)
+    assert llm_answer(extractive, config_for(server)) is extractive
+    assert list(reword(extractive, config_for(server))) == []
+    assert len(server.requests) == before  # no request was sent
 
 
 def test_http_error_is_an_llm_error(server):

@@ -409,7 +409,7 @@ def compose(retrieval: Retrieval, *, documents: Mapping[str, object] | None = No
     head = f"理解为：{md(q.understood)}\n\n" if q.understood else ""
     if not v.covered:
         return Answer(q.asked, head + _not_covered(v.reason, hits, citer) + citer.sources(), citer.citations(), hits,
-                      covered=False, kind=NOT_COVERED, understood=q.understood)
+                      covered=False, kind=NOT_COVERED, understood=q.understood, query=q)
     allowed = (passing(q, hits) or list(range(len(hits)))) if q.route == "crosslingual" else list(range(len(hits)))
     kind = q.answer_type
     shape = SHAPES[kind]
@@ -424,7 +424,7 @@ def compose(retrieval: Retrieval, *, documents: Mapping[str, object] | None = No
     places = {d: report_place(doc) for d, doc in documents.items()} if several else None
     lacked = f"\n\n文档库里没有{'、'.join(q.lacked)}的报告。" if getattr(q, "lacked", ()) else ""
     return Answer(q.asked, head + _render(items, shape, citer, places) + lacked + citer.sources(), citer.citations(), hits,
-                  covered=True, kind=kind, understood=q.understood)
+                  covered=True, kind=kind, understood=q.understood, query=q)
 
 
 _MARK = re.compile(r"\[(\d+)\]")
@@ -474,7 +474,7 @@ def _across(retrieval: Retrieval, documents: Mapping[str, object], idf, years) -
                       + "，以上各报告中的数字相比而得。")
     kind = next(iter(kinds)) if len(kinds) == 1 else COMPARE
     return Answer(q.asked, "\n\n".join(blocks), tuple(citations), hits, covered=covered,
-                  kind=kind if covered else NOT_COVERED, understood=q.understood)
+                  kind=kind if covered else NOT_COVERED, understood=q.understood, query=q)
 
 
 def _phase_years(periods) -> tuple[Period, Period]:

@@ -5,13 +5,14 @@ import logging
 import re
 
 from ..errors import CorpusError
+from ..structure import FULL_STOPS
 from .common import Reading, assemble
 
 log = logging.getLogger(__name__)
 
 _ARTEFACT = re.compile(r"\[bookmark:[^\]]*\]|\[(?:image|footnote|comment)[^\]]*\]")
 _END_PUNCT = "。！？；：:;!?.…”）)"
-_SENTENCE_END = ("。", "！", "？", "!", "?")
+_SENTENCE_END = tuple(FULL_STOPS)  # one notion of a sentence end: qa/structure.py
 _WRAP_WIDTH = 16  # a header line at least this long without end punctuation was wrapped
 _MD_HEADING = re.compile(r"^(#{1,6})\s+\S")
 _NUMBERED = re.compile(r"^(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)]|\d{1,2}[.．、](?!\d))")

@@ -18,7 +18,7 @@ from typing import Protocol, Sequence, runtime_checkable
 
 import numpy as np
 
-from ..types import Chunk
+from ..types import Chunk, DocumentEntry  # noqa: F401  (DocumentEntry: re-exported)
 
 SPACES = ("main", "cross")  # vector spaces: the main model's, the cross-lingual encoder's
 
@@ -63,24 +63,6 @@ class Candidates:
         """The best ``k`` of ``ids`` by ``scores`` (stable: ties keep catalogue order)."""
         order = np.argsort(-scores, kind="stable")[:k]
         return cls(np.asarray(ids, dtype=np.int64)[order], np.asarray(scores, dtype=np.float64)[order])
-
-
-@dataclass(frozen=True)
-class DocumentEntry:
-    """Everything a store keeps about one document; ``key`` is the sha256 of its cleaned text.
-
-    Sentences are ``(chunk ordinal within this document, start, end)`` in document offsets.
-    """
-
-    doc_id: str
-    key: str
-    chunks: tuple[Chunk, ...]
-    sentences: tuple[tuple[int, int, int], ...]
-    tokens: tuple[tuple[str, ...], ...]          # per passage, for BM25
-    passage_vectors: np.ndarray
-    sentence_vectors: np.ndarray
-    cross_passage_vectors: np.ndarray | None = None
-    cross_sentence_vectors: np.ndarray | None = None
 
 
 @runtime_checkable

@@ -272,3 +272,40 @@ def _search(index, qv: np.ndarray, k: int, selector) -> np.ndarray:
         _d, found = index.search(qv, k, params=params)
     found = found[0]
     return found[found >= 0].astype(np.int64)
+
+
+def open_faiss(config, docs, fingerprints, embedder, settings, cross, index, *, rebuild: bool,
+               force: bool, progress, save, reuse: IndexData | None = None) -> FaissStore:
+    """The FAISS store over ``docs``: the index in ``index`` if it serves them, else an updated one
+    (unchanged documents reused, from ``reuse`` when it was built with the same settings, else from
+    the index on disk), saved through ``save``. BM25 is prepared now, not on the first question."""
+    import logging
+
+    from ..errors import IndexFileError
+    from ..index import build_index, manifest_for, read_manifest, stale_reason
+
+    log = logging.getLogger(__name__)
+    expected = manifest_for(fingerprints, embedder, settings, cross, config.describe())
+    data = previous = None
+    try:
+        reason = "rebuild forced" if force else stale_reason(read_manifest(index), expected)
+        if reason is None:
+            data = load_index(index)
+        elif reason == "corpus changed":  # same settings: unchanged documents are reused
+            same = reuse is not None and stale_reason(reuse.manifest, expected) in (None, "corpus changed")
+            previous = reuse if same else load_index(index)
+    except IndexFileError as exc:
+        reason = str(exc)
+    if data is None:
+        if not rebuild:
+            raise IndexFileError(f"index in {index} cannot be used ({reason}); "
+                                 "run `python -m qa index` to rebuild it")
+        log.info("building index in %s (%s)", index, reason)
+        data = build_index(docs, fingerprints, embedder, settings, progress=progress, cross=cross,
+                           previous=previous)
+        log.info("embedded %d of %d document(s)", len(data.manifest["embedded"]), len(docs))
+        built = data
+        save(lambda folder: save_index(built, folder))
+    store = FaissStore(data)
+    store.lexicon.prepare()
+    return store

@@ -365,7 +365,7 @@ def _bare_entry(doc, settings) -> DocumentEntry:
 
 
 def open_qdrant(config, docs, fingerprints, embedder, settings, cross, index, *, rebuild: bool,
-                force: bool, progress: Callable | None, save: Callable) -> QdrantStore:
+                force: bool, progress: Callable | None, save: Callable, reuse=None) -> QdrantStore:
     """Connect to Qdrant and bring its collection and the local catalogue in line with ``docs``:
     documents removed or changed are deleted, new or changed ones embedded and upserted."""
     expected = manifest_for(fingerprints, embedder, settings, cross, config.describe())
@@ -409,7 +409,7 @@ def open_qdrant(config, docs, fingerprints, embedder, settings, cross, index, *,
     store._data = replace_manifest(store.data, expected)
     store.catalogue(entries)
     if reason_changed(catalogue, store.data):
-        save(store)
+        save(store.save)
     return store
 
 
