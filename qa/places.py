@@ -97,6 +97,7 @@ class Gazetteer:
                 if len(s) >= 2 or r.level == PROVINCE:
                     self.by_name.setdefault(s, []).append(r)
         self._first = frozenset(n[0] for n in self.by_name)
+        self.abbreviations = frozenset(s for r in self.regions.values() for s in r.short if len(s) == 1)
         self._longest = max(map(len, self.by_name), default=1)
 
     def _make(self, code: str, raw: dict) -> Region:
@@ -144,6 +145,11 @@ def _alone(text: str, start: int, end: int) -> bool:
     return all(not c or not _HAN.match(c) or c in _ALONE for c in (before, after))
 
 
+def _single(text: str, i: int, gaz: "Gazetteer") -> bool:
+    """A 简称 not in a run of them (川渝, 沪苏浙皖: a region of several provinces, a topic)."""
+    return not any(0 <= j < len(text) and text[j] in gaz.abbreviations for j in (i - 1, i + 1))
+
+
 def _bounded(start: int, end: int, cuts: tuple[set[int], set[int]] | None) -> bool:
     return cuts is None or (start in cuts[0] and end in cuts[1])
 
@@ -163,8 +169,9 @@ def mentions(text: str, *, library: Sequence[Region] = (), cut: Callable[[str], 
     """The places named in ``text``, left to right. A full name always counts (generic ones such as
     新城区 excepted); a short name must be a word of its own when ``cut`` (a word segmenter) is
     given (大理石 names no 大理); a county's short name counts only for a region of ``library``
-    or when its parent is named too (朝阳 alone is a word); a one-character 简称 only standing
-    alone (粤和浙的…)."""
+    or when its parent is named too (朝阳 alone is a word); a one-character 简称 (one rarely a
+    word of its own: 粤 冀, not 新 宁) only as a word of its own (滇今年…), not in a run of them
+    (川渝), or without ``cut`` only beside no other Chinese character but a conjunction (粤和浙的…)."""
     gaz = gaz or gazetteer()
     cuts = None
     if cut is not None:
@@ -186,7 +193,7 @@ def mentions(text: str, *, library: Sequence[Region] = (), cut: Callable[[str], 
             if name == r.name:
                 usable.append(r)
             elif len(name) == 1:
-                if _alone(text, start, end):
+                if _alone(text, start, end) if cuts is None else _bounded(start, end, cuts) and _single(text, start, gaz):
                     usable.append(r)
             elif _bounded(start, end, cuts) and (r.level != COUNTY or r.code in held
                                                  or any(p.code in named for p in r.parents)):

@@ -423,6 +423,12 @@ def question_places(text: str, history: Sequence[str], vocab: Vocabulary) -> Pla
     if not regions:
         return Placed()
     found = mentions(text, library=regions, cut=vocab.cut)
+    own = len(text.split(_CONTEXT)[0])  # a follow-up's own words end here
+    replaced = ()
+    if any(m.end <= own for m in found) and any(m.start >= own for m in found):
+        # 换成甘肃呢？（接上文：江西…）: the place named now replaces the one of the question before
+        replaced = tuple((m.start, m.end) for m in found if m.start >= own)
+        found = [m for m in found if m.end <= own]
     places = tuple(dict.fromkeys(m.region for m in found))
     if not places:
         for earlier in reversed(history):
@@ -435,7 +441,7 @@ def question_places(text: str, history: Sequence[str], vocab: Vocabulary) -> Pla
     lacked = tuple(p.name for p in routing.lacked
                    if p.depth >= finest or not any(n in vocab.text for n in p.names if len(n) >= 2))
     scoping = {p.code for p, how in zip(routing.places, routing.via) if how in ("own", "children")}
-    spans = tuple((m.start, m.end) for m in found if m.region.code in scoping)
+    spans = tuple((m.start, m.end) for m in found if m.region.code in scoping) + replaced
     return Placed(routing.places, routing.scopes, lacked, held(library), spans, tuple(m.text for m in found))
 
 

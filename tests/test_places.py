@@ -70,7 +70,8 @@ def test_places_a_question_names(cut):
     names = lambda q, lib=(): [r.name for r in places_in(q, lib, cut=cut)]  # noqa: E731
     assert names("广东和浙江的GDP增长目标分别是多少") == ["广东省", "浙江省"]
     assert names("粤和浙的GDP增长目标") == ["广东省", "浙江省"]  # one-character short names, alone
-    assert names("冀的粮食产量是多少") == ["河北省"]
+    assert names("冀的粮食产量是多少") == ["河北省"] and names("闽去年GDP是多少") == ["福建省"]
+    assert names("川渝地区") == [] and names("沪苏浙皖") == []  # a run of 简称: a region of several, a topic
     assert names("内蒙古今年的目标") == ["内蒙古自治区"] and names("新疆和西藏") == ["新疆维吾尔自治区", "西藏自治区"]
     assert [r.label for r in places_in("石家庄有哪些项目", cut=cut)] == ["河北省 › 石家庄市"]
     # words that only contain a name are not places
@@ -169,6 +170,10 @@ def test_a_follow_up_keeps_the_place_of_the_question_before(library):
     assert [p.name for p in r.query.places] == ["山东省"] and {h.doc_id for h in r.hits} == {"shandong.txt"}
     r = library.retrieve("粮食产量多少？", k=3, history=["河北的目标是多少？", "那就业呢？"])
     assert {h.doc_id for h in r.hits} == {"hebei.txt"}
+    # a follow-up naming a place of its own asks about that place instead
+    r = library.retrieve("换成山东呢？", k=3, history=["河北的城镇新增就业目标是多少？"])
+    assert [p.name for p in r.query.places] == ["山东省"] and {h.doc_id for h in r.hits} == {"shandong.txt"}
+    assert "河北" not in r.query.search_tokens
 
 
 def test_several_places_each_bring_their_passages(library):

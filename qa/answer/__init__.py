@@ -441,7 +441,7 @@ def _across(retrieval: Retrieval, documents: Mapping[str, object], idf, years) -
     blocks, citations, covered, kinds, values = [], [], False, set(), []
     for place, scope in zip(q.places, q.scopes):
         ranks = [r for r, h in enumerate(hits) if h.doc_id in scope]
-        one = replace(q, scopes=(scope,))
+        one = replace(q, scopes=(scope,), asked=q.text)  # how it was understood is said once, on top
         part = compose(Retrieval(one, tuple(hits[r] for r in ranks)), documents={d: documents[d] for d in scope},
                        idf=idf, years=years)
         if getattr(q, "asks_place", False) and not part.covered:
@@ -473,7 +473,8 @@ def _across(retrieval: Retrieval, documents: Mapping[str, object], idf, years) -
         blocks.append(f"相差 **{diff:g}{unit}**" + (f"（{a if x > y else b}较高）" if diff else "（相同）")
                       + "，以上各报告中的数字相比而得。")
     kind = next(iter(kinds)) if len(kinds) == 1 else COMPARE
-    return Answer(q.asked, "\n\n".join(blocks), tuple(citations), hits, covered=covered,
+    head = f"理解为：{md(q.understood)}\n\n" if q.understood else ""
+    return Answer(q.asked, head + "\n\n".join(blocks), tuple(citations), hits, covered=covered,
                   kind=kind if covered else NOT_COVERED, understood=q.understood, query=q)
 
 
