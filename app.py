@@ -35,7 +35,7 @@ import qa  # noqa: E402
 from qa.launch import port_problem  # noqa: E402
 from qa import settings  # noqa: E402
 from qa.errors import QAError  # noqa: E402
-from qa.query import DEFAULT_K, MAX_QUERY_CHARS, MAX_RAW_CHARS, encodable, k_from_request, prepare_query  # noqa: E402
+from qa.query import CROSSLINGUAL, DEFAULT_K, MAX_QUERY_CHARS, MAX_RAW_CHARS, encodable, k_from_request, prepare_query  # noqa: E402
 from qa.web import cards as webcards  # noqa: E402
 from qa.web import chat, library, reader  # noqa: E402
 from qa.web.guard import RequestGuard, UploadPolicy  # noqa: E402
@@ -80,6 +80,7 @@ def _theme() -> gr.themes.Base:
                           font_mono=["ui-monospace", "SFMono-Regular", "Menlo", "monospace"]).set(
         # every text >= 4.5:1 (axe-core): darker blues than the theme's defaults
         body_text_color_subdued="#475569", block_info_text_color="#475569",
+        body_text_color_subdued_dark="#cbd5e1",  # the dark theme's own grey is 4.0:1 on its inputs
         block_label_text_color="#1e40af", block_title_text_color="#1e40af",
         input_placeholder_color="#64748b", button_primary_background_fill="#1d4ed8",
         button_primary_background_fill_hover="#1e40af", button_primary_text_color="#ffffff")
@@ -115,6 +116,11 @@ def fit_question(message: str) -> tuple[str, str | None]:
 def _ask(engine, question: str, history: list[str], documents: list[str] | None):
     """``engine.ask`` with the chat's history and the chosen documents."""
     return engine.ask(question, k=K, history=history or (), documents=documents or None)
+
+
+def _crosslingual(aq) -> bool:
+    """Whether the question was searched with the cross-lingual encoder (its own similarity scale)."""
+    return getattr(aq, "route", None) == CROSSLINGUAL
 
 
 def _trace(answer, cards) -> chat.Trace:
@@ -217,18 +223,20 @@ def build_app(engine, *, llm_module=None, llm_config=None, corpus: Path | None =
             with lib.lock:
                 answer = _ask(lib.engine, question, questions[-4:], documents or None)
         except QAError as err:
-            conv[-1] = chat.answer_message(answer_id, f"⚠️ 这个问题无法处理：{err}", [])
+            log.warning("question failed: %s", err)
+            conv[-1] = chat.answer_message(answer_id, f"⚠️ 这个问题无法处理：{library.error_text(err)}", [])
             yield gr.skip(), conv, conv, questions, _saved(conv, questions), gr.skip(), *_idle()
             return
         questions.append(question)
         understood = getattr(answer, "understood", None) or None
-        cards = webcards.cards_for_answer(answer, lib.document)
+        scale = dict(crosslingual=_crosslingual(answer.query))  # relevance on the route's scale
+        cards = webcards.cards_for_answer(answer, lib.document, **scale)
         trace = _trace(answer, cards)
         shown = dict(covered=answer.covered, understood=understood, note=note)
         text = ""
         if llm_config is not None and llm_module is not None and answer.covered and answer.hits \
                 and not stop_event.is_set():
-            llm_cards = webcards.cards_for_hits(answer.hits, lib.document)
+            llm_cards = webcards.cards_for_hits(answer.hits, lib.document, **scale)
             try:
                 for piece in llm_module.reword(answer, llm_config):
                     text += piece
@@ -317,18 +325,21 @@ def build_app(engine, *, llm_module=None, llm_config=None, corpus: Path | None =
             progress(0.3, desc="为新文档建立索引")
             lib.refresh()
         except QAError as err:
-            return gr.skip(), gr.skip(), gr.skip(), _hint(f"⚠️ {err}")
+            log.warning("upload failed: %s", err)
+            return gr.skip(), gr.skip(), gr.skip(), _hint(f"⚠️ {library.error_text(err)}")
         progress(1.0, desc="完成")
         return *library_view(), _hint(f"已加入文档库：{'、'.join(p.name for p in added)}")
 
     def remove_doc(doc_id):
-        if not doc_id:
-            return gr.skip(), gr.skip(), gr.skip(), _hint("请先选择要删除的文档。")
+        problem = library.removal_problem(doc_id, lib.documents())
+        if problem:
+            return gr.skip(), gr.skip(), gr.skip(), _hint(problem)
         try:
             qa.remove_document(lib.corpus, doc_id)
             lib.refresh()
         except QAError as err:
-            return gr.skip(), gr.skip(), gr.skip(), _hint(f"⚠️ {err}")
+            log.warning("removal failed: %s", err)
+            return gr.skip(), gr.skip(), gr.skip(), _hint(f"⚠️ {library.error_text(err)}")
         return *library_view(), _hint(f"已从文档库删除：{doc_id}")
 
     with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:

@@ -54,9 +54,10 @@ BASELINES = ("lc-faiss", "lc-bm25")
 
 @dataclass(frozen=True)
 class Passage:
-    """What qa.evaluate.score needs from a hit: its text."""
+    """What qa.evaluate.score needs from a hit: its text and the file it came from."""
 
     text: str
+    doc_id: str = ""
 
 
 def model_folder() -> str:
@@ -158,7 +159,8 @@ class LcFaiss(System):
         return {"passages": len(chunks), "vectors": len(chunks)}
 
     def search(self, question):
-        return [Passage(d.page_content) for d in self.store.similarity_search(question, k=5)]
+        return [Passage(d.page_content, Path(d.metadata.get("source", "")).name)
+                for d in self.store.similarity_search(question, k=5)]
 
 
 class LcBm25(System):
@@ -178,7 +180,8 @@ class LcBm25(System):
         return {"passages": len(chunks), "vectors": 0}
 
     def search(self, question):
-        return [Passage(d.page_content) for d in self.retriever.invoke(question)]
+        return [Passage(d.page_content, Path(d.metadata.get("source", "")).name)
+                for d in self.retriever.invoke(question)]
 
 
 def make_system(name: str, corpus: Path) -> System:
@@ -425,12 +428,15 @@ def onnx_variants(model, notes: dict) -> list:
 # ---------------------------------------------------------------- output
 
 def quality_table(label: str, results: list[dict]) -> str:
-    head = f"{label:<12}{'hit@1':>7}{'hit@3':>7}{'hit@5':>7}{'MRR':>7}{'cov@5':>7}{'chars@5':>9}"
+    head = (f"{label:<12}{'hit@1':>7}{'hit@3':>7}{'hit@5':>7}{'MRR':>7}{'cov@5':>7}{'chars@5':>9}"
+            f"{'right report@5':>16}")
     rows = [head, "-" * len(head)]
     for r in results:
         q = r["quality"][label]
+        right = q.get("right5", float("nan"))
         rows.append(f"{r['name']:<12}{q['hit1']:>7.3f}{q['hit3']:>7.3f}{q['hit5']:>7.3f}{q['mrr']:>7.3f}"
-                    f"{q['coverage']:>7.3f}{q['chars5']:>9.0f}")
+                    f"{q['coverage']:>7.3f}{q['chars5']:>9.0f}"
+                    f"{('—' if right != right else f'{right:.3f}'):>16}")
     return "\n".join(rows)
 
 

@@ -94,7 +94,7 @@ def index_texts(corpus: Path) -> tuple[list[str], list[str], list[str], list[str
     """Passages as the main model reads them, sentences, cross-lingual passages, paragraphs."""
     from qa.chunking import SplitterSettings, chunk_document
     from qa.corpus import load_corpus
-    from qa.index import passage_input, sentence_spans
+    from qa.index import passage_input, passage_units, sentence_spans
 
     docs, _ = load_corpus(corpus)
     settings = SplitterSettings()
@@ -103,6 +103,14 @@ def index_texts(corpus: Path) -> tuple[list[str], list[str], list[str], list[str
     sentences = [text[c.doc_id][s:e] for c in chunks for s, e in sentence_spans(c.text, c.start)]
     paragraphs = [line for p in sorted(corpus.glob("*.txt")) for line in p.read_text("utf-8").splitlines()
                   if line.strip()]
+    global UNITS  # what each passage vector is composed of (today's index: no passage is encoded)
+    UNITS = ([], [])
+    for d in docs:
+        cs = [c for c in chunks if c.doc_id == d.id]
+        sents = tuple((i, s, e) for i, c in enumerate(cs) for s, e in sentence_spans(c.text, c.start))
+        main, cross = passage_units(d, cs, sents, settings.context)
+        UNITS[0].extend(main)
+        UNITS[1].extend(cross)
     return [passage_input(c, settings.context) for c in chunks], sentences, [c.text for c in chunks], paragraphs
 
 
@@ -136,8 +144,8 @@ def levers(corpus: Path, rounds: int, say) -> dict:
             saved = emb.ENCODE_THREADS
             emb.ENCODE_THREADS = threads or saved
             try:
-                v = emb.embed_for_index(e, passages, sentences, cross=cross if parallel else None,
-                                        cross_passages=xpassages)
+                v = emb.embed_for_index(e, UNITS[0], sentences, cross=cross if parallel else None,
+                                        cross_passages=UNITS[1])
                 if not parallel and cross is not None:
                     x = cross.embed(xpassages + sentences)
                     return v.passages, v.sentences, x[:len(xpassages)], x[len(xpassages):]

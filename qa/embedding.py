@@ -272,29 +272,52 @@ class IndexVectors:
     cross_sentences: np.ndarray | None = None
 
 
-def embed_for_index(embedder: Embedder, passages: Sequence[str], sentences: Sequence[str], *,
-                    cross=None, cross_passages: Sequence[str] | None = None,
+def embed_for_index(embedder: Embedder, passages: Sequence[Sequence[tuple[str, float]]],
+                    sentences: Sequence[str], *, cross=None,
+                    cross_passages: Sequence[Sequence[tuple[str, float]]] | None = None,
                     progress: Callable[[int, int], None] | None = None) -> IndexVectors:
-    """Embed an index's texts: ``passages`` (as the main model reads them) and ``sentences`` with
-    ``embedder``, and, with ``cross`` (a cross-lingual encoder), ``cross_passages`` and
-    ``sentences`` too. Each encoder sees every distinct text once, in one call (a passage that is
-    a single sentence is not embedded twice), and the cross-lingual encoder runs in a second
-    thread meanwhile: its numpy work and onnxruntime's release the GIL, so both cores work."""
+    """Embed an index's texts once each. Only units are encoded: the ``sentences`` and the extra
+    texts a passage names (its context); a passage is given as its units with weights and its
+    vector is their weighted mean, normalised (``compose_vectors``), so no text is encoded twice —
+    a passage costs nothing beyond its sentences. The cross-lingual encoder (``cross``) encodes the
+    sentences and composes ``cross_passages`` the same way, in a second thread meanwhile: its numpy
+    work and onnxruntime's release the GIL, so both cores work."""
+    def distinct(parts):
+        return list(dict.fromkeys([*sentences, *(t for p in parts for t, _w in p)]))
+
+    def vectors(encoded, texts, parts):
+        row = {t: i for i, t in enumerate(texts)}
+        return compose_vectors(encoded, texts, parts), encoded[[row[t] for t in sentences]]
+
     pool = future = None
+    xparts = cross_passages if cross_passages is not None else passages
     if cross is not None:
         from concurrent.futures import ThreadPoolExecutor
 
-        cross_texts = list(cross_passages if cross_passages is not None else passages) + list(sentences)
+        cross_texts = distinct(xparts)
         pool = ThreadPoolExecutor(1, thread_name_prefix="qa-cross")
         future = pool.submit(cross.embed, cross_texts, kind="document")
     try:
-        main = embedder.embed(list(passages) + list(sentences), kind="document", progress=progress)
+        texts = distinct(passages)
+        main = embedder.embed(texts, kind="document", progress=progress)
         xv = future.result() if future is not None else None
     finally:
         if pool is not None:
             pool.shutdown(wait=True)
-    n = len(passages)
+    pv, sv = vectors(main, texts, passages)
     if xv is None:
-        return IndexVectors(main[:n], main[n:])
-    k = len(xv) - len(sentences)
-    return IndexVectors(main[:n], main[n:], xv[:k], xv[k:])
+        return IndexVectors(pv, sv)
+    return IndexVectors(pv, sv, *vectors(xv, cross_texts, xparts))
+
+
+def compose_vectors(vectors: np.ndarray, texts: Sequence[str],
+                    parts: Sequence[Sequence[tuple[str, float]]]) -> np.ndarray:
+    """One L2-normalised row per entry of ``parts``: the weighted mean of the rows of ``vectors``
+    whose ``texts`` it names (a pure function; ``texts[i]`` labels ``vectors[i]``)."""
+    row = {t: i for i, t in enumerate(texts)}
+    out = np.zeros((len(parts), vectors.shape[1] if len(vectors) else 0), dtype=np.float32)
+    for j, part in enumerate(parts):
+        for text, weight in part:
+            out[j] += weight * vectors[row[text]]
+    normalize_in_place(out)
+    return out

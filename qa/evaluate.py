@@ -21,6 +21,7 @@ class Question:
     gold: tuple[str, ...]
     match: str = "any"
     kind: str = ""
+    docs: tuple[str, ...] = ()  # the report(s) the answer must come from (the record's ``doc``)
 
 
 @dataclass(frozen=True)
@@ -37,27 +38,37 @@ class Report:
     chars5: float
     p50_ms: float
     misses: tuple[str, ...] = ()
+    right5: float = float("nan")  # questions naming their report(s): a gold passage from each in the top 5
 
 
 def _load_records(path: str | Path, make, what: str) -> list:
-    """One record per non-blank JSON line of ``path``, made by ``make(dict)``; InputError names the
+    """One record per non-blank JSON line of ``path``, made by ``make(dict)`` (None: left out); InputError names the
     file and line of the first bad one, or says the file holds none."""
     out = []
     for n, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
         if not line.strip():
             continue
         try:
-            out.append(make(json.loads(line)))
+            record = make(json.loads(line))
         except (ValueError, KeyError, TypeError) as exc:
             raise InputError(f"{path}:{n}: not {what} ({exc})") from None
+        if record is not None:  # a record ``make`` leaves out
+            out.append(record)
     if not out:
         raise InputError(f"{path}: no questions")
     return out
 
 
+def _docs(value) -> tuple[str, ...]:
+    return (value,) if isinstance(value, str) else tuple(value or ())
+
+
 def load_questions(path: str | Path) -> list[Question]:
+    """Retrieval questions: records with gold strings (answer records qualify; out-of-scope ones,
+    which have none, are left out)."""
     return _load_records(path, lambda d: Question(d["id"], d["question"], tuple(d["gold"]),
-                                                  d.get("match", "any"), d.get("kind", "")),
+                                                  d.get("match", "any"), d.get("kind", ""),
+                                                  _docs(d.get("doc"))) if d["gold"] else None,
                          "a question record")
 
 
@@ -77,9 +88,11 @@ def coverage(texts: Sequence[str], gold: Sequence[str]) -> float:
 def score(name: str, questions: Sequence[Question], results: Sequence[Sequence[Hit]],
           latencies_ms: Sequence[float]) -> Report:
     """Pure metric computation over the top-5 results of each question."""
-    ranks, covs, chars, misses = [], [], [], []
+    ranks, covs, chars, misses, right = [], [], [], [], []
     for q, hits in zip(questions, results):
         texts = [h.text for h in hits[:5]]
+        if q.docs:
+            right.append(right_report(hits[:5], q.gold, q.docs))
         r = first_rank(texts, q.gold)
         ranks.append(r)
         if r is None:
@@ -94,7 +107,15 @@ def score(name: str, questions: Sequence[Question], results: Sequence[Sequence[H
 
     return Report(name, n, at(1), at(3), at(5), sum(1 / r for r in ranks if r) / n,
                   statistics.mean(covs) if covs else float("nan"), statistics.mean(chars),
-                  statistics.median(latencies_ms) if latencies_ms else 0.0, tuple(misses))
+                  statistics.median(latencies_ms) if latencies_ms else 0.0, tuple(misses),
+                  statistics.mean(right) if right else float("nan"))
+
+
+def right_report(hits: Sequence[Hit], gold: Sequence[str], docs: Sequence[str]) -> bool:
+    """Whether, for each of ``docs``, some hit from that document holds a gold string (a document
+    is named by its id or a part of it: "河北省" names "河北省.txt")."""
+    return all(any(d in str(getattr(h, "doc_id", "")) and any(g in h.text for g in gold) for h in hits)
+               for d in docs)
 
 
 def evaluate(search: Callable[[str], Sequence[Hit]], questions: Sequence[Question], name: str) -> Report:

@@ -53,7 +53,8 @@ from .lexical import mine_terms, tokenizer_for
 from .places import region_words
 from .types import Chunk, Document, DocumentEntry
 
-FORMAT_VERSION = 3  # 3: columnar chunks.json and tokens.json (numbers as base64 arrays)
+FORMAT_VERSION = 4  # 3: columnar chunks.json and tokens.json (numbers as base64 arrays); 4: passage
+# vectors composed from their sentences' and context's (each text encoded once)
 TOKENIZER = "jieba-search/document-dictionary/own-region/v2"  # how tokens.json was made (in the manifest)
 FILES = ("chunks.json", "tokens.json", "passages.faiss", "sentences.faiss")
 CROSS_FILES = ("xpassages.faiss", "xsentences.faiss")
@@ -121,6 +122,22 @@ class IndexData:
         return out
 
 
+def passage_units(doc: Document, chunks: Sequence[Chunk], sentences: Sequence[tuple[int, int, int]],
+                  context: bool) -> tuple[list, list]:
+    """What each passage's vector is composed of, for the main model and the cross-lingual one:
+    (text, weight) pairs — its sentences and (main model, ``context``) its section path, each
+    weighted by its length in characters. A passage without sentence units is its own unit."""
+    own: list[list[tuple[str, float]]] = [[] for _ in chunks]
+    for i, s, e in sentences:
+        own[i].append((doc.text[s:e], float(e - s)))
+    main, cross = [], []
+    for c, parts in zip(chunks, own):
+        parts = parts or [(c.text, float(len(c.text)))]
+        cross.append(parts)
+        main.append(([(c.context, float(len(c.context)))] if context and c.context else []) + parts)
+    return main, cross
+
+
 def passage_input(chunk: Chunk, context: bool) -> str:
     """The text embedded for a passage: its context (section path) and the passage."""
     return f"{chunk.context}：{chunk.text}" if context and chunk.context else chunk.text
@@ -172,10 +189,10 @@ def embed_documents(docs: Sequence[Document], embedder: Embedder,
         chunks = tuple(chunk_document(doc, settings))
         sentences = tuple((i, s, e) for i, c in enumerate(chunks) for s, e in sentence_spans(c.text, c.start))
         parts.append((doc, chunks, sentences))
-    texts = [passage_input(c, settings.context) for _d, chunks, _s in parts for c in chunks]
     sent_texts = [d.text[s:e] for d, _c, sentences in parts for _i, s, e in sentences]
-    vectors = embed_for_index(embedder, texts, sent_texts, cross=cross,
-                              cross_passages=[c.text for _d, chunks, _s in parts for c in chunks],
+    units = [passage_units(d, chunks, sentences, settings.context) for d, chunks, sentences in parts]
+    vectors = embed_for_index(embedder, [u for doc_units in units for u in doc_units[0]], sent_texts,
+                              cross=cross, cross_passages=[u for doc_units in units for u in doc_units[1]],
                               progress=progress)
     pv, sv, xpv, xsv = vectors.passages, vectors.sentences, vectors.cross_passages, vectors.cross_sentences
     out, a, sa = [], 0, 0

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from apprunner import ARTIFACTS, CHROMIUM, ROOT, new_page, running_app
+from apprunner import ARTIFACTS, CHROMIUM, DESKTOP, ROOT, new_page, running_app
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -122,15 +122,49 @@ def test_citation_is_a_control_that_marks_its_card(page):
         "n => { const m = document.querySelector('#qa-evidence .qa-card.qa-marked .qa-n');"
         " return m && m.textContent.trim() === n; }", arg=first.inner_text().strip("[]"))
 
-    # relevance: a bounded bar with a tooltip saying what it is
-    rel = page.locator("#qa-evidence .qa-card .qa-rel").first
-    assert "相关度" in rel.get_attribute("title")
-    width = rel.locator(".qa-bar > span").evaluate("el => el.style.width")
-    assert 0 <= float(width.rstrip("%")) <= 100
+    # relevance: a label on an absolute scale, its tooltip saying what it is
+    for rel in page.locator("#qa-evidence .qa-card .qa-rel").all():
+        assert rel.locator(".qa-level").inner_text() in ("高", "中", "低")
+        assert "%" not in rel.inner_text()
+        tip = rel.get_attribute("title")
+        assert "语义相似度" in tip and "关键词" in tip and "不与其他段落比较" in tip
     page.mouse.move(0, 0)
     page.evaluate("() => { window.scrollTo(0, 0);"
                   " document.querySelector('#qa-chat [role=\"log\"]').scrollTop = 0; }")
     shot(page, "answer-desktop.png")
+
+
+def test_citations_are_one_tab_stop_per_answer_and_arrows_move_between_them(page):
+    ask(page, Q1)
+    refs = answers(page).first.locator("button.qa-ref")
+    assert refs.count() >= 3
+    assert refs.evaluate_all("rs => rs.filter(r => r.tabIndex >= 0).length") == 1
+    refs.first.focus()
+    page.keyboard.press("ArrowRight")
+    assert refs.nth(1).evaluate("el => el === document.activeElement && el.tabIndex === 0")
+    page.keyboard.press("End")
+    assert refs.last.evaluate("el => el === document.activeElement && el.tabIndex === 0")
+    assert refs.evaluate_all("rs => rs.filter(r => r.tabIndex >= 0).length") == 1
+    page.keyboard.press("Home")
+    assert refs.first.evaluate("el => el === document.activeElement")
+    # from the first marker, the input is a few Tabs away, not one per marker
+    for presses in range(1, refs.count()):
+        page.keyboard.press("Tab")
+        if page.evaluate("!!document.activeElement.closest('#qa-input')"):
+            break
+    else:
+        pytest.fail(f"the input was not reached in {refs.count() - 1} Tabs from the first of {refs.count()} markers")
+    assert presses <= 4, presses  # the copy button, the sources and details summaries at most
+
+
+def test_checkbox_shows_a_focus_ring(page):
+    page.locator("#qa-export").focus()
+    page.keyboard.press("Tab")
+    box_ = page.locator("#qa-debug-toggle input")
+    assert box_.evaluate("el => el === document.activeElement && el.matches(':focus-visible')")
+    style = box_.evaluate("el => { const s = getComputedStyle(el);"
+                          " return [s.outlineStyle, parseFloat(s.outlineWidth)]; }")
+    assert style[0] != "none" and style[1] >= 2, style
 
 
 def test_older_answer_keeps_its_sources(page):
@@ -226,24 +260,47 @@ def test_typing_during_streaming_is_kept(page):
     wait_done(page, 1)
     assert box(page).input_value() == "那2023年呢"
     assert page.locator('#qa-chat .qa-question').count() == 1
+    page.locator("#qa-hint", has_text="还在生成").wait_for(state="hidden")  # the answer ended: the hint goes
 
 
 def test_stop_ends_the_current_answer(page):
     box(page).fill(Q1)
     box(page).press("Enter")
     page.locator("#qa-chat .qa-answer.qa-streaming").wait_for(timeout=ANSWER_MS)
+    page.locator("#qa-chat .qa-answer.qa-streaming .qa-body li").first.wait_for(timeout=ANSWER_MS)  # a list streams in
     page.locator("#qa-stop").click()
     page.locator("#qa-chat .qa-answer", has_text="已停止").wait_for()
     page.wait_for_function("() => !document.querySelector('#qa-send').disabled")
     assert not page.locator("#qa-stop").is_visible()
+    body = answers(page).first.locator(".qa-body")
+    lone = body.evaluate("b => [...b.querySelectorAll('p, li')].filter(e => /^\\s*\\d*\\.?\\s*$/.test(e.textContent)).length")
+    assert lone == 0, body.inner_html()  # no half-streamed "1" or empty list item
     ask(page, Q2)  # the chat goes on
     assert answers(page).count() == 2
 
 
-def test_enter_during_ime_composition_does_not_send(page):
+def _key(kind: str, composing: bool) -> tuple[str, dict]:
+    enter = {"key": "Enter", "code": "Enter", "bubbles": True, "cancelable": True, "isComposing": composing,
+             "keyCode": 229 if composing and kind == "keydown" else 13}
+    return kind, enter
+
+
+IME = {  # what a browser sends while pinyin is turned into characters
+    "keydown-composing": [("compositionstart", {"data": ""}), _key("keydown", True)],
+    "keypress-composing": [("compositionstart", {"data": ""}), _key("keypress", False)],
+    "enter-after-compositionend": [("compositionstart", {"data": ""}), ("compositionend", {"data": "交通"}),
+                                   _key("keydown", False), _key("keypress", False)],
+}
+
+
+@pytest.mark.parametrize("events", IME)
+def test_enter_during_ime_composition_does_not_send(page, events):
     box(page).fill("北三县jiaotong")
-    box(page).dispatch_event("keydown", {"key": "Enter", "code": "Enter", "keyCode": 229,
-                                         "isComposing": True, "bubbles": True, "cancelable": True})
+    for kind, init in IME[events]:
+        box(page).dispatch_event(kind, dict(init, bubbles=True))
+    box(page).dispatch_event("compositionend", {"data": "", "bubbles": True})
+    box(page).dispatch_event("keyup", {"key": "Enter", "code": "Enter", "keyCode": 13, "bubbles": True})
+    assert box(page).input_value() == "北三县jiaotong"
     box(page).fill(Q1)  # the IME turned the pinyin into characters
     box(page).press("Enter")
     wait_done(page, 1)
@@ -355,11 +412,55 @@ def _serious(page) -> list:
     return [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:5]) for v in bad]
 
 
-def test_axe_no_serious_violations_on_landing_and_after_an_answer(page):
-    assert _serious(page) == []
-    ask(page, Q1)
-    answers(page).first.locator("details.qa-debug")  # present, hidden by default
-    assert _serious(page) == []
+THEMES = {  # how the page is asked for: Gradio's dark theme follows the browser, or ?__theme=dark
+    "light": ("", "light"),
+    "dark": ("", "dark"),
+    "dark-theme": ("/?__theme=dark", "light"),
+}
+
+
+@pytest.mark.parametrize("screen", ["desktop", "phone"])
+@pytest.mark.parametrize("theme", THEMES)
+def test_axe_no_serious_violations_light_and_dark_desktop_and_phone(browser, app_url, theme, screen):
+    path, scheme = THEMES[theme]
+    viewport = PHONE if screen == "phone" else DESKTOP
+    page = new_page(browser, app_url + path, viewport=viewport, color_scheme=scheme)
+    try:
+        assert page.evaluate("document.body.classList.contains('dark')") == theme.startswith("dark")
+        assert _serious(page) == []
+        ask(page, Q1)
+        # everything an answer can show: its sources (phone), the retrieval details, the library
+        page.locator("#qa-debug-toggle input").check()
+        answers(page).first.locator("details.qa-debug").wait_for(state="visible")
+        if screen == "phone":
+            answers(page).first.locator("details.qa-sources > summary").click()
+        page.locator("#qa-library").get_by_text("文档库").first.click()
+        page.locator("#qa-docs table").wait_for()
+        assert _serious(page) == []
+        if screen == "desktop" and theme == "dark":
+            page.evaluate("() => window.scrollTo(0, 0)")
+            shot(page, "answer-desktop-dark.png")
+    finally:
+        page.context.close()
+
+
+def test_a_question_sent_while_the_server_is_down_says_so_in_chinese(browser):
+    with running_app("app-down.log", env={"QA_STREAM_DELAY": "0.5"}) as url:
+        idle, answering = new_page(browser, url), new_page(browser, url)
+        box(answering).fill(Q1)
+        box(answering).press("Enter")
+        answering.locator("#qa-chat .qa-answer.qa-streaming").wait_for(timeout=ANSWER_MS)
+    try:  # the server is stopped now; the pages are still open
+        answering.locator("#qa-hint", has_text="连接已断开，这个回答无法完成").wait_for()
+        box(idle).fill(Q2)
+        box(idle).press("Enter")
+        idle.locator("#qa-hint", has_text="无法连接到服务器").wait_for()
+        assert box(idle).input_value() == Q2  # the question is kept
+        idle.get_by_text("与服务器的连接已断开").first.wait_for()  # Gradio's notice, in Chinese
+        assert "Connection to the server" not in idle.locator("body").inner_text()
+    finally:
+        idle.context.close()
+        answering.context.close()
 
 
 # ---------------------------------------------------------------- the document library
@@ -407,6 +508,18 @@ def test_upload_list_filter_and_remove_a_document(browser, library_app, tmp_path
         report = table.locator("tbody tr").first.inner_text()
         assert "通州区" in report and "北京市 › 通州区" in report and "txt" in report
 
+        # an unsupported type and an over-size file are refused in Chinese, before any upload
+        assert "将文件拖放到这里" in page.locator("#qa-upload").inner_text()
+        for name, size in (("数据.csv", 10), ("大报告.pdf", 21 * 1024 * 1024)):
+            bad = tmp_path / name
+            bad.write_bytes(b"a" * size)
+            page.locator("#qa-upload input[type=file]").set_input_files(str(bad))
+            status = page.locator("#qa-lib-status", has_text=name)
+            status.wait_for()
+            assert ("不支持的文件类型" if name.endswith(".csv") else "文件过大") in status.inner_text()
+            assert "Invalid" not in page.locator("body").inner_text()
+        assert [p.name for p in corpus.iterdir()] == [p.name for p in (ROOT / "corpus").iterdir()]
+
         upload = tmp_path / "花卉 报告<2025>.md"
         upload.write_text(FLOWER_DOC, encoding="utf-8")
         page.locator("#qa-upload input[type=file]").set_input_files(str(upload))
@@ -431,6 +544,11 @@ def test_upload_list_filter_and_remove_a_document(browser, library_app, tmp_path
         page.locator("#qa-remove").click()
         page.locator("#qa-lib-status", has_text="已从文档库删除").wait_for(timeout=600_000)
         assert table.locator("tbody tr").count() == 1
+        assert [p.name for p in corpus.iterdir()] == [p.name for p in (ROOT / "corpus").iterdir()]
+        # the last document stays, with a reason in Chinese
+        choose(page, "#qa-doc-remove", "通州区")
+        page.locator("#qa-remove").click()
+        page.locator("#qa-lib-status", has_text="不能删除最后一份文档").wait_for()
         assert [p.name for p in corpus.iterdir()] == [p.name for p in (ROOT / "corpus").iterdir()]
     finally:
         page.context.close()

@@ -75,8 +75,8 @@ def test_each_distinct_text_is_embedded_once_and_rows_keep_their_order(fake_embe
     assert fake_embedder.embed([]).shape == (0, fake_embedder.dim)
 
 
-def test_embed_for_index_splits_passages_sentences_and_cross(fake_embedder):
-    from qa.embedding import embed_for_index
+def test_embed_for_index_encodes_each_unit_once_and_composes_passages(fake_embedder):
+    from qa.embedding import embed_for_index, normalize_in_place
 
     class Cross:
         calls = []
@@ -85,16 +85,26 @@ def test_embed_for_index_splits_passages_sentences_and_cross(fake_embedder):
             self.calls.append(list(texts))
             return np.array([[len(t), 1.0] for t in texts], dtype=np.float32)
 
-    passages, sentences = ["背景：道路建设稳步推进。", "学校三所"], ["道路建设稳步推进。", "学校三所", "医院开诊。"]
+    sentences = ["道路建设稳步推进。", "学校三所", "医院开诊。"]
+    # passage 1: context + sentence 0; passage 2: sentences 1 and 2
+    passages = [[("背景", 2.0), (sentences[0], 9.0)], [(sentences[1], 4.0), (sentences[2], 5.0)]]
+    calls = []
+    real = fake_embedder.embed
+    fake_embedder.embed = lambda texts, **kw: calls.append(list(texts)) or real(texts, **kw)
     out = embed_for_index(fake_embedder, passages, sentences)
     assert out.cross_passages is None and out.passages.shape == (2, 64) and out.sentences.shape == (3, 64)
-    assert np.allclose(out.passages[1], out.sentences[1])  # the same text, the same vector
-    assert np.allclose(out.sentences, fake_embedder.embed(sentences))
+    assert len(calls) == 1 and sorted(set(calls[0])) == sorted(set(sentences + ["背景"]))
+    assert np.allclose(out.sentences, real(sentences))
+    want = 4.0 * real([sentences[1]]) + 5.0 * real([sentences[2]])
+    normalize_in_place(want)
+    assert np.allclose(out.passages[1], want[0], atol=1e-6)  # the length-weighted mean, normalised
+    assert np.isclose(np.linalg.norm(out.passages[0]), 1.0)
     cross = Cross()
     out = embed_for_index(fake_embedder, passages, sentences, cross=cross,
-                          cross_passages=["道路建设稳步推进。", "学校三所"])
-    assert cross.calls == [["道路建设稳步推进。", "学校三所"] + sentences]
-    assert out.cross_passages[:, 0].tolist() == [9, 4] and out.cross_sentences[:, 0].tolist() == [9, 4, 5]
+                          cross_passages=[[(sentences[0], 9.0)], [(sentences[1], 4.0), (sentences[2], 5.0)]])
+    assert len(cross.calls) == 1 and set(cross.calls[0]) == set(sentences)
+    assert out.cross_sentences[:, 0].tolist() == [9, 4, 5]
+    assert np.allclose(out.cross_passages[0], np.array([9, 1]) / np.hypot(9, 1))
 
 
 def test_unknown_backend_is_refused():

@@ -36,6 +36,7 @@ def make_hit(**kw) -> Hit:
             Span(PASSAGE.index("厂通路"), PASSAGE.index("厂通路") + 3, "term"),
         ),
         paragraph=(0, len(TEXT)),
+        scores={"dense": 0.75, "bm25": 3.2, "match": 0.6},
     )
     fields.update(kw)
     return Hit(**fields)
@@ -81,7 +82,8 @@ def test_highlight_keeps_text():
 
 
 def test_cards_follow_citation_numbers():
-    hit1, hit2 = make_hit(), make_hit(score=0.4, start=0, end=5, text=TEXT[:5], highlights=(), paragraph=(0, 0))
+    hit1, hit2 = make_hit(), make_hit(score=0.4, start=0, end=5, text=TEXT[:5], highlights=(), paragraph=(0, 0),
+                                      scores={"dense": 0.7, "match": 0.25})
     answer = Answer("q", "厂通路通车 [2]。其他 [1]", (
         Citation(2, "plan", hit1.section, hit1.start, hit1.end, hit1.text),
         Citation(1, "plan", (), 0, 5, TEXT[:5]),
@@ -89,7 +91,8 @@ def test_cards_follow_citation_numbers():
     cards = webcards.cards_for_answer(answer, lookup)
     assert [c.n for c in cards] == [2, 1]
     assert cards[0].text == PASSAGE and cards[0].title == DOC.title
-    assert cards[0].relevance == 1.0 and cards[1].relevance == 0.5
+    assert (cards[0].dense, cards[0].match, cards[1].match) == (0.75, 0.6, 0.25)  # each its own hit's
+    assert (cards[0].relevance.label, cards[1].relevance.label) == ("高", "中")
     assert cards[0].paragraph == TEXT
     assert cards[1].paragraph == ""  # unknown paragraph: no expander
 
@@ -135,7 +138,7 @@ def test_panel_card_contents():
     assert '<span class="qa-n">1</span>' in html
     assert "通州区2024年计划报告" in html
     assert "二、2024年工作 › （三）协同发展" in html
-    assert "width:100%" in html and "0.800" in html and "相关度" in html
+    assert "相关度" in html and 'class="qa-level">高' in html  # dense 0.75, 60 % of the words
     link = re.search(r'<a class="qa-open" href="([^"]+)"', html).group(1).replace("&amp;", "&")
     assert link == f"reader?doc=plan&s={P_START}&e={P_END}&m={P_START + SENT}-{P_START + PASSAGE.index('，大力')}#qa-here"
     marks = re.findall(r"<mark>(.*?)</mark>", html)
@@ -152,11 +155,27 @@ def test_panel_not_covered_says_closest_matches():
     assert "最接近" not in webcards.cards_html([card], covered=True)
 
 
-def test_relevance_is_bounded():
-    cards = webcards.cards_for_hits([make_hit(score=1.3), make_hit(score=2.6)], lookup)
+def test_relevance_is_absolute_not_relative_to_the_best_hit():
+    weak = dict(dense=0.60, bm25=0.5, match=0.7)  # many shared words, semantically far
+    far = [make_hit(score=1.3, scores=weak), make_hit(score=1.2, scores=dict(weak, match=0.1))]
+    cards = webcards.cards_for_hits(far, lookup)
+    assert [c.relevance.label for c in cards] == ["低", "低"]  # the best of two poor hits is still 低
     html = webcards.cards_html(cards)
-    widths = [int(w) for w in re.findall(r"width:(\d+)%", html)]
-    assert widths == [50, 100] and "1.300" in html and "130" not in re.findall(r"(\d+)%", html)
+    assert "%" not in strip_tags(html)  # no percentage relative to the best hit
+    assert html.count('class="qa-step qa-on"') == 2  # one step lit per card
+    tip = re.search(r'class="qa-rel qa-rel-0" title="([^"]+)"', html).group(1)
+    assert "0.60" in tip and "未达到" in tip and "0.66" in tip and "70%" in tip and "绝对" in tip
+
+
+def test_relevance_scale_steps():
+    rel = webcards.relevance
+    assert rel(0.70, 0.55).label == "高" and rel(0.70, 0.3).label == "中" and rel(0.70, 0.1).label == "低"
+    assert rel(0.65, 0.9).label == "低"  # below the calibrated similarity threshold
+    assert rel(0.30, 0.55, crosslingual=True).label == "高"  # the cross-lingual encoder's scale
+    assert rel(0.30, 0.55).label == "低"
+    assert rel(None, 0.5) is None and rel(0.7, None) is None
+    (card,) = webcards.cards_for_hits([make_hit(scores={})], lookup)
+    assert card.relevance is None and "相关度" not in webcards.cards_html([card])
 
 
 def test_panel_escapes_every_corpus_string():
@@ -232,6 +251,15 @@ def test_understood_is_said_once():
 def test_streaming_message_has_no_copy_yet():
     html = chat.answer_message("a1", "部分", [], streaming=True)["content"]
     assert "qa-streaming" in html and "qa-copy" not in html and "qa-plain" not in html
+
+
+def test_a_stopped_answer_keeps_only_complete_sentences_and_lines():
+    streamed = "**2023年进展**\n1. 交通互联互通加快推进 [1]\n2. 地铁 [1]\n1"
+    html = chat.answer_message("a1", streamed, [], stopped=True)["content"]
+    body = strip_tags(re.search(r'<div class="qa-body">(.*?)</div>', html).group(1))
+    assert "（已停止）" in html and body.endswith("地铁 [1]")  # no lone "1" after it
+    assert chat.stopped_text("交通加快。地铁 [1][2]。半句") == "交通加快。地铁 [1][2]。"
+    assert chat.stopped_text("半句") == ""
 
 
 def test_stream_pieces_grow_to_text_and_keep_markers_whole():
@@ -361,3 +389,21 @@ def test_hit_json_converts_numpy_like_scores():
 
     h = make_hit(score=F32(0.5), scores={"x": F32(1.0), "y": "n/a"}).to_dict()
     assert type(h["score"]) is float and type(h["scores"]["x"]) is float and h["scores"]["y"] == "n/a"
+
+
+def test_library_errors_reach_the_user_in_chinese():
+    from qa.errors import CorpusError, IndexFileError, InputError
+    from qa.web.library import error_text
+    assert error_text(InputError("未添加任何文件：a.csv: 不支持的文件类型")) == "未添加任何文件：a.csv: 不支持的文件类型"
+    for err in (IndexFileError("cannot write /x/index: No space left on device"), CorpusError("no documents in /x"),
+                RuntimeError("boom")):
+        text = error_text(err)
+        assert re.search(r"[\u4e00-\u9fff]", text) and not re.search(r"[A-Za-z]{3,}", text), text
+
+
+def test_the_last_document_cannot_be_removed():
+    from qa.web.library import removal_problem
+    one, two = [DOC], [DOC, Document("flowers", "花卉", "郁金香")]
+    assert removal_problem("plan", two) is None
+    assert "最后一份" in removal_problem("plan", one)
+    assert "请先选择" in removal_problem(None, two) and "没有这份文档" in removal_problem("gone", two)

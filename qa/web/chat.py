@@ -6,6 +6,7 @@ cards (under the answer on a phone; shown in the side panel on a desktop), an op
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -14,7 +15,7 @@ from .cards import Card, cards_html, esc, section_path
 from .markdown import CITE, markdown_html
 
 __all__ = ["Trace", "TraceRow", "answer_message", "answer_plain", "echo", "pending_message",
-           "stream_pieces", "user_message"]
+           "stopped_text", "stream_pieces", "user_message"]
 
 MAX_ECHO = 300  # characters of a (huge) question echoed into the chat
 
@@ -73,6 +74,17 @@ def answer_plain(text: str, cards: Sequence[Card], *, understood: str | None = N
     return "\n\n".join(p for p in parts if p)
 
 
+# the end of a complete sentence (with the [n] markers that follow it) or of a line
+_COMPLETE = re.compile(r"[。！？；!?;](?:\s*\[\d{1,3}\])*|\n")
+
+
+def stopped_text(text: str) -> str:
+    """What a stopped answer keeps: its text up to the last complete sentence or line, so a
+    half-streamed piece (a list item's lone "1", half a sentence) is not left in the chat."""
+    ends = [m.end() for m in _COMPLETE.finditer(text)]
+    return text[:ends[-1]].rstrip() if ends else ""
+
+
 def _num(value: float | None) -> str:
     return "–" if value is None else f"{value:.3f}"
 
@@ -102,6 +114,8 @@ def answer_message(answer_id: str, text: str, cards: Sequence[Card], *, covered:
     """An answer (markdown ``text`` with [n]) with its cards, copy text and retrieval details;
     ``streaming``: still growing (no copy yet); ``stopped``: the user stopped it."""
     state = " qa-streaming" if streaming else " qa-stopped" if stopped else ""
+    if stopped:
+        text = stopped_text(text)
     parts = [f'<div class="qa-answer{state}" data-answer="{esc(answer_id)}">']
     if stopped:
         parts.append('<p class="qa-status">（已停止）</p>')

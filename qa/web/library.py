@@ -5,13 +5,16 @@ module only presents documents.
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from ..errors import CorpusError, IndexFileError, InputError, ModelError
 from ..types import Document
 from .cards import esc
 
-__all__ = ["UPLOAD_SUFFIXES", "MAX_UPLOAD_BYTES", "documents_html", "document_choices"]
+__all__ = ["UPLOAD_SUFFIXES", "MAX_UPLOAD_BYTES", "documents_html", "document_choices", "error_text",
+           "removal_problem"]
 
 UPLOAD_SUFFIXES = (".docx", ".pdf", ".txt", ".md", ".html")
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
@@ -50,3 +53,33 @@ def documents_html(docs: Sequence[Document], passages: dict[str, int]) -> str:
             '<thead><tr><th scope="col">标题</th><th scope="col">地区</th><th scope="col">年份</th><th scope="col">段落数</th>'
             '<th scope="col">格式</th><th scope="col">编号</th></tr></thead>'
             f"<tbody>{rows}</tbody></table>")
+
+
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+# what a user is told when an error's own message is not in Chinese (its text goes to the log)
+_IN_CHINESE = (
+    (InputError, "输入有误"),
+    (CorpusError, "文档库读取失败，请检查文档库文件夹"),
+    (IndexFileError, "索引无法读取或写入（例如磁盘已满或文件夹只读），请联系管理员"),
+    (ModelError, "语言模型无法加载，请联系管理员"),
+)
+
+
+def error_text(err: Exception) -> str:
+    """An error as shown to a user: its message when it is in Chinese (every message
+    ``qa.add_files`` and the query checks give), else a Chinese sentence for its kind."""
+    message = str(err)
+    if _CJK.search(message):
+        return message
+    return next((text for kind, text in _IN_CHINESE if isinstance(err, kind)), "处理失败，详情见服务器日志") + "。"
+
+
+def removal_problem(doc_id: str | None, docs: Sequence[Document]) -> str | None:
+    """Why ``doc_id`` cannot be removed from the library, in Chinese (None: it can)."""
+    if not doc_id:
+        return "请先选择要删除的文档。"
+    if doc_id not in {d.id for d in docs}:
+        return "文档库中没有这份文档，它可能已被删除；请刷新页面。"
+    if len(docs) <= 1:
+        return "不能删除最后一份文档：文档库至少要有一份文档（可先上传新文档再删除）。"
+    return None
