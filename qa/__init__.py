@@ -12,6 +12,7 @@ from .engine import Engine, open
 from .library import add_files, remove_document
 from .errors import CorpusError, IndexFileError, InputError, ModelError, QAError
 from .periods import DocumentYears, Period, document_years
+from .places import Region, places_in, region_of
 from .query import AnalyzedQuery, Query, analyse, check_k, k_from_request, prepare_query
 from .search import SearchParams
 from .store import StoreConfig
@@ -24,4 +25,5 @@ __all__ = [
     "Query", "prepare_query", "check_k", "k_from_request", "Limits", "add_files", "remove_document",
     "StoreConfig",
     "AnalyzedQuery", "analyse", "Retrieval", "Period", "DocumentYears", "document_years",
+    "Region", "region_of", "places_in",
 ]
