@@ -444,8 +444,7 @@ def reader_route(lib: Library) -> Route:
         except QAError:
             return HTMLResponse(reader.not_found_page("没有这个文档，它可能已被删除。"), status_code=404)
         n = len(doc.text)
-        start = int(q["s"]) if q.get("s", "").isdigit() else -1
-        end = int(q["e"]) if q.get("e", "").isdigit() else -1
+        start, end = reader.parse_offset(q.get("s"), n), reader.parse_offset(q.get("e"), n)
         page = reader.reader_page(doc, start, end, reader.parse_marks(q.get("m"), n))
         return HTMLResponse(page, headers={"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"})
 

@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 import qa  # noqa: E402
 from qa.evaluate import shift_corpus  # noqa: E402
 
-SHARED = ROOT.parent / "shared"
+SHARED = next((p / "shared" for p in ROOT.parents if (p / "shared").is_dir()), ROOT.parent / "shared")  # a worktree too
 REPORTS = SHARED / "corpora" / "gov2026"
 SETS = ROOT / "eval" / "gov2026"
 TONGZHOU_SET = SHARED / "eval" / "answers-dev.jsonl"

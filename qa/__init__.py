@@ -6,12 +6,12 @@
     answer = engine.ask("北三县交通有哪些项目")
 """
 from .chunking import SplitterSettings
-from .corpus import Limits
+from .limits import Limits
 from .embedding import Embedder, load_embedder, resolve_model
 from .engine import Engine, open
 from .library import add_files, remove_document
 from .errors import CorpusError, IndexFileError, InputError, ModelError, QAError
-from .periods import DocumentYears, Period, document_years
+from .periods import GENRES, DocumentYears, Period, document_years
 from .places import Region, places_in, region_of
 from .query import AnalyzedQuery, Query, analyse, check_k, k_from_request, prepare_query
 from .search import SearchParams
@@ -24,6 +24,6 @@ __all__ = [
     "Embedder", "load_embedder", "resolve_model", "SearchParams", "SplitterSettings",
     "Query", "prepare_query", "check_k", "k_from_request", "Limits", "add_files", "remove_document",
     "StoreConfig",
-    "AnalyzedQuery", "analyse", "Retrieval", "Period", "DocumentYears", "document_years",
+    "AnalyzedQuery", "analyse", "Retrieval", "Period", "DocumentYears", "document_years", "GENRES",
     "Region", "region_of", "places_in",
 ]

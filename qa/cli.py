@@ -20,6 +20,15 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"error: {message} (see `{self.prog} --help`)\n")
 
 
+def _k(value: str) -> int:
+    """``-k``: plain digits 1–100; anything else ("²", 5,000 digits) named briefly, in Chinese."""
+    from .query import k_from_request
+    try:
+        return k_from_request(value)
+    except InputError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 class _SettingsHelp(argparse.Action):
     """``--help-settings``: every QA_* variable with its default and meaning, then exit."""
 
@@ -42,12 +51,12 @@ def _parser() -> argparse.ArgumentParser:
         "--force", action="store_true", help="rebuild even when up to date")
     s = sub.add_parser("search", help="print the passages that answer a query")
     s.add_argument("query")
-    s.add_argument("-k", type=int, default=DEFAULT_K)
+    s.add_argument("-k", type=_k, default=DEFAULT_K)
     s.add_argument("--json", action="store_true", help="one JSON object per hit")
     s.add_argument("--doc", action="append", metavar="ID", help="only this document (repeatable; see `docs`)")
     a = sub.add_parser("ask", help="print a short answer with citations")
     a.add_argument("question")
-    a.add_argument("-k", type=int, default=DEFAULT_K)
+    a.add_argument("-k", type=_k, default=DEFAULT_K)
     a.add_argument("--json", action="store_true")
     a.add_argument("--doc", action="append", metavar="ID", help="only this document (repeatable; see `docs`)")
     ad = sub.add_parser("add", help="copy files (.txt .md .docx .pdf .html) into the corpus and index them")
@@ -162,13 +171,10 @@ def _eval_answers(eng, answer_sets, misses: bool, ablation: bool = False) -> Non
 
 def _doc_ids(eng, wanted) -> list[str] | None:
     """The ``--doc`` ids, checked against the corpus (None: all documents)."""
+    from .query import check_documents
     if not wanted:
         return None
-    have = [d.id for d in eng.documents]
-    unknown = [d for d in wanted if d not in have]
-    if unknown:
-        raise InputError(f"no document {', '.join(map(repr, unknown))} (have: {', '.join(have)})")
-    return list(dict.fromkeys(wanted))
+    return list(check_documents(wanted, {d.id for d in eng.documents}))
 
 
 def _label(eng, doc_id: str) -> str:
@@ -186,9 +192,20 @@ def _passage_counts(eng) -> dict[str, int]:
 def _print_docs(eng) -> None:
     counts = _passage_counts(eng)
     for d in eng.documents:
-        years = "–".join(str(y) for y in (d.report_year, d.plan_year) if y) or "-"
+        y = eng.document_years.get(d.id)
         region = d.region.label if d.region is not None else "-"
-        print(f"{d.id}\t{d.format or '-'}\t{region}\t{years}\t{counts.get(d.id, 0)} passages\t{d.title}")
+        print(f"{d.id}\t{d.format or '-'}\t{region}\t{y.genre_name if y else '-'}\t{_years_text(y)}\t"
+              f"{counts.get(d.id, 0)} passages\t{d.title}")
+
+
+def _years_text(y) -> str:
+    """"reviews 2025 plans 2026" as 回顾2025 计划2026; spans as 2021–2025."""
+    if y is None:
+        return "-"
+    review = f"{y.review_from}–{y.report_year}" if y.review_from else y.report_year
+    plan = f"{y.plan_year}–{y.plan_until}" if y.plan_until else y.plan_year
+    parts = [f"回顾{review}" if review else "", f"计划{plan}" if plan else ""]
+    return " ".join(p for p in parts if p) or "-"
 
 
 def _library(args, engine_mod) -> int:

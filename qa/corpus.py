@@ -1,18 +1,19 @@
 """Load a corpus folder: each file through its format's reader (qa.readers) into a Document.
 
 Per file: a size check from the file system before reading (a warning over the soft limit, a
-refusal over the hard one), the reader, a check that some body text is left. A file that fails is
+refusal over the hard one), the reader (held to the other limits of ``qa.limits.Limits`` before the
+work they bound), a check that some body text is left and that it is within ``max_chars``. A file that fails is
 skipped with its reason; the others still load.
 """
 from __future__ import annotations
 
 import hashlib
 import logging
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import CorpusError, InputError
+from .errors import CorpusError
+from .limits import CHARS_PER_SECOND, MB, Limits  # noqa: F401  (Limits is public here too)
 from .periods import document_years
 from .places import region_of
 from .readers import READER_VERSIONS, SUFFIXES, format_of, read, unsupported_reason
@@ -20,44 +21,6 @@ from .readers.text import clean_text, decode  # noqa: F401  (public helpers, kep
 from .types import Document
 
 log = logging.getLogger(__name__)
-
-MB = 1024 * 1024
-CHARS_PER_SECOND = 1000  # rough embedding speed on 2 CPU cores, for the time estimate of a big file
-
-
-@dataclass(frozen=True)
-class Limits:
-    """Per-file limits. Over ``warn_mb`` (or ``warn_chars`` of text) a file loads with a warning;
-    over ``max_mb`` it is refused. Environment: ``QA_WARN_FILE_MB``, ``QA_MAX_FILE_MB``."""
-
-    warn_mb: float = 5.0
-    max_mb: float = 20.0
-    warn_chars: int = 300_000
-
-    def __post_init__(self):
-        if not (0 < self.warn_mb and 0 < self.max_mb and self.warn_chars > 0):
-            raise InputError(f"文件大小限制必须为正数（warn_mb={self.warn_mb}, max_mb={self.max_mb}）")
-
-    @classmethod
-    def from_env(cls) -> "Limits":
-        from . import settings
-
-        return cls(warn_mb=settings.get("QA_WARN_FILE_MB"), max_mb=settings.get("QA_MAX_FILE_MB"))
-
-    def check_size(self, size: int, name: str) -> str | None:
-        """Raise CorpusError over the hard limit; return a warning over the soft one."""
-        if size > self.max_mb * MB:
-            raise CorpusError(f"{name}: 文件 {size / MB:.1f} MB，超过上限 {self.max_mb:g} MB，未读取"
-                              f"（可设置 QA_MAX_FILE_MB 或 qa.open(limits=…) 放宽；建议拆分文件）")
-        if size > self.warn_mb * MB:
-            return f"{name}: 文件较大（{size / MB:.1f} MB，超过 {self.warn_mb:g} MB），读取和建索引会较慢"
-        return None
-
-    def check_text(self, chars: int, name: str) -> str | None:
-        if chars > self.warn_chars:
-            return (f"{name}: 正文 {chars} 字，建索引约需 {max(1, chars // CHARS_PER_SECOND // 60)} 分钟"
-                    f"（超过 {self.warn_chars} 字的提醒线）")
-        return None
 
 
 @dataclass(frozen=True)
@@ -111,7 +74,7 @@ def read_document(path: Path, doc_id: str, limits: Limits) -> tuple[Document, st
     except OSError as exc:
         raise CorpusError(f"{doc_id}: cannot read ({exc.strerror or exc})") from None
     try:
-        reading = read(data, doc_id)
+        reading = read(data, doc_id, limits)
     except CorpusError:
         raise
     except Exception as exc:  # a file no reader foresaw: skip it with the reason, keep the rest
@@ -129,7 +92,7 @@ def read_document(path: Path, doc_id: str, limits: Limits) -> tuple[Document, st
     years = document_years(title, reading.text)
     doc = Document(id=doc_id, title=title, text=reading.text, path=str(path), format=format_of(path.name) or "",
                    source=path.name, report_year=years.report_year, plan_year=years.plan_year,
-                   headings=reading.headings, region=region_of(title, reading.text))
+                   headings=reading.headings, genre=years.genre, region=region_of(title, reading.text))
     return doc, fingerprint(data, doc.format), warnings
 
 

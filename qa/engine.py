@@ -18,14 +18,14 @@ from .corpus import Limits, load_corpus
 from .corpustext import CorpusText
 from .embedding import Embedder, load_embedder
 from . import settings as qa_settings
-from .errors import InputError, QAError
+from .errors import InputError
 from .highlight import highlight, shared_terms
 from .index import IndexData
 from .lexical import abbreviation_phrases, mine_terms, tokenizer_for
 from .multilingual import MultilingualEncoder, is_available, looks_english
 from .lexicon import PinyinCorrector, default_lexicon
-from .periods import DocumentYears, document_years, merge_years
-from .query import DEFAULT_K, AnalyzedQuery, Query, Vocabulary, analyse, check_k
+from .periods import DocumentYears, document_years, merge_years, section_phase
+from .query import DEFAULT_K, AnalyzedQuery, Query, Vocabulary, analyse, check_documents, check_k, unknown_documents
 from .search import Ranked, SearchParams, rank
 from .store import Store, StoreConfig, Where, as_store, open_store, store_config
 from .store.base import where_mask
@@ -144,7 +144,10 @@ class Engine:
         self._sentence_cache: dict[int, tuple[frozenset[str], bool]] = {}
         # periods are read from the documents (report and plan years); question analysis needs
         # them, the corpus text (is a place or year there?) and the pinyin of its words
-        self.years = merge_years(_years_of(d) for d in docs)
+        # (each document's own, for 今年/去年 and the period of its passages, and one reading of all)
+        self.document_years = {d.id: _years_of(d) for d in docs}
+        self.years = merge_years(self.document_years.values())
+        self._phases = [section_phase(c.section, self.document_years.get(c.doc_id)) for c in store.data.chunks]
         self._corpus = CorpusText(self._texts)
         self._corrector = PinyinCorrector(self.bm25.idf, self._corpus, self.tokenizer.cut,
                                           self.tokenizer.is_word)
@@ -162,8 +165,8 @@ class Engine:
     def document(self, doc_id: str) -> Document:
         try:
             return self._docs[doc_id]
-        except KeyError:
-            raise QAError(f"no document {doc_id!r} (have: {', '.join(self._docs)})") from None
+        except (KeyError, TypeError):  # TypeError: an unhashable id
+            raise InputError(unknown_documents([doc_id], list(self._docs))) from None
 
     def warm_up(self) -> "Engine":
         """Load the embedding model now rather than on the first query."""
@@ -171,21 +174,29 @@ class Engine:
         return self
 
     def analyse(self, question: str | Query, *, history: Sequence[str] = (),
-                params: SearchParams | None = None) -> AnalyzedQuery:
-        """The question analysed once against this corpus (see ``qa.query.AnalyzedQuery``).
+                params: SearchParams | None = None, documents: Sequence[str] | None = None) -> AnalyzedQuery:
+        """The question analysed once against this corpus (see ``qa.query.AnalyzedQuery``), its
+        years against ``documents`` (ids) when the question is about those only.
         A single string given as ``history`` is one earlier question, not a sequence of characters."""
         history = (history,) if isinstance(history, str) else tuple(history or ())
-        return analyse(question, self.vocabulary(params or self.params), history)
+        return analyse(question, self.vocabulary(params or self.params, documents), history)
 
-    def vocabulary(self, params: SearchParams | None = None) -> Vocabulary:
-        """What question analysis needs to know of this corpus, under ``params``' levers."""
+    def vocabulary(self, params: SearchParams | None = None, documents: Sequence[str] | None = None) -> Vocabulary:
+        """What question analysis needs to know of this corpus, under ``params``' levers; the
+        years (今年, 去年 …) are those of ``documents`` (ids) when given, else of every document."""
         params = params or self.params
+        doc_years = self.document_years
+        if documents is not None:
+            chosen = [documents] if isinstance(documents, str) else documents
+            doc_years = {d: self.document_years[d] for d in chosen if d in self.document_years} or doc_years
         return Vocabulary(
-            years=self.years, text=self._corpus, tokenize=self.tokenizer.words,
+            years=merge_years(doc_years.values()) if doc_years is not self.document_years else self.years,
+            text=self._corpus, tokenize=self.tokenizer.words,
             expand=lambda text, tokens: self._expansions(text, tokens, params),
             correct=self._corrector.correct if params.use_pinyin else None,
             crosslingual=self.cross is not None and params.use_cross, looks_english=looks_english,
             places=self.tokenizer.places, tag=self.tokenizer.tag, known=self._known,
+            documents=doc_years,
             library={d.id: d.region for d in self._docs.values()} if params.use_places else None,
             cut=self.tokenizer.cut)
 
@@ -213,8 +224,9 @@ class Engine:
         names places searches the documents they route to (``AnalyzedQuery.scopes``): the best
         passages of each place in turn when it names several."""
         k = check_k(k)
+        check_documents(documents, self._docs)  # before the work, again in _search (the corpus may change)
         params = params or self.params
-        q = self.analyse(question, history=history, params=params)
+        q = self.analyse(question, history=history, params=params, documents=documents)
         if q.asks_place and len(self._docs) > 1 and not q.scopes:
             return self._by_report(q, k, params, documents)
         if documents is not None or not q.scopes:
@@ -251,7 +263,9 @@ class Engine:
         from .answer import compose
 
         r = self.retrieve(question, k, history=history, documents=documents, params=params)
-        return compose(r, documents=self._docs, idf=self.bm25.idf, years=self.years)
+        # the answer speaks of the periods of the documents it answers from
+        r = replace(r, query=r.query.for_documents({h.doc_id for h in r.hits}))
+        return compose(r, documents=self._docs, idf=self.bm25.idf, years=self.document_years)
 
     def refresh(self) -> bool:
         """Pick up corpus changes (files added, changed or removed) in a running app: a cheap check
@@ -286,7 +300,7 @@ class Engine:
         if params.use_lexicon:
             idf, lexicon = self.bm25.idf, default_lexicon()
             for word in lexicon.matches(text):
-                if word not in idf:
+                if word not in idf or params.lexicon_known:
                     extra += [w for t in lexicon.entries[word] for w in self.tokenizer.words(t) if w in idf]
         if params.use_neighbours:
             lexicon = default_lexicon()
@@ -307,7 +321,7 @@ class Engine:
             if vectors is None:
                 return []
             sims = vectors @ self.embedder.embed_query(word)
-        order = np.argsort(-sims)[:k]
+        order = np.argsort(-sims, kind="stable")[:k]
         return [words[i] for i in order if sims[i] >= min_sim]
 
     def query_tokens(self, text: str, expand: bool = True) -> list[str]:
@@ -357,15 +371,10 @@ class Engine:
         return pool[np.linspace(0, len(pool) - 1, FLOOR_SAMPLE).astype(np.int64)]
 
     def where(self, documents: Sequence[str] | None = None) -> Where | None:
-        """The store filter for ``documents`` (ids); unknown ids are refused."""
-        if documents is None:
-            return None
-        if isinstance(documents, str):
-            documents = [documents]
-        unknown = [d for d in documents if d not in self._docs]
-        if unknown:
-            raise InputError(f"没有这些文档：{', '.join(map(repr, unknown))}（现有：{', '.join(self._docs)}）")
-        return Where.of(documents=documents)
+        """The store filter for ``documents`` (ids); what is not a non-empty list of known ids is
+        refused (``qa.query.check_documents``)."""
+        ids = check_documents(documents, self._docs)
+        return None if ids is None else Where.of(documents=ids)
 
     def _search(self, q: AnalyzedQuery | Query, k: int, params: SearchParams, *,
                 documents: Sequence[str] | None = None) -> list[Hit]:
@@ -380,10 +389,16 @@ class Engine:
             scored = self.scores(q, params, tokens, where=where, candidates=max(CANDIDATES, k))
             if q.english and params.fusion != "bm25":
                 # English words never match the Chinese text: BM25 would only add noise from numbers
-                # (29 English questions: hit@5 0.97 → 1.00, MRR 0.82 → 0.87 with dense alone)
-                params = replace(params, fusion="dense")
-            periods = [self.store.periods[i] for i in scored.ids]
-            ranked = rank(scored.dense, scored.bm25, scored.match, periods, params, q.intent, k=k)
+                # (29 English questions: hit@5 0.97 → 1.00, MRR 0.82 → 0.87 with dense alone);
+                # the Chinese words the lexicon gives for them (forest → 森林) may weigh in
+                chinese = [t for t in tokens if not t.isascii()]
+                if chinese and params.english_lexical > 0:
+                    scored = replace(scored, bm25=self.store.lexical_scores(chinese, scored.ids))
+                    params = replace(params, fusion="weighted", dense_weight=1 - params.english_lexical)
+                else:
+                    params = replace(params, fusion="dense")
+            periods = [self._phases[i] for i in scored.ids]
+            ranked = rank(scored.dense, scored.bm25, scored.match, periods, params, self._intents(q, scored.ids), k=k)
             ranked = [replace(r, index=int(scored.ids[r.index])) for r in ranked]
             return [self._hit(r, scored, tokens, q.text) for r in ranked]
 
@@ -395,10 +410,11 @@ class Engine:
         fused = self.store.hybrid(qv, tokens, max(CANDIDATES, k), where=where,
                                   fusion="rrf" if params.fusion == "rrf" else "dbsf")
         scores = fused.scores.copy()
-        intent = q.intent
-        if params.use_intent and intent:
-            scores *= np.array([1 + params.intent_boost if self.store.periods[i] == intent else 1.0
-                                for i in fused.ids])
+        intents = self._intents(q, fused.ids)
+        if params.use_intent and intents:
+            intents = [intents] * len(fused.ids) if isinstance(intents, str) else intents
+            scores *= np.array([1 + params.intent_boost if it and self._phases[i] == it else 1.0
+                                for i, it in zip(fused.ids, intents)])
         order = np.argsort(-scores, kind="stable")[:k]
         ids = fused.ids[order]
         dense = self.store.dense_scores(qv, ids, sentence_weight=params.sentence_weight)
@@ -407,6 +423,13 @@ class Engine:
         scored = Scored(ids, dense, bm25, match, qv, "main")
         return [self._hit(Ranked(int(i), float(scores[o]), float(d), float(b), float(mt)), scored, tokens, q.text)
                 for i, o, d, b, mt in zip(ids, order, dense, bm25, match)]
+
+    def _intents(self, q: AnalyzedQuery, ids) -> "str | list[str | None] | None":
+        """The period asked about (done/plan), one for all passages or, when the documents read
+        the question's years differently, each passage's document's reading."""
+        if not q.by_document:
+            return q.intent
+        return [q.intent_of(self.data.chunks[i].doc_id) for i in ids]
 
     def _sentence_info(self, j: int) -> tuple[frozenset[str], bool]:
         """A sentence's tokens (read with its passage's context) and whether it leads its paragraph."""
@@ -424,7 +447,7 @@ class Engine:
         return info
 
     def _sentence_relevance(self, j: int, sim: float, tokens: Sequence[str]) -> float:
-        toks = set(tokens)
+        toks = dict.fromkeys(tokens)  # summed in the question's order, not a set's (hash seed)
         sentence_tokens, is_lead = self._sentence_info(j)
         if is_lead:
             return sim - 1.0
@@ -466,10 +489,11 @@ def _interleave(lists: Sequence[Sequence[Hit]], k: int) -> list[Hit]:
 
 
 def _years_of(doc: Document) -> DocumentYears:
-    """A document's years: those its reader found, else read from its title and top headings."""
-    years = document_years(doc.title, doc.text)
-    return DocumentYears(getattr(doc, "report_year", None) or years.report_year,
-                         getattr(doc, "plan_year", None) or years.plan_year, years.mentioned)
+    """A document's genre and years: those its reader found, else read from its title, top
+    headings and opening."""
+    years = document_years(doc.title, doc.text, getattr(doc, "genre", "") or None)
+    return replace(years, report_year=getattr(doc, "report_year", None) or years.report_year,
+                   plan_year=getattr(doc, "plan_year", None) or years.plan_year)
 
 
 def release_memory() -> None:

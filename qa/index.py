@@ -322,7 +322,10 @@ def _write_faiss(vectors: np.ndarray, path: Path) -> None:
     if index is None:
         index = faiss.IndexFlatIP(vectors.shape[1])
         index.add(np.ascontiguousarray(vectors, dtype=np.float32))
-    faiss.write_index(index, str(path))
+    try:
+        faiss.write_index(index, str(path))
+    except RuntimeError as exc:  # FAISS's I/O errors, e.g. "… (No space left on device)"
+        raise write_failure(exc) from exc
 
 
 def _read_faiss(path: Path) -> np.ndarray:
@@ -349,8 +352,40 @@ def _files_of(manifest: dict) -> tuple[str, ...]:
     return FILES + (CROSS_FILES if manifest.get("cross_model") else ())
 
 
+_ENOSPC, _EDQUOT, _EACCES, _EROFS, _EIO = 28, 122, 13, 30, 5
+
+
+def write_failure(exc: BaseException) -> OSError:
+    """A failed index write as an OSError whose ``strerror`` says, in Chinese, what happened and
+    what to do, the system's reason in parentheses. FAISS reports its I/O errors as RuntimeError
+    (the reason in parentheses at the end): they become OSErrors too, so a full disk is handled
+    like a read-only folder (``qa.store.save_atomically``)."""
+    reason = getattr(exc, "strerror", None) or ""
+    if not reason:
+        m = re.search(r"\(([^()]+)\)\s*$", str(exc))
+        reason = m.group(1) if m else (str(exc).splitlines() or [type(exc).__name__])[0][:200]
+    code = getattr(exc, "errno", None)
+    if code in (_ENOSPC, _EDQUOT) or "No space left" in reason or "quota" in reason.lower():
+        code = code or _ENOSPC
+        text = f"磁盘空间不足（{reason}）；请清理磁盘，或用 --index（QA_INDEX）指定另一个文件夹"
+    elif code in (_EACCES, _EROFS) or "Read-only" in reason or "Permission denied" in reason:
+        text = f"文件夹只读或没有写权限（{reason}）；请用 --index（QA_INDEX）指定可写的文件夹"
+    else:
+        text = f"写入失败（{reason}）；请检查磁盘和写权限"
+    return OSError(code or _EIO, text)
+
+
 def save_index(data: IndexData, folder: str | Path) -> Path:
-    """Write ``data`` as a new version under ``folder`` and make it live atomically."""
+    """Write ``data`` as a new version under ``folder`` and make it live atomically. A write that
+    fails (disk full, read-only folder, …) leaves the live version as it was and raises an OSError
+    saying what happened and what to do (``write_failure``)."""
+    try:
+        return _save_index(data, folder)
+    except OSError as exc:
+        raise write_failure(exc) from exc
+
+
+def _save_index(data: IndexData, folder: str | Path) -> Path:
     root = Path(folder)
     root.mkdir(parents=True, exist_ok=True)
     with writer_lock(root):

@@ -144,8 +144,8 @@ class BM25:
         self.n_docs = len(docs_tokens)
         df: dict[str, int] = {}
         for toks in docs_tokens:
-            for t in set(toks):
-                df[t] = df.get(t, 0) + 1
+            for t in dict.fromkeys(toks):  # in corpus order: a set's order changes with the hash
+                df[t] = df.get(t, 0) + 1   # seed, and the vocabulary's order breaks ties downstream
         self.df = df
         self.idf = {t: float(np.log(1 + (self.n_docs - n + 0.5) / (n + 0.5))) for t, n in df.items()}
         self.max_idf = max(self.idf.values(), default=1.0)  # the weight of a token never seen

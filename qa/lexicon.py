@@ -27,7 +27,8 @@ class Lexicon:
         zh = sorted((w for w in entries if not w.isascii()), key=len, reverse=True)
         en = sorted(w for w in entries if w.isascii())
         self._zh = re.compile("|".join(map(re.escape, zh))) if zh else None
-        self._en = re.compile(r"\b(?:" + "|".join(map(re.escape, en)) + r")\b", re.I) if en else None
+        # whole words among Latin letters, also inside Chinese text (云南去年GDP是多少: no \b there)
+        self._en = re.compile(r"(?<![A-Za-z])(?:" + "|".join(map(re.escape, en)) + r")(?![A-Za-z])", re.I) if en else None
 
     @classmethod
     def load(cls, path: str | Path = LEXICON) -> "Lexicon":
@@ -59,11 +60,17 @@ def _pinyin(chars: str) -> tuple[str, ...]:
     return tuple(lazy_pinyin(chars))
 
 
+# characters of grammar (是, 的, 各, 要…): a token holding one is more likely two words the
+# tokenizer joined (各是多少 → 各是, 要建多少 → 要建) than a slip (各是 is no 各市, 要建 no 要件)
+GRAMMAR_CHARS = frozenset("是的了着过在有和与及或都也还就要会能可把被给对向从到为以于而且并各每几多少个这那哪什么谁吗呢吧啊呀嘛")
+
+
 class PinyinCorrector:
     """Corrects pinyin-IME slips against the corpus vocabulary. An IME slip (该造 for 改造, 安真 for
     安贞) leaves a two-character token no dictionary knows (jieba's HMM joins it): when it is not
     in the corpus and sounds like a corpus word differing in one character (toneless pinyin),
-    it is replaced by that word."""
+    it is replaced by that word. A token with a character of grammar is left alone (各是多少 stays:
+    各市 sounds the same, but 各 and 是 are words of the question, not a slip)."""
 
     def __init__(self, vocabulary: Iterable[str], corpus_text, cut=None, is_word=None):
         """``corpus_text``: a str or a ``qa.corpustext.CorpusText`` (``in`` and ``count``)."""
@@ -87,7 +94,7 @@ class PinyinCorrector:
         tokens = self._cut(text)
         for piece in tokens:
             if len(piece) == 2 and _CJK_RUN.fullmatch(piece) and piece not in self._text \
-                    and not self._is_word(piece):
+                    and not self._is_word(piece) and not GRAMMAR_CHARS.intersection(piece):
                 cands = [w for w, _n in self._index.get(_pinyin(piece), Counter()).most_common()
                          if sum(x != y for x, y in zip(w, piece)) == 1]
                 if cands:

@@ -43,6 +43,19 @@ def _free_name(folder: Path, name: str, taken: set[str]) -> Path:
     return path
 
 
+def _umask() -> int:
+    """The process's umask, read without changing it (Linux's /proc), else by setting it back."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def add_files(corpus_dir: str | os.PathLike, paths: Iterable[str | os.PathLike], *,
               limits: Limits | None = None, names: Iterable[str] | None = None) -> list[Path]:
     """Copy files into the corpus folder and return their new paths.
@@ -52,7 +65,8 @@ def add_files(corpus_dir: str | os.PathLike, paths: Iterable[str | os.PathLike],
     (InputError names each bad file and why). Names are sanitised (``safe_name``; ``names`` gives
     the original names when ``paths`` are temporary upload files); a taken name gets "-2", "-3"…;
     a file whose content is already in the corpus is not copied again (its existing path is
-    returned). Each copy is written to a hidden temporary file and renamed into place.
+    returned). Each copy is written to a hidden temporary file and renamed into place,
+    with the permissions a new file gets under the user's umask.
     """
     folder = Path(corpus_dir)
     folder.mkdir(parents=True, exist_ok=True)
@@ -97,6 +111,7 @@ def add_files(corpus_dir: str | os.PathLike, paths: Iterable[str | os.PathLike],
             os.close(fd)
             try:
                 shutil.copyfile(src, tmp)
+                os.chmod(tmp, 0o666 & ~_umask())  # mkstemp's 0600 would hide the file from others
                 os.replace(tmp, target)
             except BaseException:
                 Path(tmp).unlink(missing_ok=True)

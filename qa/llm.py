@@ -7,7 +7,10 @@ answer, default 180, enforced on the socket). The transport is httpx; a server t
 ``stream`` is read whole.
 
 The model sees the passages numbered [1]..[n] and is told to answer in Chinese from them only,
-citing with [n]. Markers naming no given passage are dropped while streaming.
+citing with [n]. Markers naming no given passage are dropped while streaming. ``reword`` (what
+the app shows and ``llm_answer`` returns) also checks the claims (``qa.answer.claims``): a sentence
+keeps a marker only where the cited passage holds its figures (numbers with units, percentages,
+years), and a figure found in no passage it could come from is marked （未在引用段落中找到）.
 """
 from __future__ import annotations
 
@@ -26,6 +29,7 @@ from typing import Iterator, Mapping, Sequence
 import httpx
 
 from . import settings
+from .answer.claims import ClaimFilter
 from .errors import InputError, QAError
 from .types import Answer, Citation, Hit
 
@@ -97,12 +101,16 @@ def llm_config_from_env(env: Mapping[str, str] | None = None) -> LLMConfig | Non
 # ---------------------------------------------------------------- prompt
 
 
+def passage(hit: Hit) -> str:
+    """A passage as the LLM sees it: its heading path in brackets, then its text."""
+    where = " > ".join(hit.section)
+    return f"（{where}）\n{hit.text}" if where else hit.text
+
+
 def build_messages(question: str, hits: Sequence[Hit]) -> list[dict]:
     """Chat messages: the rules, then the passages numbered [1]..[n] and the question."""
-    passages = []
-    for n, hit in enumerate(hits, 1):
-        where = " > ".join(hit.section)
-        passages.append(f"[{n}]（{where}）\n{hit.text}" if where else f"[{n}]\n{hit.text}")
+    passages = [f"[{n}]" + ("" if p.startswith("（") else "\n") + p
+                for n, p in enumerate(map(passage, hits), 1)]
     user = "段落：\n\n" + "\n\n".join(passages) + f"\n\n问题：{question}"
     return [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": user}]
 
@@ -362,19 +370,36 @@ def stream_answer(question: str, hits: Sequence[Hit], config: LLMConfig) -> Iter
 
 
 def reword(answer: Answer, config: LLMConfig) -> Iterator[str]:
-    """The LLM's wording of ``answer``, streamed: the question as the engine understood it
-    (``answer.query``, never analysed again) over the same hits, so [n] names ``answer.hits[n-1]``.
-    Nothing at all when the engine judged the question not covered: the extractive answer, which
-    says what is missing, stands."""
+    """The LLM's wording of ``answer``, streamed sentence by sentence, its claims checked: the
+    question as the engine understood it (``answer.query``, never analysed again) over the same
+    hits, so [n] names ``answer.hits[n-1]``; a sentence keeps [n] only where ``answer.hits[n-1]``
+    holds its figures, and figures found nowhere are marked (``qa.answer.claims``). Nothing at all
+    when the engine judged the question not covered: the extractive answer, which says what is
+    missing, stands."""
     if not answer.covered or not answer.hits:
         return iter(())
     question = getattr(answer.query, "text", None) or answer.question
-    return stream_answer(question, answer.hits, config)
+    return _checked(stream_answer(question, answer.hits, config), answer.hits,
+                    given=f"{question}\n{answer.question}")
+
+
+def _checked(pieces: Iterator[str], hits: Sequence[Hit], given: str) -> Iterator[str]:
+    """``pieces`` through a ``ClaimFilter`` over ``hits``; what it marked or dropped is logged."""
+    claims = ClaimFilter([passage(h) for h in hits], given=given)
+    for piece in pieces:
+        if text := claims.feed(piece):
+            yield text
+    if text := claims.flush():
+        yield text
+    if claims.unsupported or claims.dropped:
+        log.warning("LLM answer checked: figures not found in the cited passages %s, "
+                    "markers dropped %s", claims.unsupported, sorted(set(claims.dropped)))
 
 
 def llm_answer(answer: Answer, config: LLMConfig) -> Answer:
-    """``answer`` reworded by the LLM (kind "llm"), its citations pointing at the cited hits; a
-    question the engine judged not covered keeps its extractive answer."""
+    """``answer`` reworded by the LLM (kind "llm"), its claims checked (``reword``) and its
+    citations pointing at the hits still cited; a question the engine judged not covered keeps
+    its extractive answer."""
     if not answer.covered or not answer.hits:
         return answer
     hits = answer.hits

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from collections.abc import Collection, Mapping
 from typing import Literal, Sequence
 
 from .errors import InputError
@@ -143,7 +144,7 @@ def check_k(k: object) -> int:
     if isinstance(k, bool) or not isinstance(k, int):
         raise InputError(f"k（返回的段落数）必须是整数，而不是 {_shown(k)}")
     if not 1 <= k <= MAX_K:
-        raise InputError(f"k（返回的段落数）必须在 1 到 {MAX_K} 之间，而不是 {k}")
+        raise InputError(f"k（返回的段落数）必须在 1 到 {MAX_K} 之间，而不是 {_shown(k)}")
     return k
 
 
@@ -158,9 +159,51 @@ def k_from_request(value: object) -> int:
     return check_k(value)
 
 
-def _shown(value: object) -> str:
+def _shown(value: object, width: int = 40) -> str:
+    """``repr(value)`` cut to ``width`` characters (a 5,000-digit int is never turned into text)."""
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 128:
+        return f"一个 {value.bit_length() * 3 // 10} 位左右的整数"
     text = repr(value)
-    return text if len(text) <= 40 else text[:40] + "…"
+    return text if len(text) <= width else text[:width] + "…"
+
+
+SHOWN_IDS = 3  # document ids named in a message, at most
+
+
+def named(ids: Sequence[str], total: int | None = None) -> str:
+    """A few ids, each cut short, "…" when there are more: 'a.txt'、'b.md'…"""
+    ids = list(ids)
+    return "、".join(_shown(i) for i in ids[:SHOWN_IDS]) + ("…" if len(ids) > SHOWN_IDS else "")
+
+
+def unknown_documents(unknown: Sequence[str], known: Sequence[str]) -> str:
+    """The message for document ids not in the corpus: how many, a few of them, a few that are."""
+    have = f"现有 {len(known)} 个文档：{named(known)}" if known else "语料中还没有文档"
+    if len(unknown) == 1:
+        return f"没有文档 {_shown(unknown[0])}（{have}）"
+    return f"有 {len(unknown)} 个未知文档 ID，例如 {named(unknown)}（{have}）"
+
+
+def check_documents(documents: object, known: "Collection[str]") -> tuple[str, ...] | None:
+    """``documents`` (ids to search within) checked against the ``known`` ids: None (all documents)
+    stays None, one id may be given as a string, repeats are dropped. InputError (short, in Chinese,
+    a few names and the counts) for anything else: not a list of strings, empty, unknown ids."""
+    if documents is None:
+        return None
+    if isinstance(documents, str):
+        documents = (documents,)
+    if isinstance(documents, (bytes, bytearray, Mapping)) or not isinstance(documents, Collection):
+        raise InputError(f"documents 必须是文档 ID 的列表，而不是 {type(documents).__name__}（{_shown(documents)}）")
+    bad = [d for d in documents if not isinstance(d, str)]
+    if bad:
+        raise InputError(f"文档 ID 必须是文本：有 {len(bad)} 个不是，例如 {named(bad)}")
+    if not documents:
+        raise InputError("documents 是空的：请至少指定一个文档，或不指定（检索全部文档）")
+    ids = tuple(dict.fromkeys(documents))
+    unknown = [d for d in ids if d not in known]
+    if unknown:
+        raise InputError(unknown_documents(unknown, list(known)))
+    return ids
 
 
 # ---------------------------------------------------------------- question analysis
@@ -170,8 +213,8 @@ FIGURE, LIST, TOPIC, REASONS, COMPARE, FACT = "figure", "list", "topic", "reason
 DENSE, CROSSLINGUAL = "dense", "crosslingual"
 
 _UNITS = (
-    "个百分点|百分点|平方公里|平方米|万平方米|公里|千米|公顷|千瓦|兆瓦|人次|人|户|家|个|项|条|所|座|处|套|"
-    "辆|吨|亩|米|元|倍|次|场|名|张|台|间|栋|批|届|天|小时|分钟|%|％"
+    "个百分点|百分点|平方公里|平方米|万平方米|立方米|公里|千米|公顷|千瓦时|千瓦|兆瓦|人次|人|户|家|个|项|条|所|座|处|套|"
+    "辆|吨|亩|公斤|斤|米|元|倍|次|场|名|张|台|间|栋|批|届|天|小时|分钟|颗|列|艘|架次|架|标箱|位|件|%|％"
 )
 _LIST_CUE = re.compile(
     r"哪些|哪几|哪[两二三四五六七八九十]|什么项目|有啥|都有什么|列举|分别|"
@@ -187,7 +230,8 @@ _FIGURE_CUE = re.compile(
 _REASON_CUE = re.compile(r"为什么|为何|原因|怎么回事|难在|难点|毛病|出在哪|症结|差距|不足|短板|挑战|困难|问题在|有什么问题|"
                          r"哪些问题|不容易|不愿意|风险|凭什么|依据是什么|有利条件|\bwhy\b|\bproblems?\b|\bchallenges?\b|"
                          r"\bshortcomings?\b|\bdifficult", re.I)
-_COMPARE_CUE = re.compile(r"比去年|比上年|相比|对比|比较|分别|变化|高吗|低吗|多了|少了|进度|程度|\bcompared?\b", re.I)
+_COMPARE_CUE = re.compile(r"比去年|比上年|相比|对比|比较|比起来|分别|各是|变化|高吗|低吗|多了|少了|进度|程度|"
+                          r"[高低多少快慢大小]还是[高低多少快慢大小]|哪个|谁|\bcompared?\b", re.I)
 # 几个 before a noun in a question that asks 什么/哪些 counts nothing: 几个特色小镇去年各有什么进展
 _COUNT_ONLY = re.compile(r"多少|百分之几|比例|占比|比重|增速|增长率|贡献率|多大|多长|多高|\bhow (?:many|much)", re.I)
 _ASKED_UNIT = re.compile(rf"(?:多少|几)(?:[万亿])?(?P<unit>{_UNITS})")
@@ -219,7 +263,10 @@ class AnalyzedQuery:
     fact; ``unit`` the unit a figure question expects. ``missing`` names what the documents do
     not cover (a year, a place), ``absent`` the quantity a figure question asks for when the
     documents never use its word nor a lexicon term for it (出生率), and ``corrections`` the
-    (typed, corrected) slips. ``places`` are the regions (``qa.places.Region``) the question names
+    (typed, corrected) slips. ``by_document`` holds, when the documents' years differ, the
+    periods as each document reads them ((doc id, periods) pairs: 今年 is 2024 in one, 2026 in
+    another); ``periods`` are then those of the latest documents.
+    ``places`` are the regions (``qa.places.Region``) the question names
     (or, naming none, the question before it named); ``scopes`` the ids of the documents that
     answer for each place routed (the search is limited to them), ``lacked`` the places the
     library has no document for (then it is not covered) and ``held`` the places it holds.
@@ -238,6 +285,7 @@ class AnalyzedQuery:
     corrections: tuple[tuple[str, str], ...] = ()
     follow_up: bool = False
     notice: str = ""
+    by_document: tuple = ()
     places: tuple = ()
     scopes: tuple[tuple[str, ...], ...] = ()
     lacked: tuple[str, ...] = ()
@@ -254,6 +302,23 @@ class AnalyzedQuery:
     def intent(self) -> str | None:
         """"done" or "plan" when the question asks about one period only, else None."""
         phases = {p.phase for p in self.periods}
+        return phases.pop() if len(phases) == 1 else None
+
+    def periods_of(self, doc_id: str) -> tuple:
+        """The periods asked about as document ``doc_id`` reads them."""
+        return next((p for d, p in self.by_document if d == doc_id), self.periods)
+
+    def for_documents(self, doc_ids) -> "AnalyzedQuery":
+        """This question with the periods of documents ``doc_ids`` when they all read it the same
+        way (the answer speaks of 2024 when its passages are the Tongzhou report's), else as is."""
+        readings = {self.periods_of(d) for d in doc_ids}
+        if not self.by_document or len(readings) != 1:
+            return self
+        return replace(self, periods=readings.pop())
+
+    def intent_of(self, doc_id: str) -> str | None:
+        """``intent`` as document ``doc_id`` reads the question."""
+        phases = {p.phase for p in self.periods_of(doc_id)}
         return phases.pop() if len(phases) == 1 else None
 
     @property
@@ -299,6 +364,7 @@ class Vocabulary:
     places: object = None  # str -> list of place names in it
     tag: object = None  # str -> list of (word, part-of-speech flag)
     known: object = None  # str -> bool: the corpus uses the word or a lexicon term for it
+    documents: object = None  # doc id -> qa.periods.DocumentYears (relative years per document)
     library: object = None  # document id -> qa.places.Region or None (what each is about)
     cut: object = None  # str -> list[str]: plain words (a place's short name must be one)
 
@@ -333,6 +399,13 @@ def expected_unit(text: str) -> str | None:
     return None
 
 
+def asked_unit(text: str) -> str | None:
+    """The unit a question names with 多少/几 (多少公里, 几个, 多少亿人次), else None: not the
+    units implied by 增长多少 or 多大."""
+    found = _ASKED_UNIT.search(text)
+    return found.group("unit").replace("％", "%") if found else None
+
+
 def unknown_places(places: Sequence[str], corpus_text) -> tuple[str, ...]:
     """The place names of a question (as tagged) that the corpus never mentions (大兴区). A district
     or county named with its suffix must be there in that form: a report that lists 朝阳、海淀 as
@@ -365,8 +438,14 @@ def is_follow_up(text: str, tokenize, history: Sequence[str]) -> bool:
         return False
     if _FOLLOW_UP.search(text.strip()):
         return True
-    rest = _QUESTION_WORDS.sub("", re.sub(r"(?:19|20)\d{2}年?|去年|今年|明年", "", text))
-    return len(rest) <= 3
+    from .periods import YEAR_WORDS
+
+    rest = _QUESTION_WORDS.sub("", YEAR_WORDS.sub("", text))
+    return len(_FRAME_ONLY.sub("", rest)) <= 3
+
+
+# words that name no subject of their own: 今年的目标是多少？ 年底能到多少？ lean on the question before
+_FRAME_ONLY = re.compile(r"的|是|目标|计划|打算|预计|准备|年底|年末|能|到|要|达到|将")
 
 
 def resolve_follow_up(text: str, history: Sequence[str], vocab: Vocabulary) -> str:
@@ -375,13 +454,13 @@ def resolve_follow_up(text: str, history: Sequence[str], vocab: Vocabulary) -> s
 
     "那去年呢？" after "2024年打算增加多少个托位？" → "2023年增加多少个托位？".
     """
-    from .periods import question_periods, replace_period
+    from .periods import YEAR_WORDS, question_periods, replace_period
 
     previous = history[-1]
     if len(history) > 1 and is_follow_up(previous, vocab.tokenize, history[:-1]):
         previous = resolve_follow_up(previous, history[:-1], vocab)
     periods = question_periods(text, vocab.years)
-    rest = _QUESTION_WORDS.sub("", re.sub(r"(?:19|20)\d{2}年?|去年|今年|明年|上一年|过去一年", "", text))
+    rest = _QUESTION_WORDS.sub("", YEAR_WORDS.sub("", text))
     if not rest:  # 那2023年呢？ — the earlier question, asked of another period
         return replace_period(previous, periods, vocab.years) if periods else previous
     return f"{text.lstrip('那么')}{_CONTEXT}{previous.rstrip('？?。')}）"
@@ -457,7 +536,7 @@ def _without(text: str, spans: Sequence[tuple[int, int]]) -> str:
 def analyse(question: "str | Query", vocab: Vocabulary, history: Sequence[str] = ()) -> AnalyzedQuery:
     """Analyse a question once: the question as understood, its tokens and expansions, route,
     periods, answer type, expected unit and what the documents lack (see ``AnalyzedQuery``)."""
-    from .periods import question_periods, uncovered_years
+    from .periods import document_periods, question_periods, uncovered_years
 
     q = question if isinstance(question, Query) else prepare_query(question)
     text, follow = q.text, False
@@ -489,6 +568,10 @@ def analyse(question: "str | Query", vocab: Vocabulary, history: Sequence[str] =
         tokens += tuple(t for t in vocab.tokenize(content.split(_CONTEXT)[0]))
     expansions = tuple(vocab.expand(searched, tokens)) if vocab.expand else ()
     periods = question_periods(own, vocab.years) or question_periods(text, vocab.years)
+    by_document: tuple = ()
+    if vocab.documents and len(set(vocab.documents.values())) > 1:  # 今年 is each document's own
+        by_document = tuple((d, p or q) for (d, p), (_, q) in zip(document_periods(own, vocab.documents),
+                                                                 document_periods(text, vocab.documents)))
     kind = answer_type(own, periods)
     absent: tuple = ()
     if kind == FIGURE and vocab.tag and vocab.known and not english:
@@ -499,6 +582,7 @@ def analyse(question: "str | Query", vocab: Vocabulary, history: Sequence[str] =
         text=text, asked=q.text, tokens=tokens, expansions=tuple(t for t in expansions if t not in tokens),
         route=CROSSLINGUAL if english and vocab.crosslingual else DENSE, periods=periods,
         answer_type=kind, unit=expected_unit(own) or expected_unit(text), missing=missing, absent=absent,
-        corrections=corrections, follow_up=follow, notice=q.notice, places=placed.places,
+        corrections=corrections, follow_up=follow, notice=q.notice, by_document=by_document,
+        places=placed.places,
         scopes=placed.scopes, lacked=placed.lacked, held=placed.held,
         content=content if content != text else "", asks_place=asks_place(own) and not placed.places)

@@ -5,6 +5,7 @@ The heart is ``rank``, a pure function over score arrays; the engine supplies th
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Sequence
 
 import numpy as np
 
@@ -24,7 +25,14 @@ class SearchParams:
     use_cross: bool = True          # English questions use the cross-lingual encoder when indexed
     expand_abbreviations: bool = True  # 违建 also searches 违法 建设 (corpus phrases it abbreviates)
     use_lexicon: bool = True        # 上学 also searches 教育 学位 (qa/data/lexicon.tsv)
+    lexicon_known: bool = True      # ... even when the corpus uses the everyday word too (GDP →
+    #                                 地区生产总值): answered 0.625 → 0.649 over 8 reports, chosen on
+    #                                 every leave-one-report-out fold (benchmarks/levers.py)
     use_pinyin: bool = True         # 该造 is read as 改造 (pinyin-IME slips, qa.lexicon)
+    english_lexical: float = 0.4    # share of BM25 over the lexicon's Chinese words for an English
+    #                                 question (0: the cross-lingual dense score alone): answered
+    #                                 0.690 → 0.708, top 5 0.921 → 0.941 over 8 reports, chosen on
+    #                                 every leave-one-report-out fold (benchmarks/levers.py)
     use_neighbours: bool = False    # a word neither corpus nor lexicon knows also searches its
     #                                 nearest corpus words by the embedding model (看病 → 医疗)
     use_places: bool = True         # a place the question names routes it to that place's documents
@@ -81,7 +89,7 @@ def dense_scores(passage_sim: np.ndarray, sentence_sim: np.ndarray, sentence_chu
 
 
 def rank(dense: np.ndarray, bm25: np.ndarray, match: np.ndarray, periods: list[str | None],
-         params: SearchParams, intent: str | None = None, k: int = 5) -> list[Ranked]:
+         params: SearchParams, intent: "str | Sequence[str | None] | None" = None, k: int = 5) -> list[Ranked]:
     """Fuse the dense and BM25 scores of every passage and return the best ``k``."""
     if params.fusion == "dense":
         fused = dense.astype(np.float64)
@@ -92,8 +100,9 @@ def rank(dense: np.ndarray, bm25: np.ndarray, match: np.ndarray, periods: list[s
     else:
         fused = rrf(dense, bm25, k=params.rrf_k, weights=[params.dense_weight * 2, (1 - params.dense_weight) * 2],
                     retrieved=[None, bm25 > 0])
-    if params.use_intent and intent:
-        boost = np.array([1 + params.intent_boost if p == intent else 1.0 for p in periods])
+    if params.use_intent and intent:  # one intent, or one per passage (its document's reading)
+        intents = [intent] * len(periods) if isinstance(intent, str) else intent
+        boost = np.array([1 + params.intent_boost if i and p == i else 1.0 for p, i in zip(periods, intents)])
         fused = fused * boost
     order = np.argsort(-fused, kind="stable")[:k]
     return [Ranked(int(i), float(fused[i]), float(dense[i]), float(bm25[i]), float(match[i])) for i in order]

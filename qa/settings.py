@@ -105,6 +105,16 @@ SETTINGS: tuple[Setting, ...] = (
             expects="正数（单位 MB）"),
     Setting("QA_MAX_FILE_MB", 20.0, "files above this size (MB) are refused", _positive(float),
             expects="正数（单位 MB）"),
+    Setting("QA_MAX_CHARS", 1_000_000, "characters a document may bring into the index (and read or "
+            "extract on the way)", _positive(int), expects="正整数（字数）"),
+    Setting("QA_MAX_UNZIPPED_MB", 50.0, "MB a .docx's parts may decompress to", _positive(float),
+            expects="正数（单位 MB）"),
+    Setting("QA_MAX_XML_MB", 10.0, "MB a .docx's XML parts may decompress to", _positive(float),
+            expects="正数（单位 MB）"),
+    Setting("QA_MAX_PAGES", 1000, "pages a PDF may have", _positive(int), expects="正整数（页数）"),
+    Setting("QA_MAX_CONTENT_MB", 10.0, "MB a PDF's content streams may decompress to (pages and the forms "
+            "they draw)", _positive(float), expects="正数（单位 MB）"),
+    Setting("QA_MAX_HTML_MB", 5.0, "MB a web page may have", _positive(float), expects="正数（单位 MB）"),
     # the optional LLM
     Setting("QA_LLM_BASE_URL", "", "OpenAI-compatible server for rewritten answers, e.g. http://127.0.0.1:8000/v1"),
     Setting("QA_LLM_MODEL", "", "the LLM's model name (with QA_LLM_BASE_URL)"),

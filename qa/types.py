@@ -21,6 +21,8 @@ class Document:
 
     ``format`` is the reader's ("txt", "md", "docx", "pdf", "html"), ``source`` the file name,
     ``report_year``/``plan_year`` the years it reports on and plans for (None if not found),
+    ``genre`` its kind of report (a key of ``qa.periods.GENRES``: "work_report", "plan_report",
+    "budget_report", "five_year_plan", "communique"; "" if not recognised),
     ``headings`` the (line start, level) of lines the file marks as headings by style,
     ``region`` the place it is about (``qa.places.region_of``; None if it names none).
     """
@@ -34,6 +36,7 @@ class Document:
     report_year: int | None = None
     plan_year: int | None = None
     headings: tuple[tuple[int, int], ...] = ()
+    genre: str = ""
     region: Region | None = None
 
 

@@ -1,54 +1,20 @@
-"""Shared fixtures: a fast fake embedder for unit tests, the real engine for integration tests."""
+"""Shared fixtures: a fast fake embedder for unit tests, the real engine for integration tests.
+What they are made of lives in fixtures.py; no test imports this module."""
 from __future__ import annotations
 
-import hashlib
 import os
-from pathlib import Path
 
-import numpy as np
 import pytest
 
-from qa.embedding import Embedder
-
-ROOT = Path(__file__).resolve().parent.parent
-CORPUS = ROOT / "corpus"
-DEV = ROOT.parent / "shared" / "eval" / "dev.jsonl"
-OWN = ROOT / "tests" / "data" / "own.jsonl"
-ENGLISH = ROOT / "tests" / "data" / "english.jsonl"  # 29 English questions on the Chinese report
+from fixtures import CORPUS, TINY, FakeEmbedder
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 
-class FakeEmbedder(Embedder):
-    """Hashes character bigrams into a 64-d bag: texts sharing characters get similar vectors."""
-
-    name = "fake-bigrams"
-    dim = 64
-
-    def __init__(self):
-        self.calls = 0
-
-    def embed_batch(self, texts):
-        self.calls += 1
-        out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        for row, text in enumerate(texts):
-            for a, b in zip(text, text[1:] + " "):
-                h = int.from_bytes(hashlib.md5((a + b).encode()).digest()[:4], "little")
-                out[row, h % self.dim] += 1.0
-        return out + 1e-3
-
-
 @pytest.fixture
 def fake_embedder():
     return FakeEmbedder()
-
-
-TINY = {
-    "a.txt": "交通报告\n一、2023年工作执行情况\n（一）交通建设\n道路建设稳步推进。厂通路建成通车，跨河大桥主体完工。地铁线路加快建设，新开公交线路十条。"
-             "全年道路总长度达到六百公里。\n二、2024年主要措施\n（一）交通\n交通一体化继续推进。计划开工建设石小路，推进地铁22号线建设，优化跨境公交。",
-    "b.md": "# 教育报告\n## 学校\n新建学校三所，新增学位两千个。\n## 医疗\n医院二期开诊，社区卫生服务中心提质升级。",
-}
 
 
 @pytest.fixture
@@ -70,10 +36,9 @@ def tiny_engine(tiny_corpus, tmp_path, fake_embedder):
 def real_engine(tmp_path_factory):
     """The real model over the real report, skipped when the model is not installed.
 
-    Its index lives in a temporary folder: a copy of the repo's index/ when there is one (so it is
-    only rebuilt when stale), else built there. The repo's index/ is never written."""
-    import shutil
-
+    Its index is built from scratch in a temporary folder: never a copy of the repo's index/,
+    which app and benchmark processes rewrite (with other settings, or mid-swap), so what the slow
+    tests measure depends on the code, the corpus and the model only."""
     import qa
     from qa.errors import ModelError
     try:
@@ -81,11 +46,6 @@ def real_engine(tmp_path_factory):
     except ModelError as err:
         pytest.skip(f"the real model is not installed ({err})")
     index = tmp_path_factory.mktemp("real") / "index"
-    if (ROOT / "index").is_dir():
-        try:
-            shutil.copytree(ROOT / "index", index, ignore=shutil.ignore_patterns(".*"))
-        except OSError:  # e.g. a build swapping versions meanwhile: build from scratch
-            shutil.rmtree(index, ignore_errors=True)
     return qa.open(CORPUS, index, progress=False).warm_up()
 
 

@@ -1,5 +1,9 @@
-"""Builders of real test documents, made by the tests themselves (no binary fixtures in the repo).
+"""What the tests share, imported one way only (``from fixtures import …``; conftest.py too, and
+nothing imports conftest): the repo's paths and question sets, the tiny corpus, a fast fake
+embedder, and builders of real test documents, made by the tests themselves (no binary fixtures
+in the repo).
 
+    from fixtures import CORPUS, DEV, TINY, FakeEmbedder
     from fixtures import report_text, year_shifted, write_docx, write_pdf, write_html
     write_docx(report_text(), tmp / "report.docx")    # python-docx, headings in the Normal style
     write_pdf(report_text(), tmp / "report.pdf")      # Debian chromium print-to-pdf, Noto CJK, ~23 pages
@@ -9,15 +13,49 @@ Both render the cleaned report one paragraph per line, so a reader that works gi
 """
 from __future__ import annotations
 
+import hashlib
 import html
 import shutil
 import subprocess
 import tempfile
 from pathlib import Path
 
+import numpy as np
+
+from qa.embedding import Embedder
+
 ROOT = Path(__file__).resolve().parent.parent
-REPORT = ROOT / "corpus" / "tongzhou-2024-plan-report.txt"
+CORPUS = ROOT / "corpus"
+REPORT = CORPUS / "tongzhou-2024-plan-report.txt"
+DEV = ROOT.parent / "shared" / "eval" / "dev.jsonl"
+OWN = ROOT / "tests" / "data" / "own.jsonl"
+ENGLISH = ROOT / "tests" / "data" / "english.jsonl"  # 29 English questions on the Chinese report
 CHROMIUM = "/usr/bin/chromium"
+
+TINY = {
+    "a.txt": "交通报告\n一、2023年工作执行情况\n（一）交通建设\n道路建设稳步推进。厂通路建成通车，跨河大桥主体完工。地铁线路加快建设，新开公交线路十条。"
+             "全年道路总长度达到六百公里。\n二、2024年主要措施\n（一）交通\n交通一体化继续推进。计划开工建设石小路，推进地铁22号线建设，优化跨境公交。",
+    "b.md": "# 教育报告\n## 学校\n新建学校三所，新增学位两千个。\n## 医疗\n医院二期开诊，社区卫生服务中心提质升级。",
+}
+
+
+class FakeEmbedder(Embedder):
+    """Hashes character bigrams into a 64-d bag: texts sharing characters get similar vectors."""
+
+    name = "fake-bigrams"
+    dim = 64
+
+    def __init__(self):
+        self.calls = 0
+
+    def embed_batch(self, texts):
+        self.calls += 1
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for a, b in zip(text, text[1:] + " "):
+                h = int.from_bytes(hashlib.md5((a + b).encode()).digest()[:4], "little")
+                out[row, h % self.dim] += 1.0
+        return out + 1e-3
 
 
 def report_text() -> str:

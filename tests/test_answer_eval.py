@@ -5,7 +5,7 @@ import pytest
 
 from qa.evaluate import (AnswerQuestion, evaluate_answers, is_answered, load_answer_questions,
                          plain_text, shift_answer_question, shift_corpus, shift_years)
-from conftest import ROOT
+from fixtures import ROOT
 
 OWN_ANSWERS = ROOT / "tests" / "data" / "answers-own.jsonl"
 DEV_ANSWERS = ROOT.parent / "shared" / "eval" / "answers-dev.jsonl"

@@ -1,9 +1,7 @@
 """app.py as a server: its named endpoints /search and /ask, called with gradio_client."""
 from __future__ import annotations
 
-import sys
 import threading
-import time
 
 import pytest
 
@@ -75,42 +73,49 @@ def test_huge_query_is_cut_not_fatal(client):
     assert isinstance(hits, list) and len(hits) <= 5
 
 
-@pytest.mark.parametrize("bad", ["abc", None, [1], "1e3", 2.5, True, 0, 101, "0"])
+@pytest.mark.parametrize("bad", ["abc", None, [1], "1e3", 2.5, True, 0, 101, "0", "²", "٣", "9" * 5000, 1e308])
 def test_bad_k_is_refused_with_a_message_naming_k(client, bad):
     from gradio_client.exceptions import AppError
 
     for endpoint in ("/search", "/ask"):
         with pytest.raises(AppError) as info:
             client.predict("北三县交通有哪些项目", bad, api_name=endpoint)
-        assert "k（返回的段落数）" in str(info.value)
+        assert "k（返回的段落数）" in str(info.value) and len(str(info.value)) < 300
 
 
-def test_huge_request_is_refused_fast_and_does_not_delay_others(client, app_url):
+def test_huge_request_is_refused_and_others_are_answered_meanwhile(client, app_url):
+    """A 9M-character request is refused (413, or the connection closed); a normal search sent
+    while it is half uploaded is answered before the rest of it is sent. (How long each takes, and
+    against a search alone: benchmarks/refusals.py.)"""
     import httpx
 
-    normal: dict = {}
+    body = ('{"data": ["' + "交通" * 4_500_000 + '", 5]}').encode()  # 9M characters
+    half_sent, answered, normal = threading.Event(), threading.Event(), {}
+
+    def upload():
+        yield body[:65536]
+        half_sent.set()
+        normal["meanwhile"] = answered.wait(120)  # hold the rest until the search is answered
+        for i in range(65536, len(body), 65536):
+            yield body[i:i + 65536]
 
     def ask_normal():
-        time.sleep(0.2)  # while the huge request is being sent
-        t0 = time.monotonic()
+        half_sent.wait(60)
         normal["hits"] = client.predict("北三县交通有哪些项目", api_name="/search")
-        normal["seconds"] = time.monotonic() - t0
+        answered.set()
 
     other = threading.Thread(target=ask_normal)
     other.start()
-    t0 = time.monotonic()
-    body = '{"data": ["' + "交通" * 4_500_000 + '", 5]}'  # 9M characters
     try:
-        r = httpx.post(app_url + "/gradio_api/call/search", content=body.encode(),
-                       headers={"content-type": "application/json"}, timeout=30)
+        r = httpx.post(app_url + "/gradio_api/call/search", content=upload(),
+                       headers={"content-type": "application/json", "content-length": str(len(body))},
+                       timeout=150)
         status = r.status_code
     except httpx.TransportError:  # the server may close the connection instead
         status = None
-    huge_seconds = time.monotonic() - t0
-    other.join(timeout=60)
+    other.join(timeout=150)
     assert status in (413, None)
-    assert huge_seconds < 5
-    assert normal["hits"] and normal["seconds"] < 3
+    assert normal.get("hits") and normal.get("meanwhile") in (True, None), normal.get("meanwhile")
 
 
 def test_uploads_cross_origin_or_too_big_are_refused(app_url):
@@ -142,8 +147,19 @@ def test_reader_page_serves_any_document(client, app_url):
     assert httpx.get(app_url + "/reader", params={"doc": "nope"}).status_code == 404
 
 
-def test_defaults_bind_localhost_without_share():
-    sys.path.insert(0, str(ROOT))
+@pytest.mark.parametrize("params", [{"s": "²", "e": "³"}, {"s": "9" * 5000, "e": "9" * 5001}, {"s": "٣", "e": "10"},
+                                    {"m": "²-³,1-" + "9" * 5000}, {"s": "-1", "e": "0x10", "m": "," * 10_000}])
+def test_reader_with_odd_parameters_renders_the_document(client, app_url, params):
+    """Non-ASCII digits and 5,000-digit offsets were an HTTP 500 with a traceback in the log."""
+    import httpx
+
+    hit = client.predict("北三县交通有哪些项目", 1, api_name="/search")[0]
+    r = httpx.get(app_url + "/reader", params={"doc": hit["doc_id"], **params})
+    assert r.status_code == 200 and 'lang="zh-CN"' in r.text and 'id="qa-here"' not in r.text
+
+
+def test_defaults_bind_localhost_without_share(monkeypatch):
+    monkeypatch.syspath_prepend(str(ROOT))
     import app
 
     args = app.parse_args([])

@@ -5,7 +5,7 @@ from qa.corpus import load_corpus
 from qa.structure import parse
 from qa.types import Document
 
-from conftest import CORPUS
+from fixtures import CORPUS
 
 alphabet = st.sampled_from(list("通州副中心建设道路项目完成推进。，；！？、 12345abc"))
 

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import CORPUS, TINY
+from fixtures import CORPUS, TINY
 
 from qa.corpus import load_corpus
 

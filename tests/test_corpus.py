@@ -20,7 +20,7 @@ def test_clean_removes_artefacts_and_joins_wrapped_title():
 
 
 def test_real_report_is_cleaned():
-    from conftest import CORPUS
+    from fixtures import CORPUS
     docs, prints = load_corpus(CORPUS)
     assert len(docs) == 1 and "[bookmark" not in docs[0].text and "\n\n" not in docs[0].text
     assert docs[0].title.startswith("关于北京市通州区2023年") and docs[0].title.endswith("的报告")

@@ -4,7 +4,7 @@ from __future__ import annotations
 import random
 
 import pytest
-from conftest import ROOT
+from fixtures import ROOT
 
 from qa.corpustext import CorpusText, bigram_counts
 

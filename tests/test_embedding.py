@@ -120,7 +120,7 @@ def test_onnx_backend_gives_torch_vectors_without_importing_torch(tmp_path):
     import subprocess
     import sys
 
-    from tests.conftest import CORPUS, ROOT
+    from fixtures import CORPUS, ROOT
 
     env = dict(os.environ, QA_CACHE_DIR=str(tmp_path / "cache"), QA_ENCODER="onnx")
     texts = [line for line in (CORPUS / "tongzhou-2024-plan-report.txt").read_text("utf-8").splitlines()
@@ -155,19 +155,15 @@ def test_auto_backend_falls_back_to_torch_without_onnxruntime(monkeypatch, tmp_p
 
 
 @pytest.mark.slow
-def test_onnx_and_torch_queries_give_the_same_top5(real_engine):
+def test_onnx_and_torch_queries_give_the_same_top5(real_engine, monkeypatch):
     from qa.evaluate import load_questions
-    from tests.conftest import DEV
+    from fixtures import DEV
 
     questions = [q.question for q in load_questions(DEV)]
     onnx = SentenceTransformerEmbedder(resolve_model(), backend="onnx")
     torch_ = SentenceTransformerEmbedder(resolve_model(), backend="torch")
-    saved = real_engine.embedder
-    try:
-        tops = []
-        for embedder in (onnx, torch_):
-            real_engine.embedder = embedder
-            tops.append([[(h.doc_id, h.start) for h in real_engine.search(q, k=5)] for q in questions])
-    finally:
-        real_engine.embedder = saved
+    tops = []
+    for embedder in (onnx, torch_):
+        monkeypatch.setattr(real_engine, "embedder", embedder)  # the session's engine: put back after
+        tops.append([[(h.doc_id, h.start) for h in real_engine.search(q, k=5)] for q in questions])
     assert tops[0] == tops[1]

@@ -23,7 +23,7 @@ def test_several_documents_each_hit_names_its_document(tiny_engine):
     hit = tiny_engine.search("新建学校 学位", k=1)[0]
     assert hit.doc_id == "b.md" and hit.section == ("教育报告", "学校")
     assert tiny_engine.document("b.md").title == "教育报告"
-    with pytest.raises(qa.QAError, match="no document"):
+    with pytest.raises(qa.QAError, match="没有文档 'nope.txt'"):
         tiny_engine.document("nope.txt")
 
 

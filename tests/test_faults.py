@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import FakeEmbedder
+from fixtures import FakeEmbedder
 
 import qa
 import qa.index
@@ -31,7 +31,7 @@ BUILDER = r'''
 import os, sys, time
 from pathlib import Path
 sys.path.insert(0, {tests!r})
-from conftest import FakeEmbedder
+from fixtures import FakeEmbedder
 import qa, qa.index
 
 corpus, index, stage, marker = sys.argv[1:5]
@@ -171,9 +171,109 @@ def test_failed_save_cleans_up_and_keeps_the_old_index(tiny_corpus, tmp_path, mo
 
     monkeypatch.setattr(qa.index, "_write_faiss", disk_full)
     (tiny_corpus / "c.txt").write_text("新文件\n新增一段内容。", encoding="utf-8")
-    with pytest.raises(OSError):
+    with pytest.raises(OSError, match="磁盘空间不足"):
         qa.index.save_index(qa.index.build_index(*load_corpus(tiny_corpus), FakeEmbedder()), root)
     assert current_version(root) == old_version and tree(root) == old_files
+
+
+# FAISS reports a full disk as a RuntimeError (its message as seen on a full 64 KB tmpfs)
+FAISS_DISK_FULL = ("Error in void faiss::write_index(const Index*, IOWriter*, int) at "
+                   "/project/faiss/impl/index_write.cpp:499: Error: 'ret == (size * 4)' failed: write error "
+                   "in {path}: 8147 != 50944 (No space left on device)")
+
+
+@pytest.fixture
+def full_disk(monkeypatch):
+    """FAISS's writes fail as on a full disk."""
+    import faiss
+
+    def write_index(index, path):
+        raise RuntimeError(FAISS_DISK_FULL.format(path=path))
+
+    monkeypatch.setattr(faiss, "write_index", write_index)
+
+
+def test_disk_full_while_faiss_writes_is_an_os_error_saying_so(tiny_corpus, tmp_path, full_disk):
+    """FAISS's RuntimeError becomes the OSError a full disk is (handled where saving is)."""
+    root = tmp_path / "index"
+    data = qa.index.build_index(*load_corpus(tiny_corpus), FakeEmbedder())
+    with pytest.raises(OSError) as err:
+        qa.index.save_index(data, root)
+    assert err.value.errno == 28 and "磁盘空间不足（No space left on device）" in err.value.strerror
+    assert current_version(root) is None and not any(root.iterdir())  # nothing half-written left
+    with pytest.raises(IndexFileError, match=f"无法保存索引到 {root}：磁盘空间不足"):
+        qa.open(tiny_corpus, root, embedder=FakeEmbedder(), progress=False, cross=None, must_save=True)
+
+
+@pytest.mark.parametrize("failure", ["faiss", "json"])
+def test_cli_index_on_a_full_disk_prints_one_error_line(tiny_corpus, tmp_path, monkeypatch, capsys, failure):
+    import faiss
+
+    import qa.cli
+    import qa.engine as engine_mod
+
+    def faiss_full(index, path):
+        raise RuntimeError(FAISS_DISK_FULL.format(path=path))
+
+    real_write_text = Path.write_text
+
+    def json_full(self, *args, **kwargs):
+        if self.suffix == ".json":
+            raise OSError(28, "No space left on device", str(self))
+        return real_write_text(self, *args, **kwargs)
+
+    monkeypatch.setattr(engine_mod, "load_embedder", lambda model=None: FakeEmbedder())
+    monkeypatch.setattr(engine_mod, "is_available", lambda: False)
+    if failure == "faiss":
+        monkeypatch.setattr(faiss, "write_index", faiss_full)
+    else:
+        monkeypatch.setattr(Path, "write_text", json_full)
+    code = qa.cli.main(["--corpus", str(tiny_corpus), "--index", str(tmp_path / "index"), "index"])
+    out, err = capsys.readouterr()
+    assert code == 2 and "index ok" not in out
+    assert err.startswith("error: ") and err.count("\n") == 1 and "Traceback" not in err
+    assert "磁盘空间不足" in err and str(tmp_path / "index") in err
+
+
+def test_search_on_a_full_disk_serves_the_index_from_memory(tiny_corpus, tmp_path, full_disk, caplog):
+    eng = qa.open(tiny_corpus, tmp_path / "index", embedder=FakeEmbedder(), progress=False, cross=None)
+    assert eng.search("学校") and "using it from memory" in caplog.text
+    (tiny_corpus / "c.txt").write_text("新文件\n新建体育馆一座，新增一段内容。", encoding="utf-8")
+    assert eng.refresh() and eng.search("体育馆", documents=["c.txt"])  # an update is served too
+
+
+def _mount_tmpfs(target: Path, size: str) -> bool:
+    """Mount a tmpfs of ``size`` on ``target`` (root only; False when it cannot be done)."""
+    import ctypes
+
+    if os.geteuid() != 0:
+        return False
+    libc = ctypes.CDLL("libc.so.6", use_errno=True)
+    return libc.mount(b"tmpfs", bytes(target), b"tmpfs", 0, f"size={size}".encode()) == 0
+
+
+def test_a_real_full_disk_is_an_index_file_error(tiny_corpus, tmp_path):
+    """A 64 KB tmpfs: the real FAISS and file-system errors, not a simulation of them."""
+    import ctypes
+
+    for name in list(os.listdir(tiny_corpus)):  # a corpus whose index needs more than 64 KB
+        path = tiny_corpus / name
+        path.write_text(path.read_text(encoding="utf-8") * 20, encoding="utf-8")
+    root = tmp_path / "small-disk"
+    root.mkdir()
+    if not _mount_tmpfs(root, "64k"):
+        pytest.skip("cannot mount a tmpfs here (needs root)")
+    try:
+        data = qa.index.build_index(*load_corpus(tiny_corpus), FakeEmbedder())
+        with pytest.raises(OSError, match="磁盘空间不足"):
+            qa.index.save_index(data, root)
+        assert not any(root.iterdir())
+        eng = qa.open(tiny_corpus, root, embedder=FakeEmbedder(), progress=False, cross=None)
+        assert eng.search("学校")
+        with pytest.raises(IndexFileError, match="磁盘空间不足"):
+            qa.open(tiny_corpus, root, embedder=FakeEmbedder(), progress=False, cross=None, must_save=True)
+    finally:
+        ctypes.CDLL("libc.so.6").umount2(bytes(root), 2)  # MNT_DETACH
 
 
 # ---------------------------------------------------------------- (b) damaged files
@@ -287,7 +387,7 @@ def test_document_lookup_never_touches_the_file_system(tiny_engine, tiny_corpus,
     with monkeypatch.context() as m:
         m.setattr(builtins, "open", no_open)
         m.setattr(io, "open", no_open)
-        with pytest.raises(QAError, match="no document"):
+        with pytest.raises(QAError, match="没有文档"):
             tiny_engine.document(doc_id)
 
 
@@ -547,7 +647,7 @@ def test_app_on_a_port_out_of_range_says_so_in_one_line():
     ({"QA_LLM_BASE_URL": "127.0.0.1:8000/v1", "QA_LLM_MODEL": "m"}, "QA_LLM_BASE_URL"),
 ])
 def test_app_warns_once_about_a_bad_llm_setting(monkeypatch, capsys, env, name):
-    sys.path.insert(0, str(ROOT))
+    monkeypatch.syspath_prepend(str(ROOT))
     import app
     for key, value in env.items():
         monkeypatch.setenv(key, value)
@@ -589,9 +689,9 @@ def test_a_surrogate_typed_into_the_chat_can_still_be_sent_as_json(typed):
 
 @pytest.mark.slow  # imports gradio
 @pytest.mark.parametrize("typed", ["交通\ud800", "\udcff北三县交通有哪些项目", "材料。" * 300 + "\ud800交通？"])
-def test_the_question_kept_in_the_conversation_is_json_safe(typed):
+def test_the_question_kept_in_the_conversation_is_json_safe(typed, monkeypatch):
     import orjson
-    sys.path.insert(0, str(ROOT))
+    monkeypatch.syspath_prepend(str(ROOT))
     import app
     question, _note = app.fit_question(typed)
     orjson.dumps([question])

@@ -9,7 +9,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import DEV, ROOT
+from fixtures import DEV, ROOT
 from fixtures import REPORT, report_text, write_docx, write_pdf, year_shifted
 
 import qa
@@ -109,7 +109,7 @@ def test_cli_docs_doc_filter_and_document_names(two_reports):
     r = _cli(*where, "ask", "2025年主要目标是什么", "--doc", "report-2025.docx")
     assert r.returncode == 0 and "《关于北京市通州区2024年" in r.stdout, r.stdout + r.stderr
     r = _cli(*where, "search", "道路", "--doc", "nope.txt")
-    assert r.returncode != 0 and "no document 'nope.txt'" in r.stderr
+    assert r.returncode != 0 and "没有文档 'nope.txt'" in r.stderr
 
 
 def test_cli_add_and_remove(tmp_path):

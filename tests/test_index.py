@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import qa
-from conftest import FakeEmbedder
+from fixtures import FakeEmbedder
 
 from qa.errors import IndexFileError
 from qa.index import current_version, load_index, read_manifest, sentence_spans, stale_reason
@@ -156,18 +156,22 @@ def test_cli_index_on_a_path_that_cannot_be_a_folder(tiny_corpus, tmp_path, monk
 
 
 def test_readers_never_fail_while_a_writer_replaces_versions(tiny_engine, tmp_path):
-    """A reader whose version is deleted by a writer while it loads retries with the new CURRENT."""
+    """A reader whose version is deleted by a writer while it loads retries with the new CURRENT.
+    Runs until the writer has replaced the version 10 times and the readers have loaded 30 times
+    (a deadline only guards against a hang)."""
     import threading
+    import time
 
     from qa.index import save_index
 
     root = tmp_path / "index"
     data = load_index(root)
-    stop, errors, loads = threading.Event(), [], [0]
+    stop, errors, loads, writes = threading.Event(), [], [0], [0]
 
     def write():
         while not stop.is_set():
             save_index(data, root)
+            writes[0] += 1
 
     def read():
         while not stop.is_set():
@@ -181,13 +185,14 @@ def test_readers_never_fail_while_a_writer_replaces_versions(tiny_engine, tmp_pa
     threads = [threading.Thread(target=write)] + [threading.Thread(target=read) for _ in range(3)]
     for t in threads:
         t.start()
-    import time
-    time.sleep(3)
+    deadline = time.monotonic() + 120
+    while (writes[0] < 10 or loads[0] < 30) and not errors and time.monotonic() < deadline:
+        stop.wait(0.05)
     stop.set()
     for t in threads:
         t.join()
     assert not errors, errors[:3]
-    assert loads[0] > 10
+    assert writes[0] >= 10 and loads[0] >= 30, (writes, loads)  # else the deadline ended it
     assert {p.name for p in root.iterdir()} == {"CURRENT", current_version(root).name}
 
 

@@ -3,7 +3,7 @@ import pytest
 
 from qa.evaluate import first_rank, load_questions, score
 
-from conftest import DEV, ENGLISH, OWN
+from fixtures import DEV, ENGLISH, OWN
 
 pytestmark = pytest.mark.slow
 

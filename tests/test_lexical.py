@@ -87,3 +87,24 @@ def test_tokenizers_copy_the_general_dictionary_and_keep_their_own_words():
     assert mine.tag(place) == [(w, f) for w, f in jieba.posseg.POSTokenizer(ref).lcut(place)]
     other.tag(place)
     assert other._pos.word_tag_tab is mine._pos.word_tag_tab
+
+
+def test_the_vocabulary_is_in_corpus_order_whatever_the_hash_seed():
+    """BM25's vocabulary (idf) is read in corpus order, not a set's: a set's order changes with
+    PYTHONHASHSEED from one process to the next, and the vocabulary's order breaks ties (pinyin
+    corrections, embedding neighbours)."""
+    docs = [["交通", "道路", "交通", "地铁", "公交"], ["学校", "道路", "医院", "学位"], ["公园", "绿道", "河道"]]
+    assert list(BM25(docs).idf) == ["交通", "道路", "地铁", "公交", "学校", "医院", "学位", "公园", "绿道", "河道"]
+
+
+@pytest.mark.slow  # starts processes
+def test_the_vocabulary_order_is_the_same_in_processes_with_other_hash_seeds():
+    import os
+    import subprocess
+    import sys
+
+    code = ("from qa.lexical import BM25; docs = [[chr(0x4e00 + (i * 7919 + j) % 500) * 2 "
+            "for j in range(40)] for i in range(30)]; print(list(BM25(docs).idf))")
+    outs = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                           env=dict(os.environ, PYTHONHASHSEED=seed)).stdout for seed in ("1", "2", "3")}
+    assert len(outs) == 1

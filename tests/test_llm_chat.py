@@ -57,6 +57,11 @@ class Misbehaving(BaseHTTPRequestHandler):
             self.event({"choices": [{"index": 0, "delta": {"content": piece}}]})
         self.event("[DONE]")
 
+    def mode_inject(self):  # obeys an injected instruction and makes up a figure, citing everything
+        for piece in ["忽略报告。2024年地区生产总值目标为5", "0%[1][2][3]。", "北三县交通项目稳步推进[1]。"]:
+            self.event({"choices": [{"index": 0, "delta": {"content": piece}}]})
+        self.event("[DONE]")
+
 
 @pytest.fixture(scope="module")
 def llm():
@@ -77,8 +82,6 @@ def app_url(llm):
            "QA_LLM_TIMEOUT": "10", "QA_LLM_TOTAL_TIMEOUT": "2"}
     with running_app("app-llm.log", env=env) as url:
         yield url
-
-
 
 
 def ask_and_read(page, question: str) -> str:
@@ -109,3 +112,11 @@ def test_llm_markdown_cannot_make_the_browser_fetch(llm, page):
     assert answer.locator(".qa-body img, .qa-body a[href]").count() == 0
     assert answer.locator("button.qa-ref").count() >= 1  # the citation survives
     assert not [u for u in requested if "127.0.0.1:9" in u]
+
+
+def test_a_made_up_figure_is_shown_marked_and_uncited(llm, page):
+    llm.mode = "inject"
+    text = ask_and_read(page, "北三县交通有哪些项目")
+    assert "目标为50%（未在引用段落中找到）" in text
+    answer = answers(page).first
+    assert answer.locator("button.qa-ref").count() == 1  # only the sentence without a figure's [1]

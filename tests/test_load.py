@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from conftest import DEV, OWN
+from fixtures import DEV, OWN
 
 pytestmark = pytest.mark.slow
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 
 import pytest
-from conftest import CORPUS, DEV, FakeEmbedder
+from fixtures import CORPUS, DEV, FakeEmbedder
 
 import qa
 from qa.store import StoreConfig, Where, store_config

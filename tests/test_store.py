@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import DEV, ENGLISH, OWN, FakeEmbedder
+from fixtures import DEV, ENGLISH, OWN, FakeEmbedder
 
 import qa
 import qa.engine
@@ -179,17 +179,17 @@ def test_a_graph_build_stops_when_its_store_is_dropped(monkeypatch):
     import qa.store.faiss as sf
     from qa.index import IndexData
 
-    import time
     from types import SimpleNamespace
 
     import faiss
 
-    added = []
+    added, adding, let_go = [], threading.Event(), threading.Event()
 
     class Counting(faiss.IndexHNSWFlat):
         def add(self, x):
             added.append(len(x))
-            time.sleep(0.01)
+            adding.set()
+            let_go.wait(30)  # the first block waits until the store is dropped
             super().add(x)
 
     monkeypatch.setattr(sf, "BUILD_BLOCK", 256)
@@ -200,8 +200,10 @@ def test_a_graph_build_stops_when_its_store_is_dropped(monkeypatch):
     store._index("main", "passage")  # starts the build
     thread = next(t for t in threading.enumerate() if t.name == "qa-hnsw-passage_vectors")
     ref = weakref.ref(store)
+    assert adding.wait(30)  # the build is adding its first block
     del store, data
     gc.collect()
+    let_go.set()
     thread.join(timeout=30)
     assert not thread.is_alive() and ref() is None
-    assert len(added) < len(x) // 256  # stopped between blocks, long before the end
+    assert added == [256]  # stopped at the first block boundary after the store was dropped

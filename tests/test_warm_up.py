@@ -33,10 +33,10 @@ class FakeEngine:
 
 
 @pytest.fixture
-def app_module():
+def app_module(monkeypatch):
     pytest.importorskip("gradio")
     import app
-    app.CROSS_WARM_UP_DELAY = 0
+    monkeypatch.setattr(app, "CROSS_WARM_UP_DELAY", 0)
     return app
 
 

@@ -27,32 +27,37 @@ from ..query import COMPARE, FACT, FIGURE, LIST, REASONS, TOPIC, expected_unit
 from ..types import Answer, Citation, Hit, Retrieval
 from . import abstain
 from .abstain import CROSSLINGUAL_MIN_SCORE, MIN_SCORE, passing, verdict
-from .evidence import Sentence, Terms, gather, is_point, question_terms
-from .text import (OPEN_END, PUNCT, bold_figures, clauses, excerpt, list_items, md, report_label, report_place,
-                   same, units)
+from .evidence import Sentence, Terms, gather, is_lead, is_point, question_terms
+from .text import FIGURE as FIGURE_TEXT, OPEN_END, PUNCT, bold_figures, clauses, difference, excerpt, \
+    list_items, md, report_label, report_place, same, units
 
 __all__ = ["compose", "SHAPES", "Shape", "list_items", "MIN_SCORE", "CROSSLINGUAL_MIN_SCORE"]
 
 NOT_COVERED = "not_covered"
-RELEVANT = 0.75  # a passage is quoted when its best sentence holds this much of what the best one holds
+RELEVANT = 0.45  # a passage is quoted when its best sentence holds this much of what the best one holds
 MAX_PASSAGES = {FIGURE: 3, FACT: 3, LIST: 5, TOPIC: 5, REASONS: 3, COMPARE: 5}
 MAX_ITEMS = 16  # list items
-LIST_SHARE = 0.7  # a list quotes the sentences holding this much of what the best one holds
+LIST_SHARE = 0.5  # a list quotes the sentences holding this much of what the best one holds
 MAX_TOPIC_SENTENCES = 3  # sentences per period in a topic answer
 MAX_FACT_SENTENCES = 3
 MAX_FIGURES = 3  # figure sentences (one per part of the question)
 MAX_POINT_DETAIL = 3  # sentences under a numbered point (二是…) in a reasons answer
 TOPIC_CHARS = 160
 POINT_BONUS = 0.2  # a reasons answer prefers a numbered point (三是…差距) to another sentence
+SPAN_PENALTY = 0.15  # a figure over several years (年均, 累计, 五年来) for a question about one, or the reverse (fitted)
 NEAREST = 3  # passages shown when the report does not answer
+# RELEVANT and LIST_SHARE (and abstain.MIN_FIGURE_SHARE) fitted leave-one-report-out on the answer
+# sets of 8 reports (benchmarks/compose_fit.py): chosen on 7 of 8 folds; Tongzhou dev unchanged
 
 
 @dataclass(frozen=True)
 class Item:
-    """One statement of an answer: markdown text, the sentence it came from."""
+    """One statement of an answer: markdown text, the sentence it came from and, for a figure
+    answer, the figure (number and unit) that answers."""
 
     text: str
     source: Sentence
+    figure: str = ""
 
 
 @dataclass
@@ -70,6 +75,14 @@ class Context:
 
     def quotable(self, in_hit: bool = True) -> list[Sentence]:
         return [s for r in self.ranks for s in self.of(r, in_hit)]
+
+    def content(self, sentences: list[Sentence]) -> list[Sentence]:
+        """``sentences`` but the leads of their paragraphs (加强托育养老体系建设。), unless nothing else."""
+        kept = [s for s in sentences if not is_lead(s.text, s.order, self.count(s))]
+        return kept or sentences
+
+    def count(self, s: Sentence) -> int:
+        return sum(1 for t in self.sentences if t.rank == s.rank and t.paragraph == s.paragraph)
 
     def paragraph(self, s: Sentence) -> list[Sentence]:
         """The sentences of ``s``'s paragraph, in order (from the first hit that holds it)."""
@@ -136,7 +149,7 @@ def _focus(terms: Terms, sentence: str) -> int:
 def _fact(ctx: Context) -> list[Item]:
     """The best sentences (up to MAX_FACT_SENTENCES) of the quotable passages, each cut to the
     clauses around the one closest to the question, in rank then text order."""
-    cands = sorted((s for s in ctx.quotable() if _wanted_phase(ctx.q, s)), key=lambda s: -s.score)
+    cands = sorted(ctx.content([s for s in ctx.quotable() if _wanted_phase(ctx.q, s)]), key=lambda s: -s.score)
     if not cands:
         return []
     bar = max(abstain.MIN_SHARE, 0.6 * cands[0].share)
@@ -154,13 +167,20 @@ def _sub_questions(text: str) -> list[str]:
     return parts or [text]
 
 
+# a figure, or a question, over several years: 年均增长5.9%, 累计引进, 五年来, “十四五”时期, 这几年
+_SPAN = re.compile(r"年均|累计|[两二三四五六七八九十几\d]年(?:来|间|里|中|以来)|过去[两二三四五几\d]年|这[两二三四五几些]年|"
+                   r"[十]?[一二三四五]五|以来|期间")
+
+
 def _figure_clauses(ctx: Context, sub: str, pool: list[Sentence]) -> list[tuple[float, Sentence, int]]:
     """(score, sentence, clause) for every clause with a figure: the sub-question's terms in it
-    and the clause before, the asked unit, the asked part of the year."""
+    and the clause before, the asked unit, the asked part of the year; a figure over several
+    years counts less for a question about one year, and the reverse."""
     unit = expected_unit(sub) or (ctx.q.unit if sub == ctx.q.text or len(_sub_questions(ctx.q.text)) == 1 else None)
     sub_terms = Terms({t: w for t, w in ctx.terms.weights.items() if t in sub or any(a in sub for a in ctx.terms.expansions.get(t, ()))}
                       or ctx.terms.weights, ctx.terms.expansions, ctx.terms.known)
     part = next((p.part for p in ctx.q.periods if p.part), "")
+    span = bool(_SPAN.search(ctx.q.text))
     out = []
     for s in pool:
         parts = clauses(s.text)
@@ -172,6 +192,7 @@ def _figure_clauses(ctx: Context, sub: str, pool: list[Sentence]) -> list[tuple[
             score = sub_terms.share(window) + 0.5 * sub_terms.share(s.text) + 0.2 * s.score
             score += 0.4 if unit and unit in found else 0.0
             score += 0.2 if part and part in s.text else 0.0
+            score -= SPAN_PENALTY if bool(_SPAN.search(window)) != span else 0.0
             out.append((score, s, i))
     return out
 
@@ -181,20 +202,34 @@ def _figure(ctx: Context) -> list[Item]:
     it, quoted with its neighbours; the figure in bold."""
     pool = [s for s in ctx.quotable() if _wanted_phase(ctx.q, s)] or ctx.quotable()
     focus: dict[Sentence, set[int]] = {}
+    figures: dict[Sentence, str] = {}
     for sub in _sub_questions(ctx.q.text)[:MAX_FIGURES]:
         cands = _figure_clauses(ctx, sub, pool)
         if cands:
             _score, s, i = max(cands, key=lambda c: (c[0], -c[1].rank))
             focus.setdefault(s, set()).add(i)
+            figures.setdefault(s, _asked_figure(ctx, sub, clauses(s.text)[i]))
     ordered = sorted(focus, key=lambda s: (s.rank, s.start))
-    return [Item(bold_figures(excerpt(s.text, focus[s])), s) for s in ordered]
+    return [Item(bold_figures(excerpt(s.text, focus[s])), s, figures[s]) for s in ordered]
+
+
+def _asked_figure(ctx: Context, sub: str, clause: str) -> str:
+    """The figure of ``clause`` that answers: the first of the asked unit, else the first."""
+    unit = expected_unit(sub) or ctx.q.unit
+    found = [(m.group() + (_QUALIFIER.match(clause, m.end()) or _EMPTY).group(), m.group("unit").replace("％", "%"))
+             for m in FIGURE_TEXT.finditer(clause)]
+    return next((f for f, u in found if u == unit), found[0][0] if found else "")
+
+
+_QUALIFIER = re.compile(r"以上|以下|以内|左右|上下")  # 110万人以上: said with its figure
+_EMPTY = re.compile("").match("")
 
 
 def _list(ctx: Context) -> list[Item]:
     """Distinct items of the quotable passages' relevant sentences, passage by passage, each
     sentence's items in order, until MAX_ITEMS. A sentence announcing the enumeration that
     follows (…如下：) is left out."""
-    sents = [s for s in ctx.quotable() if _wanted_phase(ctx.q, s) and not _is_heading(ctx, s)]
+    sents = ctx.content([s for s in ctx.quotable() if _wanted_phase(ctx.q, s) and not _is_heading(ctx, s)])
     if not sents:
         return []
     best = max(s.share for s in sents)
@@ -218,8 +253,9 @@ def _is_heading(ctx: Context, s: Sentence) -> bool:
 
 def _topic(ctx: Context) -> list[Item]:
     """For each period the question asks about (or every period of the quotable passages), its
-    most relevant sentences, quoted around their relevant clauses."""
-    sents = ctx.quotable()
+    most relevant sentences, quoted around their relevant clauses; a paragraph's lead only when
+    nothing else answers."""
+    sents = ctx.content(ctx.quotable())
     phases = [p.phase for p in ctx.q.periods if p.explicit] or sorted(
         {s.period.phase for s in sents if s.period}, key=[DONE, PLAN].index)
     out: list[Item] = []
@@ -282,7 +318,7 @@ def _reasons(ctx: Context) -> list[Item]:
 def _compare(ctx: Context) -> list[Item]:
     """Each asked period's answer side by side: its best figure clause when the question asks
     for a figure, else its best sentence."""
-    figure = bool(ctx.q.unit) or any(c in ctx.q.text for c in ("多少", "几"))
+    figure = bool(ctx.q.unit) or any(c in ctx.q.text for c in ("多少", "几")) or bool(_MORE_OR_LESS.search(ctx.q.text))
     out: list[Item] = []
     for period in ctx.q.periods:
         group = [s for s in ctx.sentences if s.period and s.period.phase == period.phase and s.in_hit]
@@ -292,11 +328,44 @@ def _compare(ctx: Context) -> list[Item]:
             cands = [c for sub in _sub_questions(ctx.q.text) for c in _figure_clauses(ctx, sub, group)]
             if cands:
                 _score, s, i = max(cands, key=lambda c: (c[0], -c[1].rank))
-                out.append(Item(bold_figures(excerpt(s.text, i)), s))
+                out.append(Item(bold_figures(excerpt(s.text, i)), s, _asked_figure(ctx, ctx.q.text, clauses(s.text)[i])))
                 continue
         s = max(group, key=lambda s: (s.score, -s.rank))
         out.append(Item(md(excerpt(s.text, _focus(ctx.terms, s.text))), s))
     return out
+
+
+# a question that compares: 比…高/低, 相比, 哪个…快, 从多少…到多少
+_COMPARES = re.compile(r"(?<![占对])比(?![重例率])|相比|对比|比较|还是|哪个|谁|变化|[从由]多少|差多少|差距|各是|分别")
+# a comparison of quantities: 多还是少, 哪个涨得快 (not 分别是什么进度)
+_MORE_OR_LESS = re.compile(r"[高低多少快慢大小]还是[高低多少快慢大小]|[快慢高低]得?[多些]?[？?]?$|涨得快|增长快|高出|差多少")
+# a clause that moves from one figure to another: 由31%提升至54%, 从380元提高到1000元
+_FROM_TO = re.compile(r"[由从][^，。；]*?[至到]")
+
+
+def _comparison(q, terms: Terms, items: list[Item]) -> tuple[str, list[Item]] | None:
+    """The difference of two figures of one unit the answer gives, when the question compares:
+    the two items' figures (earlier period first), or the figures a clause moves between
+    (由31%提升至54%). (text, items it cites) or None."""
+    if q.answer_type != COMPARE and not _COMPARES.search(q.text):
+        return None
+    pairs = [i for i in items if i.figure]
+    if len(pairs) >= 2:
+        a, b = sorted(pairs[:2], key=lambda i: 0 if i.source.period and i.source.period.phase == DONE else 1)
+        diff = difference(a.figure, b.figure)
+        if diff:
+            return f"{md(b.figure)} {{0}}比{md(a.figure)} {{1}}{diff}", [b, a]
+    moves = []  # (share of the question's terms, clause, item): the clause that matches best
+    for item in items:
+        parts = clauses(item.source.text)
+        for i, clause in enumerate(parts):
+            found = [m.group() for m in FIGURE_TEXT.finditer(clause)]
+            if _FROM_TO.search(clause) and len(found) >= 2 and difference(found[0], found[1]):
+                moves.append((terms.share("".join(parts[max(0, i - 1):i + 1])), found, item))
+    if moves:
+        _share, found, item = max(moves, key=lambda m: m[0])
+        return f"由{md(found[0])}到{md(found[1])}，{difference(found[0], found[1])} {{0}}", [item]
+    return None
 
 
 SHAPES: dict[str, Shape] = {
@@ -393,8 +462,8 @@ def compose(retrieval: Retrieval, *, documents: Mapping[str, object] | None = No
     """Compose a cited markdown answer from ``retrieval`` (the analysed question and its hits).
 
     ``documents`` (id → Document) lets sentences be quoted whole; ``idf`` weighs the question's
-    terms (else by length); ``years`` (qa.periods.DocumentYears) places passages whose top
-    heading names no year."""
+    terms (else by length); ``years`` (qa.periods.DocumentYears, or one per document id) places
+    passages whose top heading names no year."""
     from ..periods import DocumentYears
 
     q, hits = retrieval.query, tuple(retrieval.hits)
@@ -422,8 +491,13 @@ def compose(retrieval: Retrieval, *, documents: Mapping[str, object] | None = No
         ctx.ranks = allowed[:1]
         items = SHAPES[FACT].pick(ctx) or [Item(md(excerpt(s.text, 0)), s) for s in ctx.quotable()[:1]]
     places = {d: report_place(doc) for d, doc in documents.items()} if several else None
+    body = _render(items, shape, citer, places)
+    compared = _comparison(q, terms, items)
+    if compared:
+        text, cited = compared
+        body += "\n\n对比：" + text.format(*(citer.mark(i.source.rank, (i.source.start, i.source.end)) for i in cited))
     lacked = f"\n\n文档库里没有{'、'.join(q.lacked)}的报告。" if getattr(q, "lacked", ()) else ""
-    return Answer(q.asked, head + _render(items, shape, citer, places) + lacked + citer.sources(), citer.citations(), hits,
+    return Answer(q.asked, head + body + lacked + citer.sources(), citer.citations(), hits,
                   covered=True, kind=kind, understood=q.understood, query=q)
 
 

@@ -7,12 +7,14 @@ is not out of scope: slips are corrected before this is asked (qa.lexicon.Pinyin
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Sequence
 
-from ..query import CROSSLINGUAL, FIGURE
+from ..query import CROSSLINGUAL, FIGURE, asked_unit
 from ..types import Hit
 from .evidence import Sentence, Terms, has_figure
+from .text import FIGURE as FIGURE_TEXT
 
 # Some hit must be semantically close (dense >= min_score) and share weighted terms with the
 # question (match >= min_match). m3e-small for Chinese questions; English ones routed to the
@@ -21,7 +23,7 @@ MIN_SCORE, MIN_MATCH = 0.66, 0.02
 CROSSLINGUAL_MIN_SCORE, CROSSLINGUAL_MIN_MATCH = 0.25, 0.0
 # A figure question is answered only when a sentence with a figure (of the period asked) holds
 # at least this share of the question's weighted terms: else the report does not give it.
-MIN_FIGURE_SHARE = 0.3
+MIN_FIGURE_SHARE = 0.4  # fitted leave-one-report-out (benchmarks/compose_fit.py)
 # ... and when another period's figure sentence holds far more of it (OTHER_PERIOD × ...), the
 # report gives the figure for that period, not the one asked (2023's new school places, asked
 # about 2024).
@@ -94,4 +96,39 @@ def verdict(q, hits: Sequence[Hit], sentences: Sequence[Sentence], terms: Terms)
             when = q.periods[0].words if len(phases) == 1 and q.periods[0].year else ""
             missing = terms.missing(best.text) if best is not None else list(terms.weights)
             return Verdict(False, f"报告没有给出{when}{_subject(q, terms, missing)}的数字")
+        unit = asked_unit(q.text.split("（接上文：")[0])
+        if unit and not _gives_unit(figures, terms, unit):
+            return Verdict(False, _unit_missing(q, terms, unit, figures))
     return Verdict(True)
+
+
+def _unit_terms(terms: Terms, unit: str) -> Terms:
+    """The question's terms but the unit's own (人次 in 多少亿人次): a sentence must name what is
+    counted, not only the unit."""
+    kept = {t: w for t, w in terms.weights.items() if unit not in t and t not in unit}
+    return Terms(kept or terms.weights, terms.expansions, terms.known)
+
+
+def _gives_unit(figures: Sequence[Sentence], terms: Terms, unit: str) -> bool:
+    """Some figure sentence holds the asked unit (多少元: a figure in 元) in a clause, and at least
+    MIN_FIGURE_SHARE of the question's other terms."""
+    core = _unit_terms(terms, unit)
+    return any(core.share(s.text) >= MIN_FIGURE_SHARE and (any(
+        m.group("unit").replace("％", "%").endswith(unit) for m in FIGURE_TEXT.finditer(s.text))
+        or unit != "%" and _COUNT.search(s.text)) for s in figures)
+
+
+_COUNT = re.compile(r"\d[万亿](?![\d万亿元吨斤亩米])")  # a count without its unit: 旅居人数超550万
+
+
+def _unit_missing(q, terms: Terms, unit: str, figures: Sequence[Sentence]) -> str:
+    """What is missing when the report gives the quantity in another unit (a growth rate, not 元)."""
+    core = _unit_terms(terms, unit)
+    best = max(figures, key=lambda s: core.share(s.text), default=None)
+    subject = _subject(q, core, [t for t in core.weights if t in q.text])
+    reason = f"报告没有给出以“{unit}”计的{subject}数字"
+    if best is not None and core.share(best.text) >= MIN_FIGURE_SHARE:
+        given = list(dict.fromkeys(m.group("unit").replace("％", "%") for m in FIGURE_TEXT.finditer(best.text)))
+        if given:
+            reason += f"（相关的数字以{'、'.join(given[:3])}计）"
+    return reason

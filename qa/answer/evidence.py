@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 from typing import Mapping, Sequence
 
-from ..periods import DocumentYears, Period, section_period
+from ..periods import PERIOD_TEXT, DocumentYears, Period, is_period_word, section_period, years_for
 from ..types import Hit
 from .text import FIGURE, ORDINAL, sentences as split_sentences
 
@@ -18,9 +18,7 @@ RANK_BONUS = 0.1  # the best passage's sentences, less for later ones
 FOLLOW_UP_WEIGHT = 2.0  # a follow-up's own words against those carried from the question before
 CONTEXT_SHARE = 0.8  # a term found only in the section path (the topic the sentence sits under) counts this much
 EXPANSION_SHARE = 0.6  # an expansion found instead of a word the corpus has counts this much
-_PERIOD_WORDS = re.compile(r"^(?:(?:19|20)\d{2}|去年|今年|明年|上年|年|前三季度|上半年)$")
-_PERIOD_TEXT = re.compile(r"(?:19|20)\d{2}\s*年?|前三季度|上半年|一季度|\d{1,2}\s*[-到至~～—]\s*\d{1,2}\s*月|"
-                          r"前\d{1,2}个?月|去年|今年|明年")
+LEAD_CHARS = 24  # a paragraph's first sentence this short, followed by others, is its lead (its sub-heading in web text)
 _QUESTION_WORD = re.compile(r"哪|什么|多少|几个|怎么|如何|为什么|是否")
 # words that frame a question rather than name what it asks about
 FRAME = frozenset(
@@ -93,12 +91,12 @@ def question_terms(q, idf: Mapping[str, float] | None, lexicon=None) -> Terms:
     idf = idf or {}
     top = max(idf.values(), default=1.0)
     weights: dict[str, float] = {}
-    plain = _PERIOD_TEXT.sub(" ", q.text.lower())  # 2023年前三季度: no 年前 token
+    plain = PERIOD_TEXT.sub(" ", q.text.lower())  # 2023年前三季度: no 年前 token
     # a question word with its noun (哪些项目, 什么平台) frames the question: not its sub-words either
     framing = [t for t in q.tokens if _QUESTION_WORD.search(t) and len(t) > 2]
     plain = re.sub("|".join(map(re.escape, framing)), " ", plain) if framing else plain
     for t in q.tokens:
-        if (len(t) < 2 and not t.isdigit()) or _PERIOD_WORDS.match(t) or t in FRAME or t not in plain \
+        if (len(t) < 2 and not t.isdigit()) or is_period_word(t) or t in FRAME or t not in plain \
                 or _QUESTION_WORD.search(t):
             continue
         weights[t] = idf.get(t, top) if idf else float(len(t))
@@ -125,10 +123,12 @@ def question_terms(q, idf: Mapping[str, float] | None, lexicon=None) -> Terms:
     return Terms(weights, alts, frozenset(t for t in weights if t in idf))
 
 
-def gather(hits: Sequence[Hit], terms: Terms, years: DocumentYears,
+def gather(hits: Sequence[Hit], terms: Terms, years: "DocumentYears | Mapping[str, DocumentYears]",
            documents: Mapping[str, object] | None = None) -> list[Sentence]:
     """Every sentence of every hit (read whole from its document when ``documents`` is given,
-    with the rest of its paragraph), scored, in hit then document order."""
+    with the rest of its paragraph), scored, in hit then document order. ``years`` are the
+    documents' years, one reading or one per document id (a passage's period is its own
+    document's)."""
     out: list[Sentence] = []
     seen: set[tuple[str, int]] = set()
     n = max(len(hits), 1)
@@ -139,11 +139,14 @@ def gather(hits: Sequence[Hit], terms: Terms, years: DocumentYears,
         else:
             base, text = hit.start, hit.text
         highlighted = [(hit.start + s.start, hit.start + s.end) for s in hit.sentences]
-        period = section_period(hit.section, years)
+        period = section_period(hit.section, years_for(years, hit.doc_id))
+        spans = split_sentences(text)
         context = " ".join(hit.section)
-        for order, (s, e) in enumerate(split_sentences(text)):
+        for order, (s, e) in enumerate(spans):
             start, end = base + s, base + e
             sentence = text[s:e].strip()
+            if order == 1 and is_lead(text[spans[0][0]:spans[0][1]].strip(), 0, len(spans)):
+                context += " " + text[spans[0][0]:spans[0][1]]  # the paragraph's topic, as its section's
             if not sentence or (hit.doc_id, start) in seen and not (start < hit.end and end > hit.start):
                 continue
             in_hit = start < hit.end and end > hit.start
@@ -154,6 +157,12 @@ def gather(hits: Sequence[Hit], terms: Terms, years: DocumentYears,
             out.append(Sentence(rank, hit.doc_id, start, end, sentence, period, (base, base + len(text)),
                                 order, in_hit, score if in_hit else score - RANK_BONUS, share))
     return out
+
+
+def is_lead(text: str, order: int, count: int) -> bool:
+    """A paragraph's lead: its first sentence, short, without a figure, followed by others
+    (加强托育养老体系建设。): it names the topic; the sentences after it say what is done."""
+    return order == 0 and count > 1 and len(text) <= LEAD_CHARS and not has_figure(text)
 
 
 def has_figure(text: str) -> bool:

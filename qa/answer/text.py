@@ -7,8 +7,9 @@ import unicodedata
 from ..structure import CLAUSE_ENDS, FULL_STOPS, sentence_spans
 
 UNITS = (
-    "个百分点|百分点|万平方米|平方公里|平方米|公里|千米|公顷|千瓦|兆瓦|万人次|人次|万人|人|万户|户|家次|家|万个|个|项|条|所|座|"
-    "处|万套|套|辆|万吨|吨|亿吨|万亩|亩|米|万元|亿元|元|倍|次|场|名|张|台|间|栋|批|届|天|小时|分钟|%|％"
+    "个百分点|百分点|万平方米|平方公里|平方米|立方米|公里|千米|公顷|千瓦时|千瓦|兆瓦|万人次|人次|万人|人|万户|户|家次|家|万个|个|"
+    "项|条|所|座|处|万套|套|辆|万吨|吨|亿吨|万亩|亩|公斤|斤|米|万元|亿元|元|倍|次|场|名|张|台|间|栋|批|届|天|小时|分钟|"
+    "颗|列|艘|架次|架|标箱|位|件|%|％"
 )
 # a number (607, 1.3万, or a magnitude in words: 千亿) with its unit
 FIGURE = re.compile(rf"(?:\d+(?:\.\d+)?(?:[万亿千百])?|[一二两三四五六七八九]?[十百千万亿]+)(?:余|多)?(?:[万亿])?(?P<unit>{UNITS})")
@@ -137,15 +138,65 @@ def _strong(figure: str, after: str) -> str:
 
 def bold_figures(text: str) -> str:
     """Markdown-escaped ``text`` with each figure (number and unit) in bold that renders."""
-    out, last = [], 0
+    spans: list[list[int]] = []
     for m in FIGURE.finditer(text):
-        out += [md(text[last:m.start()]), _strong(m.group(), text[m.end():m.end() + 1])]
-        last = m.end()
+        if spans and spans[-1][1] == m.start():  # 3个万亿元: one figure, not **3个****万亿元**
+            spans[-1][1] = m.end()
+        else:
+            spans.append([m.start(), m.end()])
+    out, last = [], 0
+    for start, end in spans:
+        out += [md(text[last:start]), _strong(text[start:end], text[end:end + 1])]
+        last = end
     return "".join(out + [md(text[last:])])
 
 
 def units(text: str) -> list[str]:
     return [m.group("unit").replace("％", "%") for m in FIGURE.finditer(text)]
+
+
+_VALUE = re.compile(rf"(?P<num>\d+(?:\.\d+)?)(?P<mag>[万亿千百]*)(?:余|多)?(?P<unit>{UNITS})")
+_MAGNITUDE = {"百": 1e2, "千": 1e3, "万": 1e4, "亿": 1e8}
+_MAGNITUDE_UNITS = ("万", "亿")  # 万元, 亿吨: the magnitude is read into the value
+
+
+def figure_value(figure: str) -> tuple[float, str, str] | None:
+    """(value, unit, magnitude) of a figure in digits (4.93万亿元 → 4.93e12, 元, 万亿; 5.6% → 5.6, %, ""),
+    None for one in words (三千) or without a unit."""
+    m = _VALUE.search(figure)
+    if not m:
+        return None
+    mag, unit = m.group("mag"), m.group("unit").replace("％", "%")
+    while unit[:1] in _MAGNITUDE_UNITS and len(unit) > 1 and unit not in ("个百分点",):
+        mag, unit = mag + unit[0], unit[1:]
+    value = float(m.group("num"))
+    for ch in mag:
+        value *= _MAGNITUDE[ch]
+    return value, ("%" if unit in ("%", "百分点") else unit), mag
+
+
+def _number(x: float, decimals: int) -> str:
+    text = f"{x:.{decimals}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def difference(a: str, b: str) -> str | None:
+    """How figure ``b`` stands against figure ``a``, both in digits and of one unit: "高出0.5个百分点",
+    "低3.2万亿元", "持平"; None when they cannot be compared (other units, a figure in words)."""
+    x, y = figure_value(a), figure_value(b)
+    if x is None or y is None or x[1] != y[1] or x[1] == "个百分点":
+        return None
+    decimals = max(len(f.split(".")[1]) if "." in f else 0
+                   for f in (_VALUE.search(a).group("num"), _VALUE.search(b).group("num")))
+    d = y[0] - x[0]
+    if abs(d) < 1e-9:
+        return "持平"
+    mag = x[2] if x[2] == y[2] else ("亿" if abs(d) >= 1e8 else "万" if abs(d) >= 1e4 and x[1] != "%" else "")
+    scale = 1.0
+    for ch in mag:
+        scale *= _MAGNITUDE[ch]
+    unit = "个百分点" if x[1] == "%" else mag + x[1]
+    return f"{'高出' if d > 0 else '低'}{_number(abs(d) / scale, decimals)}{unit}"
 
 
 def report_place(doc) -> str:

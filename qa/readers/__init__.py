@@ -1,8 +1,11 @@
 """One reader per file format behind one interface: bytes in, cleaned text and blocks out.
 
-Every reader is a pure function ``read(data: bytes, name: str) -> Reading``. The cleaned text has
-one block (paragraph, heading or table row) per line, so ``Reading.text[b.start:b.end]`` is each
-block's text exactly, and every later offset (chunks, hits, citations) indexes into that text.
+Every reader is a pure function ``read(data: bytes, name: str, limits: Limits) -> Reading``; it
+checks the limits that bound its work (what a .docx decompresses to, a PDF's pages and content
+streams, characters) before doing that work, and refuses past them with a CorpusError. The
+cleaned text has one block (paragraph, heading or table row) per line, so
+``Reading.text[b.start:b.end]`` is each block's text exactly, and every later offset (chunks,
+hits, citations) indexes into that text.
 """
 from __future__ import annotations
 
@@ -10,10 +13,11 @@ from pathlib import PurePath
 from typing import Callable
 
 from ..errors import CorpusError
+from ..limits import Limits
 from .common import Block, Reading, assemble
 
 # bump a format's version when its reader's output changes for the same bytes (stales indexes)
-READER_VERSIONS = {"txt": 2, "md": 2, "docx": 3, "pdf": 3, "html": 2}
+READER_VERSIONS = {"txt": 3, "md": 3, "docx": 3, "pdf": 4, "html": 3}
 
 FORMATS = {".txt": "txt", ".md": "md", ".markdown": "md", ".docx": "docx", ".pdf": "pdf",
            ".html": "html", ".htm": "html"}
@@ -40,7 +44,7 @@ def unsupported_reason(name: str) -> str:
     return f"unsupported file type (supported: {', '.join(SUFFIXES)})" + conversion_hint(name)
 
 
-def _reader(fmt: str) -> Callable[[bytes, str], Reading]:
+def _reader(fmt: str) -> Callable[[bytes, str, Limits], Reading]:
     # imported lazily: python-docx, pypdfium2 and trafilatura load only when a file needs them
     if fmt in ("txt", "md"):
         from . import text
@@ -57,13 +61,17 @@ def _reader(fmt: str) -> Callable[[bytes, str], Reading]:
     raise CorpusError(f"{fmt}: 不支持的格式")
 
 
-def read(data: bytes, name: str) -> Reading:
-    """Read one file's bytes by the format its ``name`` says. Raises CorpusError with a message
-    that names the file and, where there is one, the fix."""
+def read(data: bytes, name: str, limits: Limits | None = None) -> Reading:
+    """Read one file's bytes by the format its ``name`` says, within ``limits`` (default: the
+    defaults of ``qa.Limits``). Raises CorpusError with a message that names the file and, where
+    there is one, the fix (or the limit and how to raise it)."""
     fmt = format_of(name)
     if fmt is None:
         raise CorpusError(f"{name}: {unsupported_reason(name)}")
-    return _reader(fmt)(data, name)
+    limits = limits or Limits()
+    reading = _reader(fmt)(data, name, limits)
+    limits.check(name, "max_chars", len(reading.text))
+    return reading
 
 
 __all__ = ["Block", "Reading", "assemble", "read", "format_of", "FORMATS", "SUFFIXES", "READER_VERSIONS",

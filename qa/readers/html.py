@@ -8,7 +8,9 @@ from __future__ import annotations
 import logging
 
 from ..errors import CorpusError
+from ..limits import MB, Limits
 from .common import Reading, assemble, clean_line, table_lines
+from .furniture import furniture
 from .text import decode
 
 logging.getLogger("trafilatura").setLevel(logging.ERROR)
@@ -43,7 +45,8 @@ def _items(el, title: str):
             yield ("paragraph", _text(child), None)
 
 
-def read(data: bytes, name: str) -> Reading:
+def read(data: bytes, name: str, limits: Limits) -> Reading:
+    limits.check(name, "max_html_mb", len(data) / MB)  # trafilatura's time grows with the page
     import trafilatura
     from lxml import etree
 
@@ -55,4 +58,9 @@ def read(data: bytes, name: str) -> Reading:
     root = etree.fromstring(xml.encode("utf-8"))
     title = clean_line(root.get("title") or "")
     main = root.find("main")
-    return assemble(_items(main if main is not None else root, title), title=title)
+    items = list(_items(main if main is not None else root, title))
+    # what trafilatura left of the page's furniture; the title heads the lines furniture() reads
+    lines = [line for _kind, line, _level in items]
+    first = 0 if lines and lines[0] == title else 1
+    drop = furniture(([] if first == 0 else [title]) + lines)
+    return assemble((item for i, item in enumerate(items, first) if i not in drop), title=title)

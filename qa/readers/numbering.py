@@ -10,12 +10,22 @@ _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _DIGITS = "〇一二三四五六七八九"
 
 
+def paragraph_style(paragraph):
+    """``paragraph.style``, looked up once per style id and document (python-docx scans every style
+    for the default on each call: a millisecond per paragraph)."""
+    cache = vars(paragraph.part).setdefault("_qa_styles", {})
+    style_id = paragraph._p.style
+    if style_id not in cache:
+        cache[style_id] = paragraph.style
+    return cache[style_id]
+
+
 def paragraph_property(paragraph, tag: str):
     """The ``w:pPr`` child ``tag`` (e.g. "numPr", "outlineLvl") set on a python-docx paragraph, or
     inherited through its style chain; None when neither sets it."""
     pPr = paragraph._p.pPr
     found = pPr.find(f"{_W}{tag}") if pPr is not None else None
-    style = paragraph.style
+    style = paragraph_style(paragraph) if found is None else None
     while found is None and style is not None:
         spPr = style.element.find(f"{_W}pPr")
         found = spPr.find(f"{_W}{tag}") if spPr is not None else None

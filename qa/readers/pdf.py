@@ -19,9 +19,11 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from ..errors import CorpusError
+from ..limits import MB, Limits
+from .common import Reading, assemble, clean_line, table_lines
+from .pdfsize import content_bytes, repeated_pages
 
 log = logging.getLogger(__name__)
-from .common import Reading, assemble, clean_line, table_lines
 
 
 @dataclass(frozen=True)
@@ -214,7 +216,13 @@ def _ruled_tables(data: bytes, page_index: int, textpage, height: float) -> list
     return out
 
 
-def _pages(data: bytes, name: str) -> tuple[list[Page], str]:
+TABLE_OBJECTS = 5000  # a page drawing more objects is a chart, not a table: pdfminer would take long
+
+
+def _pages(data: bytes, name: str, limits: Limits) -> tuple[list[Page], str]:
+    """Each page's lines, and the title in the metadata. Before pdfium parses any page: the page
+    count and the content streams' size (``qa.readers.pdfsize``) against ``limits``; while
+    extracting: the characters."""
     import pypdfium2 as pdfium
     import pypdfium2.raw as raw
 
@@ -223,11 +231,22 @@ def _pages(data: bytes, name: str) -> tuple[list[Page], str]:
     except pdfium.PdfiumError as exc:
         raise CorpusError(f"{name}: 无法打开 PDF（{exc}）；文件可能已损坏或加了密码") from None
     try:
+        if len(pdf) > limits.max_pages:
+            refusal = limits.refusal(name, "max_pages", len(pdf))
+            if repeated_pages(data):
+                refusal = CorpusError(f"{refusal}；它的各页内容完全相同（重复页面）")
+            raise refusal
+        content = content_bytes(data, int(limits.max_content_mb * MB))
+        if content is not None:
+            limits.check(name, "max_content_mb", content / MB)
         title = clean_line((pdf.get_metadata_dict().get("Title") or ""))
         pages = []
+        extracted = 0
         for page in pdf:
             width, height = page.get_size()
             tp = page.get_textpage()
+            extracted += tp.count_chars()
+            limits.check(name, "max_chars", extracted)
             lines: list[Line] = []
             chars: list[str] = []
             boxes: list[tuple[float, float, float, float, float]] = []
@@ -256,7 +275,11 @@ def _pages(data: bytes, name: str) -> tuple[list[Page], str]:
                 chars.append(ch)
                 boxes.append((l, b, r, t, raw.FPDFText_GetFontSize(tp.raw, i) or (t - b)))
             flush()
-            if any(True for _ in page.get_objects(filter=[raw.FPDF_PAGEOBJ_PATH], max_depth=1)):
+            if not any(True for _ in page.get_objects(filter=[raw.FPDF_PAGEOBJ_PATH], max_depth=1)):
+                pass  # no lines drawn: no ruled table
+            elif raw.FPDFPage_CountObjects(page.raw) > TABLE_OBJECTS:
+                log.warning("%s: page %d: tables not read (over %d objects)", name, len(pages) + 1, TABLE_OBJECTS)
+            else:
                 try:
                     lines = _with_tables(lines, _ruled_tables(data, len(pages), tp, height))
                 except Exception as exc:  # pdfminer cannot parse it: the lines stay as they are
@@ -269,8 +292,14 @@ def _pages(data: bytes, name: str) -> tuple[list[Page], str]:
         pdf.close()
 
 
-def read(data: bytes, name: str) -> Reading:
-    pages, title = _pages(data, name)
+def repeated(pages: Sequence[Page]) -> bool:
+    """Whether every page (two or more) prints the same lines, page numbers aside."""
+    keys = {tuple(_furniture_key(l.text) for l in p.lines) for p in pages}
+    return len(pages) >= 2 and len(keys) == 1 and keys != {()}
+
+
+def read(data: bytes, name: str, limits: Limits) -> Reading:
+    pages, title = _pages(data, name, limits)
     text = "\n".join(l.text for p in pages for l in p.lines)
     if not text.strip():
         raise CorpusError(f"{name}: PDF 中没有可提取的文字（可能是扫描件）；请先用 OCR 工具"
@@ -279,6 +308,11 @@ def read(data: bytes, name: str) -> Reading:
     if reason:
         raise CorpusError(f"{name}: PDF 文字提取乱码：{reason}；请改用原始的 .docx/.txt，"
                           "或用 OCR 工具（如 ocrmypdf --force-ocr）重新生成文字层")
+    warnings = []
+    if repeated(pages):  # its lines would all be taken for running headers: read the page once
+        warnings.append(f"{name}: 全部 {len(pages)} 页内容相同（重复页面），只读取了第 1 页")
+        pages = pages[:1]
     empty = [str(i + 1) for i, p in enumerate(pages) if not p.lines]
-    warnings = [f"{name}: 第 {'、'.join(empty[:10])} 页没有文字（可能是图片），已跳过"] if empty else []
+    if empty:
+        warnings.append(f"{name}: 第 {'、'.join(empty[:10])} 页没有文字（可能是图片），已跳过")
     return assemble(blocks(pages), title=title, warnings=warnings)

@@ -1,12 +1,16 @@
-"""Plain text and Markdown: decode, clean conversion artefacts, re-join a wrapped title block."""
+"""Plain text and Markdown: decode, clean conversion artefacts and web-page furniture (see
+``qa.readers.furniture``), re-join a wrapped title block."""
 from __future__ import annotations
 
+import codecs
 import logging
 import re
 
 from ..errors import CorpusError
+from ..limits import Limits
 from ..structure import FULL_STOPS
 from .common import Reading, assemble
+from .furniture import furniture
 
 log = logging.getLogger(__name__)
 
@@ -14,12 +18,25 @@ _ARTEFACT = re.compile(r"\[bookmark:[^\]]*\]|\[(?:image|footnote|comment)[^\]]*\
 _END_PUNCT = "。！？；：:;!?.…”）)"
 _SENTENCE_END = tuple(FULL_STOPS)  # one notion of a sentence end: qa/structure.py
 _WRAP_WIDTH = 16  # a header line at least this long without end punctuation was wrapped
+_SESSION = re.compile(r"在[^，。]*(?:会议|大会)上$")  # a complete session line: ——2026年1月27日在…会议上
 _MD_HEADING = re.compile(r"^(#{1,6})\s+\S")
 _NUMBERED = re.compile(r"^(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)]|\d{1,2}[.．、](?!\d))")
 
 
+_BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),  # before UTF-16's
+          (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+
+
 def decode(data: bytes, name: str) -> str:
-    """Decode UTF-8 (with or without BOM); fall back to GB18030, the usual legacy Chinese encoding."""
+    """Decode UTF-8 (with or without BOM) or UTF-16/32 with a byte-order mark (Windows Notepad's
+    "Unicode"); fall back to GB18030, the usual legacy Chinese encoding."""
+    for bom, codec in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data.decode(codec)
+            except UnicodeDecodeError as exc:
+                raise CorpusError(f"{name}: 以 {codec.upper()} 字节顺序标记开头，但内容不是 {codec.upper()} 文本"
+                                  f"（第 {exc.start} 字节）；请另存为 UTF-8 文本") from None
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -60,7 +77,7 @@ def _header_lines(lines: list[str]) -> list[str]:
             out.append(line)
         in_header = in_header and not line.endswith(("。", "：", ":"))
         wrapped = (in_header and len(line) >= _WRAP_WIDTH and not line.endswith(tuple(_END_PUNCT))
-                   and not _MD_HEADING.match(line))
+                   and not _MD_HEADING.match(line) and not _SESSION.search(line))
     return out
 
 
@@ -68,6 +85,8 @@ def _reading(raw: str, markdown: bool) -> Reading:
     from .common import clean_line
     text = _ARTEFACT.sub("", raw.replace("\r\n", "\n").replace("\r", "\n"))
     lines = [ln for ln in (clean_line(x) for x in text.split("\n")) if ln]
+    drop = furniture(lines)  # a web page's tool bars, source and date lines, captions
+    lines = [ln for i, ln in enumerate(lines) if i not in drop]
     items = []
     for line in _header_lines(lines):
         md = _MD_HEADING.match(line) if markdown else None
@@ -76,9 +95,17 @@ def _reading(raw: str, markdown: bool) -> Reading:
     return assemble(items, title=title)
 
 
-def read_text(data: bytes, name: str) -> Reading:
-    return _reading(decode(data, name), markdown=False)
+def decode_within(data: bytes, name: str, limits: Limits) -> str:
+    """``decode``, refusing a text of more than ``limits.max_chars`` characters (the file's size
+    cap bounds the decoding)."""
+    text = decode(data, name)
+    limits.check(name, "max_chars", len(text))
+    return text
 
 
-def read_markdown(data: bytes, name: str) -> Reading:
-    return _reading(decode(data, name), markdown=True)
+def read_text(data: bytes, name: str, limits: Limits) -> Reading:
+    return _reading(decode_within(data, name, limits), markdown=False)
+
+
+def read_markdown(data: bytes, name: str, limits: Limits) -> Reading:
+    return _reading(decode_within(data, name, limits), markdown=True)

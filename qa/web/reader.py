@@ -12,18 +12,31 @@ from ..structure import parse
 from ..types import Document
 from .cards import esc, section_path
 
-__all__ = ["parse_marks", "reader_page", "not_found_page"]
+__all__ = ["parse_offset", "parse_marks", "reader_page", "not_found_page"]
 
 _CSS = files(__package__).joinpath("static", "reader.css")
 
 
+MAX_MARKS = 50
+
+
+def parse_offset(value: str | None, limit: int) -> int:
+    """A document offset from the URL: ASCII digits (not "²", "٣" or a 5,000-digit number) within
+    ``[0, limit]``, else -1 (ignored, as anything malformed)."""
+    if not value or len(value) > len(str(limit)) or not (value.isascii() and value.isdigit()):
+        return -1
+    n = int(value)
+    return n if n <= limit else -1
+
+
 def parse_marks(value: str | None, limit: int) -> tuple[tuple[int, int], ...]:
-    """``"a-b,c-d"`` as ranges inside ``[0, limit]``; anything malformed is ignored."""
+    """``"a-b,c-d"`` as ranges inside ``[0, limit]`` (at most MAX_MARKS); anything malformed is ignored."""
     out = []
-    for part in (value or "").split(",")[:50]:
+    for part in (value or "").split(",", MAX_MARKS)[:MAX_MARKS]:
         a, _, b = part.partition("-")
-        if a.isdigit() and b.isdigit() and 0 <= int(a) < int(b) <= limit:
-            out.append((int(a), int(b)))
+        a, b = parse_offset(a, limit), parse_offset(b, limit)
+        if 0 <= a < b:
+            out.append((a, b))
     return tuple(out)
 
 
