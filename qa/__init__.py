@@ -13,6 +13,7 @@ from .indexing import Indexing
 from .library import add_documents, add_files, remove_document
 from .errors import CorpusError, IndexFileError, InputError, ModelError, QAError
 from .periods import GENRES, DocumentYears, Period, document_years
+from .places import Region, places_in, region_of
 from .query import AnalyzedQuery, Query, analyse, check_k, k_from_request, prepare_query
 from .search import SearchParams
 from .store import StoreConfig
@@ -25,4 +26,5 @@ __all__ = [
     "Query", "prepare_query", "check_k", "k_from_request", "Limits", "add_files", "add_documents", "Indexing", "remove_document",
     "StoreConfig",
     "AnalyzedQuery", "analyse", "Retrieval", "Period", "DocumentYears", "document_years", "GENRES",
+    "Region", "region_of", "places_in",
 ]

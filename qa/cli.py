@@ -65,7 +65,7 @@ def _parser() -> argparse.ArgumentParser:
     rm = sub.add_parser("remove", help="remove a document (its file) from the corpus and the index")
     rm.add_argument("id", metavar="ID")
     rm.add_argument("--no-index", action="store_true", help="remove only; re-index on the next run")
-    sub.add_parser("docs", help="list the documents: id, title, years, format, passages")
+    sub.add_parser("docs", help="list the documents: id, format, region, years, passages, title")
     a.add_argument("--history", action="append", default=[], metavar="QUESTION",
                    help="an earlier question of the conversation (repeat, oldest first)")
     e = sub.add_parser("eval", help="evaluate retrieval (and answers) on JSONL question files")
@@ -193,7 +193,8 @@ def _print_docs(eng) -> None:
     counts = _passage_counts(eng)
     for d in eng.documents:
         y = eng.document_years.get(d.id)
-        print(f"{d.id}\t{d.format or '-'}\t{y.genre_name if y else '-'}\t{_years_text(y)}\t"
+        region = d.region.label if d.region is not None else "-"
+        print(f"{d.id}\t{d.format or '-'}\t{region}\t{y.genre_name if y else '-'}\t{_years_text(y)}\t"
               f"{counts.get(d.id, 0)} passages\t{d.title}")
 
 
@@ -262,7 +263,7 @@ def _run(args) -> int:
             if len(eng.documents) > 1 and ans.citations:  # name the documents the answer cites
                 print()
                 for c in ans.citations:
-                    print(f"[{c.n}] {_label(eng, c.doc_id)}{' › '.join(c.section)}")
+                    print(f"[{c.n}] {c.label or _label(eng, c.doc_id)} {' › '.join(c.section)}")
         return 0
     if args.command == "eval":
         from .evaluate import compare, format_table, standard_variants

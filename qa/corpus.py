@@ -15,6 +15,7 @@ from pathlib import Path
 from .errors import CorpusError
 from .limits import CHARS_PER_SECOND, MB, Limits  # noqa: F401  (Limits is public here too)
 from .periods import document_years
+from .places import region_of
 from .readers import READER_VERSIONS, SUFFIXES, format_of, read, unsupported_reason
 from .readers.text import clean_text, decode  # noqa: F401  (public helpers, kept importable here)
 from .types import Document
@@ -91,7 +92,7 @@ def read_document(path: Path, doc_id: str, limits: Limits) -> tuple[Document, st
     years = document_years(title, reading.text)
     doc = Document(id=doc_id, title=title, text=reading.text, path=str(path), format=format_of(path.name) or "",
                    source=path.name, report_year=years.report_year, plan_year=years.plan_year,
-                   headings=reading.headings, genre=years.genre)
+                   headings=reading.headings, genre=years.genre, region=region_of(title, reading.text))
     return doc, fingerprint(data, doc.format), warnings
 
 

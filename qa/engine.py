@@ -286,7 +286,9 @@ class Engine:
             correct=scope.corrector.correct if params.use_pinyin else None,
             crosslingual=self.cross is not None and params.use_cross, looks_english=looks_english,
             places=tok.places, tag=tok.tag, known=lambda word: self._known(word, scope),
-            documents=scope.document_years)
+            documents=scope.document_years,
+            library={d: self._docs[d].region for d in scope.documents} if params.use_places else None,
+            cut=tok.cut)
 
     def scope(self, documents: Sequence[str] | None = None) -> Scope:
         """The documents a question is asked about (ids; None: all) with their statistics, made on
@@ -331,13 +333,34 @@ class Engine:
         """The analysed question and the ``k`` passages that best answer it, best first.
 
         ``history`` holds the earlier questions (oldest first) an elliptical follow-up leans on;
-        ``documents`` (ids) limits the search to those documents."""
+        ``documents`` (ids) limits the search to those documents. Without it, a question that
+        names places searches the documents they route to (``AnalyzedQuery.scopes``): the best
+        passages of each place in turn when it names several."""
         k = check_k(k)
         params = params or self.params
         with self._rw.reading():
             check_documents(documents, self._docs)  # before the work, again in _search
             q = self.analyse(question, history=history, params=params, documents=documents)
-            return Retrieval(q, tuple(self._search(q, k, params, documents=documents)))
+            if q.asks_place and len(self._docs) > 1 and not q.scopes:
+                return self._by_report(q, k, params, documents)
+            if documents is not None or not q.scopes:
+                return Retrieval(q, tuple(self._search(q, k, params, documents=documents)))
+            lists = [self._search(q, k, params, documents=scope) for scope in q.scopes]
+            return Retrieval(q, tuple(_interleave(lists, k)))
+
+    def _by_report(self, q: AnalyzedQuery, k: int, params: SearchParams,
+                   documents: Sequence[str] | None) -> Retrieval:
+        """A question whose answer is places (哪些省份提出了…): the best passage of each of the ``k``
+        reports that answer it best, each report a scope of its own (answered side by side)."""
+        hits, best = self._search(q, max(4 * k, 20), params, documents=documents), {}
+        for h in hits:
+            best.setdefault(h.doc_id, h)
+        chosen = list(best.values())[:k]
+        if not all(self._docs[h.doc_id].region is not None for h in chosen):
+            return Retrieval(q, tuple(hits[:k]))
+        q = replace(q, places=tuple(self._docs[h.doc_id].region for h in chosen),
+                    scopes=tuple((h.doc_id,) for h in chosen))
+        return Retrieval(q, tuple(chosen))
 
     def search(self, query: str, k: int = DEFAULT_K, *, history: Sequence[str] = (),
                documents: Sequence[str] | None = None, params: SearchParams | None = None) -> list[Hit]:
@@ -530,8 +553,9 @@ class Engine:
         if tokens is None:
             tokens = q.search_tokens
         cross = q.english and self.cross is not None  # English question, Chinese report
+        text = _dense_text(q, params)
         with self._lock:  # one encoder call at a time: torch on 2 cores gains nothing from more
-            qv = self.cross.embed([q.text], kind="query")[0] if cross else self.embedder.embed_query(q.text)
+            qv = self.cross.embed([text], kind="query")[0] if cross else self.embedder.embed_query(text)
         space, w = ("cross" if cross else "main"), params.sentence_weight
         dense = self.store.dense(qv, candidates, space=space, sentence_weight=w, where=where)
         lexical = self.store.lexical(tokens, candidates, where=where)
@@ -599,7 +623,7 @@ class Engine:
                       where: Where | None, scope: Scope) -> list[Hit]:
         """Fusion done by the store (Qdrant's Query API), then the period boost and exact scores."""
         with self._lock:
-            qv = self.embedder.embed_query(q.text)
+            qv = self.embedder.embed_query(_dense_text(q, params))
         fused = self.store.hybrid(qv, tokens, max(CANDIDATES, k), where=where,
                                   fusion="rrf" if params.fusion == "rrf" else "dbsf")
         scores = fused.scores.copy()
@@ -665,6 +689,23 @@ class Engine:
         return Hit(text=c.text, score=r.score, doc_id=c.doc_id, section=c.section, start=c.start,
                    end=c.end, highlights=highlight(c.text, spans, rel, terms), paragraph=c.paragraph,
                    scores={"dense": r.dense, "bm25": r.bm25, "match": r.match})
+
+
+def _dense_text(q, params: SearchParams) -> str:
+    """The text embedded for a question: as understood, or without the place names that scope
+    it (``params.place_in_dense`` off)."""
+    return q.text if params.place_in_dense else (getattr(q, "content", "") or q.text)
+
+
+def _interleave(lists: Sequence[Sequence[Hit]], k: int) -> list[Hit]:
+    """The first of each list, then the second of each…, each passage once, ``k`` at most."""
+    out, seen = [], set()
+    for rank in range(max(map(len, lists), default=0)):
+        for hits in lists:
+            if rank < len(hits) and (hits[rank].doc_id, hits[rank].start) not in seen:
+                seen.add((hits[rank].doc_id, hits[rank].start))
+                out.append(hits[rank])
+    return out[:k]
 
 
 def _years_of(doc: Document) -> DocumentYears:

@@ -50,11 +50,12 @@ from .chunking import SplitterSettings, chunk_document
 from .embedding import Embedder, embed_for_index
 from .errors import IndexFileError
 from .lexical import mine_terms, tokenizer_for
+from .places import region_words
 from .types import Chunk, Document, DocumentEntry
 
 FORMAT_VERSION = 4  # 3: columnar chunks.json and tokens.json (numbers as base64 arrays); 4: passage
 # vectors composed from their sentences' and context's (each text encoded once)
-TOKENIZER = "jieba-search/document-dictionary/v1"  # how tokens.json was made (in the manifest)
+TOKENIZER = "jieba-search/document-dictionary/own-region/v2"  # how tokens.json was made (in the manifest)
 FILES = ("chunks.json", "tokens.json", "passages.faiss", "sentences.faiss")
 CROSS_FILES = ("xpassages.faiss", "xsentences.faiss")
 LOAD_ATTEMPTS = 5
@@ -169,9 +170,12 @@ def manifest_for(fingerprints: dict[str, str], embedder: Embedder, settings: Spl
 
 def passage_tokens(doc: Document, chunks: Sequence[Chunk]) -> tuple[tuple[str, ...], ...]:
     """BM25 tokens of each passage (with its section path), with the dictionary of names the
-    document itself puts in quotes: a document's tokens depend on its own text only."""
+    document itself puts in quotes: a document's tokens depend on its own text only. The words
+    naming the document's own region (通州, 通州区 in Tongzhou's report) say where, not what:
+    they are no tokens of that document (``qa.places.region_words``)."""
     tok = tokenizer_for(tuple(mine_terms([doc.text])))
-    return tuple(tuple(map(sys.intern, tok.words(f"{c.context} {c.text}"))) for c in chunks)
+    own = region_words(getattr(doc, "region", None))
+    return tuple(tuple(sys.intern(t) for t in tok.words(f"{c.context} {c.text}") if t not in own) for c in chunks)
 
 
 PENDING = "pending:"  # a stored key "pending:<content key>": split and tokenized, not embedded yet

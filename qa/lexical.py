@@ -18,7 +18,7 @@ STOPWORDS = frozenset(
     "的 了 和 与 及 以及 或 是 在 有 对 把 被 将 为 从 向 于 等 这 那 其 之 也 都 还 就 又 并 而 "
     "个 些 一 上 中 下 年 月 日 去年 今年 明年 "
     "哪 哪些 哪个 哪几 哪几个 哪家 哪里 什么 多少 几 几个 如何 怎么 怎样 怎么样 为什么 为何 是否 吗 呢 啊 吧 "
-    "请问 一下 报告 通州 通州区 情况 方面 进展 the a an of to in and or is are was were what which "
+    "请问 一下 报告 情况 方面 进展 the a an of to in and or is are was were what which "
     "how why did does do for on by with about".split()
 )
 _QUOTED = re.compile(r"[“\"「『]([^”\"」』，。；、！？\s]{2,10})[”\"」』]")

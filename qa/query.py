@@ -266,6 +266,10 @@ class AnalyzedQuery:
     (typed, corrected) slips. ``by_document`` holds, when the documents' years differ, the
     periods as each document reads them ((doc id, periods) pairs: 今年 is 2024 in one, 2026 in
     another); ``periods`` are then those of the latest documents.
+    ``places`` are the regions (``qa.places.Region``) the question names
+    (or, naming none, the question before it named); ``scopes`` the ids of the documents that
+    answer for each place routed (the search is limited to them), ``lacked`` the places the
+    library has no document for (then it is not covered) and ``held`` the places it holds.
     """
 
     text: str
@@ -282,6 +286,17 @@ class AnalyzedQuery:
     follow_up: bool = False
     notice: str = ""
     by_document: tuple = ()
+    places: tuple = ()
+    scopes: tuple[tuple[str, ...], ...] = ()
+    lacked: tuple[str, ...] = ()
+    held: tuple[str, ...] = ()
+    content: str = ""  # the question without the place names that scope it ("" when the same)
+    asks_place: bool = False  # the answer is places (哪些省份提出了…): one item per report
+
+    @property
+    def documents(self) -> tuple[str, ...]:
+        """The ids of the documents the question's places route to (() for all)."""
+        return tuple(dict.fromkeys(d for scope in self.scopes for d in scope))
 
     @property
     def intent(self) -> str | None:
@@ -329,6 +344,8 @@ class AnalyzedQuery:
             "answer_type": self.answer_type, "unit": self.unit, "missing": list(self.missing),
             "absent": list(self.absent), "corrections": [list(c) for c in self.corrections],
             "follow_up": self.follow_up, "notice": self.notice,
+            "places": [p.to_dict() for p in self.places], "scopes": [list(s) for s in self.scopes],
+            "lacked": list(self.lacked), "content": self.content, "asks_place": self.asks_place,
         }
 
 
@@ -348,6 +365,8 @@ class Vocabulary:
     tag: object = None  # str -> list of (word, part-of-speech flag)
     known: object = None  # str -> bool: the corpus uses the word or a lexicon term for it
     documents: object = None  # doc id -> qa.periods.DocumentYears (relative years per document)
+    library: object = None  # document id -> qa.places.Region or None (what each is about)
+    cut: object = None  # str -> list[str]: plain words (a place's short name must be one)
 
 
 def answer_type(text: str, periods: Sequence = ()) -> str:
@@ -447,6 +466,73 @@ def resolve_follow_up(text: str, history: Sequence[str], vocab: Vocabulary) -> s
     return f"{text.lstrip('那么')}{_CONTEXT}{previous.rstrip('？?。')}）"
 
 
+_ASKS_PLACE = re.compile(r"(?:哪些|哪几个|哪个|哪一个|什么|多少个|几个)(?:省份|省区|省|自治区|地区|地方|城市|市|区县|县|区)|"
+                         r"\bwhich (?:provinces?|regions?|cities|city|places?)\b", re.I)
+
+
+def asks_place(text: str) -> bool:
+    """Whether the question's answer is places: 哪些省份提出了…, 哪个省的…最高."""
+    return bool(_ASKS_PLACE.search(text))
+
+
+@dataclass(frozen=True)
+class Placed:
+    """The places of a question as routed over the library (see ``question_places``)."""
+
+    places: tuple = ()
+    scopes: tuple[tuple[str, ...], ...] = ()
+    lacked: tuple[str, ...] = ()
+    held: tuple[str, ...] = ()
+    scoping: tuple[tuple[int, int], ...] = ()  # spans of the question naming a place that scopes it
+    named: tuple[str, ...] = ()  # how the question names its places (routing decides about them)
+
+
+def question_places(text: str, history: Sequence[str], vocab: Vocabulary) -> Placed:
+    """The places ``text`` names (or, naming none, the nearest earlier question named), routed
+    over the library (``qa.places.route``). A place with no document of its own, its parent's or
+    its children's is a content word when another place routes; else it is lacked when the
+    library never mentions it, or when it is as specific as the library's own places (another
+    province's report asked of a library of provinces); the question is not covered only when
+    no place of it routes. Spans naming a place answered by its own
+    documents or its children's scope the search: they are not searched as words."""
+    from .places import held, mentions, route
+
+    library = vocab.library or {}
+    regions = [r for r in library.values() if r is not None]
+    if not regions:
+        return Placed()
+    found = mentions(text, library=regions, cut=vocab.cut)
+    own = len(text.split(_CONTEXT)[0])  # a follow-up's own words end here
+    replaced = ()
+    if any(m.end <= own for m in found) and any(m.start >= own for m in found):
+        # 换成甘肃呢？（接上文：江西…）: the place named now replaces the one of the question before
+        replaced = tuple((m.start, m.end) for m in found if m.start >= own)
+        found = [m for m in found if m.end <= own]
+    places = tuple(dict.fromkeys(m.region for m in found))
+    if not places:
+        for earlier in reversed(history):
+            places = tuple(dict.fromkeys(m.region for m in mentions(earlier, library=regions, cut=vocab.cut)))
+            if places:
+                found = []
+                break
+    routing = route(places, library)
+    finest = max(r.depth for r in regions)
+    lacked = tuple(p.name for p in routing.lacked
+                   if p.depth >= finest or not any(n in vocab.text for n in p.names if len(n) >= 2))
+    scoping = {p.code for p, how in zip(routing.places, routing.via) if how in ("own", "children")}
+    spans = tuple((m.start, m.end) for m in found if m.region.code in scoping) + replaced
+    return Placed(routing.places, routing.scopes, lacked, held(library), spans, tuple(m.text for m in found))
+
+
+def _without(text: str, spans: Sequence[tuple[int, int]]) -> str:
+    """``text`` with the characters of ``spans`` replaced by a comma (no word of theirs left)."""
+    out, pos = [], 0
+    for start, end in sorted(spans):
+        out += [text[pos:start], "，"]
+        pos = end
+    return "".join(out + [text[pos:]])
+
+
 def analyse(question: "str | Query", vocab: Vocabulary, history: Sequence[str] = ()) -> AnalyzedQuery:
     """Analyse a question once: the question as understood, its tokens and expansions, route,
     periods, answer type, expected unit and what the documents lack (see ``AnalyzedQuery``)."""
@@ -458,8 +544,10 @@ def analyse(question: "str | Query", vocab: Vocabulary, history: Sequence[str] =
     if is_follow_up(text, vocab.tokenize, history):
         text, follow = resolve_follow_up(text, history, vocab), True
     english = bool(vocab.looks_english and vocab.looks_english(text))
+    placed = question_places(text, history, vocab)
     missing = tuple(f"{y}年" for y in uncovered_years(text, vocab.years))
-    missing += unknown_places(vocab.places(text) if vocab.places else (), vocab.text)
+    missing += tuple(p for p in unknown_places(vocab.places(text) if vocab.places else (), vocab.text)
+                     if not any(n in p for n in placed.named))  # places of the gazetteer are routed
     corrections: tuple = ()
     if vocab.correct and not english:
         protected = text
@@ -471,10 +559,13 @@ def analyse(question: "str | Query", vocab: Vocabulary, history: Sequence[str] =
     # a follow-up with words of its own asks about its own period, if it names one, and its own
     # words count twice
     own = text.split(_CONTEXT)[0] if follow else text
-    searched = text.replace(_CONTEXT, "（")
+    if corrections:
+        placed = question_places(text, history, vocab)
+    content = _without(text, placed.scoping) if placed.scoping else text
+    searched = content.replace(_CONTEXT, "（")
     tokens = tuple(vocab.tokenize(searched))
     if own != text:
-        tokens += tuple(t for t in vocab.tokenize(own))
+        tokens += tuple(t for t in vocab.tokenize(content.split(_CONTEXT)[0]))
     expansions = tuple(vocab.expand(searched, tokens)) if vocab.expand else ()
     periods = question_periods(own, vocab.years) or question_periods(text, vocab.years)
     by_document: tuple = ()
@@ -491,4 +582,7 @@ def analyse(question: "str | Query", vocab: Vocabulary, history: Sequence[str] =
         text=text, asked=q.text, tokens=tokens, expansions=tuple(t for t in expansions if t not in tokens),
         route=CROSSLINGUAL if english and vocab.crosslingual else DENSE, periods=periods,
         answer_type=kind, unit=expected_unit(own) or expected_unit(text), missing=missing, absent=absent,
-        corrections=corrections, follow_up=follow, notice=q.notice, by_document=by_document)
+        corrections=corrections, follow_up=follow, notice=q.notice, by_document=by_document,
+        places=placed.places,
+        scopes=placed.scopes, lacked=placed.lacked, held=placed.held,
+        content=content if content != text else "", asks_place=asks_place(own) and not placed.places)

@@ -35,6 +35,8 @@ class SearchParams:
     #                                 every leave-one-report-out fold (benchmarks/levers.py)
     use_neighbours: bool = False    # a word neither corpus nor lexicon knows also searches its
     #                                 nearest corpus words by the embedding model (看病 → 医疗)
+    use_places: bool = True         # a place the question names routes it to that place's documents
+    place_in_dense: bool = True     # the embedded question keeps the place names that scope it
 
     def __post_init__(self):
         if self.fusion not in FUSIONS:

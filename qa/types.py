@@ -5,6 +5,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .places import Region
+
 
 def _num(value: object) -> object:
     try:
@@ -21,7 +23,8 @@ class Document:
     ``report_year``/``plan_year`` the years it reports on and plans for (None if not found),
     ``genre`` its kind of report (a key of ``qa.periods.GENRES``: "work_report", "plan_report",
     "budget_report", "five_year_plan", "communique"; "" if not recognised),
-    ``headings`` the (line start, level) of lines the file marks as headings by style.
+    ``headings`` the (line start, level) of lines the file marks as headings by style,
+    ``region`` the place it is about (``qa.places.region_of``; None if it names none).
     """
 
     id: str
@@ -34,6 +37,7 @@ class Document:
     plan_year: int | None = None
     headings: tuple[tuple[int, int], ...] = ()
     genre: str = ""
+    region: Region | None = None
 
 
 @dataclass(frozen=True)
@@ -117,7 +121,8 @@ class Citation:
     """A numbered reference from an answer to a passage (document offsets ``start``/``end``).
 
     ``hit`` is the index of that passage in ``Answer.hits``; ``sentence`` the (start, end)
-    document offsets of the sentence the cited statement was taken from ((0, 0) if none).
+    document offsets of the sentence the cited statement was taken from ((0, 0) if none);
+    ``label`` names the report (title, region, year) when more than one document is loaded.
     """
 
     n: int
@@ -128,11 +133,12 @@ class Citation:
     text: str
     hit: int = -1
     sentence: tuple[int, int] = (0, 0)
+    label: str = ""
 
     def to_dict(self) -> dict:
         return {"n": int(self.n), "doc_id": self.doc_id, "section": list(self.section),
                 "start": int(self.start), "end": int(self.end), "text": self.text,
-                "hit": int(self.hit), "sentence": list(self.sentence)}
+                "hit": int(self.hit), "sentence": list(self.sentence), "label": self.label}
 
 
 @dataclass(frozen=True)

@@ -506,7 +506,7 @@ def test_upload_list_filter_and_remove_a_document(browser, library_app, tmp_path
         table.wait_for()
         assert table.locator("tbody tr").count() == 1
         report = table.locator("tbody tr").first.inner_text()
-        assert "通州区" in report and "txt" in report
+        assert "通州区" in report and "北京市 › 通州区" in report and "txt" in report
 
         # an unsupported type and an over-size file are refused in Chinese, before any upload
         assert "将文件拖放到这里" in page.locator("#qa-upload").inner_text()
@@ -526,7 +526,8 @@ def test_upload_list_filter_and_remove_a_document(browser, library_app, tmp_path
         row = table.locator("tbody tr", has_text="花卉产业")
         row.wait_for(timeout=600_000)  # copied, then the index follows
         cells = row.locator("td").all_inner_texts()
-        assert cells[0] == "2025年花卉产业发展情况报告" and cells[3] == "md" and int(cells[2]) >= 1
+        # title, region (the flower report names no place), years, passages, format, id
+        assert cells[0] == "2025年花卉产业发展情况报告" and cells[1] == "—" and cells[4] == "md" and int(cells[3]) >= 1
         saved = [p.name for p in corpus.iterdir()]
         assert len(saved) == 2 and not any("<" in n or " " in n for n in saved), saved  # sanitised
         page.locator("#qa-lib-status", has_text="已加入").wait_for()

@@ -18,7 +18,7 @@ One skeleton for every answer type:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable, Mapping, Sequence
 
 from ..lexicon import default_lexicon
@@ -29,7 +29,7 @@ from . import abstain
 from .abstain import CROSSLINGUAL_MIN_SCORE, MIN_SCORE, passing, verdict
 from .evidence import Sentence, Terms, gather, is_lead, is_point, question_terms
 from .text import FIGURE as FIGURE_TEXT, OPEN_END, PUNCT, bold_figures, clauses, difference, excerpt, \
-    list_items, md, same, units
+    list_items, md, report_label, report_place, same, units
 
 __all__ = ["compose", "SHAPES", "Shape", "list_items", "MIN_SCORE", "CROSSLINGUAL_MIN_SCORE"]
 
@@ -385,8 +385,9 @@ class _Citer:
     """Hands out [n] markers, numbering passages in the order the text first cites them; each
     citation remembers the sentences cited from its passage."""
 
-    def __init__(self, hits: Sequence[Hit]):
+    def __init__(self, hits: Sequence[Hit], labels: Mapping[str, str] | None = None):
         self._hits = hits
+        self._labels = labels or {}
         self._numbers: dict[int, int] = {}
         self._sentences: dict[int, list[tuple[int, int]]] = {}
 
@@ -401,14 +402,30 @@ class _Citer:
         for rank, n in sorted(self._numbers.items(), key=lambda kv: kv[1]):
             h = self._hits[rank]
             sentence = (self._sentences.get(rank) or [(0, 0)])[0]
-            out.append(Citation(n, h.doc_id, h.section, h.start, h.end, h.text, hit=rank, sentence=sentence))
+            out.append(Citation(n, h.doc_id, h.section, h.start, h.end, h.text, hit=rank, sentence=sentence,
+                                label=self._labels.get(h.doc_id, "")))
         return tuple(out)
 
+    def sources(self) -> str:
+        """The reports cited, each once with its markers: 来源：《A》（河北省，2026年）[1][2]；《B》[3]
+        ("" when no labels: one document loaded)."""
+        if not self._labels:
+            return ""
+        marks: dict[str, list[int]] = {}
+        for rank, n in sorted(self._numbers.items(), key=lambda kv: kv[1]):
+            marks.setdefault(self._hits[rank].doc_id, []).append(n)
+        parts = [f"{md(self._labels.get(d, d))}{''.join(f'[{n}]' for n in ns)}" for d, ns in marks.items()]
+        return f"\n\n来源：{'；'.join(parts)}" if parts else ""
 
-def _render(items: list[Item], shape: Shape, citer: _Citer) -> str:
+
+def _render(items: list[Item], shape: Shape, citer: _Citer, places: Mapping[str, str] | None = None) -> str:
     """Markdown ``text [n]`` as a numbered list or paragraphs, under period labels when the items
     mix periods. A label is followed by a blank line and each group's list starts at 1
-    (CommonMark: only a list starting at 1 interrupts a paragraph)."""
+    (CommonMark: only a list starting at 1 interrupts a paragraph). Items from several reports
+    start with the place of theirs (``places``: document id → place)."""
+    if places and len({i.source.doc_id for i in items}) > 1:
+        items = [Item(f"**{md(places[i.source.doc_id])}**：{i.text}", i.source) if places.get(i.source.doc_id)
+                 else i for i in items]
     groups: list[tuple[str | None, list[Item]]] = [(None, items)]
     keys = {(i.source.period.year, i.source.period.phase) if i.source.period else None for i in items}
     if shape.by_period and len(keys - {None}) >= 2:
@@ -450,14 +467,17 @@ def compose(retrieval: Retrieval, *, documents: Mapping[str, object] | None = No
     from ..periods import DocumentYears
 
     q, hits = retrieval.query, tuple(retrieval.hits)
+    if len(getattr(q, "scopes", ())) > 1 and documents is not None:
+        return _across(retrieval, documents, idf, years)
     years = years or DocumentYears(*(p.year for p in _phase_years(q.periods)))
     terms = question_terms(q, idf, default_lexicon())
     sentences = gather(hits, terms, years, documents)
-    citer = _Citer(hits)
+    several = documents is not None and len(documents) > 1
+    citer = _Citer(hits, {d: report_label(doc) for d, doc in documents.items()} if several else None)
     v = verdict(q, hits, sentences, terms)
     head = f"理解为：{md(q.understood)}\n\n" if q.understood else ""
     if not v.covered:
-        return Answer(q.asked, head + _not_covered(v.reason, hits, citer), citer.citations(), hits,
+        return Answer(q.asked, head + _not_covered(v.reason, hits, citer) + citer.sources(), citer.citations(), hits,
                       covered=False, kind=NOT_COVERED, understood=q.understood, query=q)
     allowed = (passing(q, hits) or list(range(len(hits)))) if q.route == "crosslingual" else list(range(len(hits)))
     kind = q.answer_type
@@ -470,13 +490,66 @@ def compose(retrieval: Retrieval, *, documents: Mapping[str, object] | None = No
     if not items:
         ctx.ranks = allowed[:1]
         items = SHAPES[FACT].pick(ctx) or [Item(md(excerpt(s.text, 0)), s) for s in ctx.quotable()[:1]]
-    body = _render(items, shape, citer)
+    places = {d: report_place(doc) for d, doc in documents.items()} if several else None
+    body = _render(items, shape, citer, places)
     compared = _comparison(q, terms, items)
     if compared:
         text, cited = compared
         body += "\n\n对比：" + text.format(*(citer.mark(i.source.rank, (i.source.start, i.source.end)) for i in cited))
-    return Answer(q.asked, head + body, citer.citations(), hits,
+    lacked = f"\n\n文档库里没有{'、'.join(q.lacked)}的报告。" if getattr(q, "lacked", ()) else ""
+    return Answer(q.asked, head + body + lacked + citer.sources(), citer.citations(), hits,
                   covered=True, kind=kind, understood=q.understood, query=q)
+
+
+_MARK = re.compile(r"\[(\d+)\]")
+_VALUE = re.compile(r"(-?\d+(?:\.\d+)?)\s*(%|％|个百分点|万人|亿元|万亿元|亿斤|万吨|公里)")
+_COMPARE_ASK = re.compile(r"相比|比较|对比|相差|差多少|差距|高多少|低多少|多多少|少多少|谁更|哪个更|哪个高|哪个低|谁高|谁低|\bcompare")
+
+
+def _across(retrieval: Retrieval, documents: Mapping[str, object], idf, years) -> Answer:
+    """A question about several places (广东和浙江的GDP增长目标分别是多少): one answer per place,
+    each composed from that place's passages alone and cited to its report, then side by side;
+    a comparison of two figures of one unit states their difference."""
+    q, hits = retrieval.query, tuple(retrieval.hits)
+    labels = {d: report_label(doc) for d, doc in documents.items()}
+    blocks, citations, covered, kinds, values = [], [], False, set(), []
+    for place, scope in zip(q.places, q.scopes):
+        ranks = [r for r, h in enumerate(hits) if h.doc_id in scope]
+        one = replace(q, scopes=(scope,), asked=q.text)  # how it was understood is said once, on top
+        part = compose(Retrieval(one, tuple(hits[r] for r in ranks)), documents={d: documents[d] for d in scope},
+                       idf=idf, years=years)
+        if getattr(q, "asks_place", False) and not part.covered:
+            continue  # which places…: those whose report answers
+        shift = len(citations)
+        text = _MARK.sub(lambda m: f"[{int(m.group(1)) + shift}]", part.text)
+        for c in part.citations:
+            citations.append(replace(c, n=c.n + shift, hit=ranks[c.hit] if 0 <= c.hit < len(ranks) else -1,
+                                     label=labels.get(c.doc_id, "")))
+        sources = sorted({labels[c.doc_id] for c in part.citations if c.doc_id in labels})
+        cited = f"（{'；'.join(sources)}）" if sources else ""
+        blocks.append(f"**{md(place.name)}**：{cited}\n\n{text}")
+        covered |= part.covered
+        kinds.add(part.kind)
+        found = _VALUE.search(_MARK.sub("", part.text).replace("*", "")) if part.covered else None
+        values.append((place.name, float(found.group(1)), found.group(2).replace("％", "%")) if found else None)
+    if getattr(q, "lacked", ()):
+        blocks.append(f"文档库里没有{'、'.join(q.lacked)}的报告。")
+    if getattr(q, "asks_place", False) and blocks:
+        named = [b.split("**")[1] for b in blocks if b.startswith("**")]
+        blocks.insert(0, f"{'、'.join(named)}的报告谈到了这一点：")
+    elif getattr(q, "asks_place", False):
+        return compose(Retrieval(replace(q, scopes=(), asks_place=False), hits[:1]), documents=documents,
+                       idf=idf, years=years)
+    if len(values) == 2 and all(values) and values[0][2] == values[1][2] and _COMPARE_ASK.search(q.text):
+        (a, x, unit), (b, y, _u) = values
+        unit = "个百分点" if unit == "%" else unit
+        diff = round(abs(x - y), 4)
+        blocks.append(f"相差 **{diff:g}{unit}**" + (f"（{a if x > y else b}较高）" if diff else "（相同）")
+                      + "，以上各报告中的数字相比而得。")
+    kind = next(iter(kinds)) if len(kinds) == 1 else COMPARE
+    head = f"理解为：{md(q.understood)}\n\n" if q.understood else ""
+    return Answer(q.asked, head + "\n\n".join(blocks), tuple(citations), hits, covered=covered,
+                  kind=kind if covered else NOT_COVERED, understood=q.understood, query=q)
 
 
 def _phase_years(periods) -> tuple[Period, Period]:

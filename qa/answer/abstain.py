@@ -62,6 +62,9 @@ def _subject(q, terms: Terms, missing: list[str]) -> str:
 
 def verdict(q, hits: Sequence[Hit], sentences: Sequence[Sentence], terms: Terms) -> Verdict:
     """Whether the report answers ``q`` from these hits and sentences; if not, why, in Chinese."""
+    if getattr(q, "lacked", ()) and not q.scopes:  # the places asked of: none has a report
+        have = "、".join(q.held[:40]) + ("等" if len(q.held) > 40 else "")
+        return Verdict(False, f"文档库里没有{'、'.join(q.lacked)}的报告（现有：{have}）")
     if q.missing:
         years = [m for m in q.missing if m.endswith("年") and m[:-1].isdigit()]
         places = [m for m in q.missing if m not in years]

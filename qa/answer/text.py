@@ -197,3 +197,19 @@ def difference(a: str, b: str) -> str | None:
         scale *= _MAGNITUDE[ch]
     unit = "个百分点" if x[1] == "%" else mag + x[1]
     return f"{'高出' if d > 0 else '低'}{_number(abs(d) / scale, decimals)}{unit}"
+
+
+def report_place(doc) -> str:
+    """The place a report is about, with its parents (北京市通州区), else ""."""
+    region = getattr(doc, "region", None)
+    return "".join([p.name for p in region.parents] + [region.name]) if region is not None else ""
+
+
+def report_label(doc) -> str:
+    """How an answer names a report: 《title》（place，year年）, what is known of it. The year is the
+    last one its title names (2026年河北省政府工作报告; 关于2023年…与2024年计划的报告: 2024), else the
+    year it plans for, else the year it reviews."""
+    years = re.findall(r"((?:19|20)\d{2})\s*年", doc.title)
+    year = years[-1] if years else getattr(doc, "plan_year", None) or getattr(doc, "report_year", None)
+    about = "，".join(x for x in (report_place(doc), f"{year}年" if year else "") if x)
+    return f"《{doc.title}》" + (f"（{about}）" if about else "")

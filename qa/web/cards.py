@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from urllib.parse import urlencode
 
@@ -36,6 +36,7 @@ class Card:
     crosslingual: bool = False  # an English question: dense is on the cross-lingual encoder's scale
     paragraph: str = ""  # the whole surrounding paragraph ("" when unknown or same as text)
     paragraph_highlights: tuple[Span, ...] = ()
+    label: str = ""  # the report named as the answer names it (several documents loaded), else ""
 
     doc_id = property(lambda self: self.hit.doc_id)
     section = property(lambda self: tuple(self.hit.section))
@@ -257,13 +258,15 @@ def cards_for_answer(answer: Answer, document: DocLookup | None = None, *,
             elif not hit.sentences and (c.start, c.end) != (hit.start, hit.end):
                 cited = Span(c.start - hit.start, c.end - hit.start, "sentence")
                 highlights = (cited, *hit.terms)
-            cards.append(_card_from_hit(c.n, hit, document, crosslingual, highlights))
+            cards.append(replace(_card_from_hit(c.n, hit, document, crosslingual, highlights),
+                                 label=getattr(c, "label", "")))
             continue
         doc = _lookup(document, c.doc_id)  # a citation without its hit: a hit made of it, unscored
         whole = (Span(0, len(c.text), "sentence"),)
         hit = Hit(text=c.text, score=0.0, doc_id=c.doc_id, section=tuple(c.section), start=int(c.start),
                   end=int(c.end), highlights=whole)
-        cards.append(Card(c.n, hit, doc.title if doc is not None else c.doc_id, whole, scored=False))
+        cards.append(Card(c.n, hit, doc.title if doc is not None else c.doc_id, whole, scored=False,
+                          label=getattr(c, "label", "")))
     return cards
 
 
@@ -316,7 +319,7 @@ def card_html(card: Card) -> str:
         '<div class="qa-card-head">'
         f'<span class="qa-n">{card.n}</span>'
         '<div class="qa-meta">'
-        f'<div class="qa-title">{_esc(card.title)}</div>'
+        f'<div class="qa-title">{_esc(card.label or card.title)}</div>'
         + section
         + "</div></div>"
         + _relevance_html(card)

@@ -26,6 +26,11 @@ def _years(doc: Document) -> str:
     return " / ".join(dict.fromkeys(years)) or "—"
 
 
+def _region(doc: Document) -> str:
+    region = getattr(doc, "region", None)
+    return region.label if region is not None else "—"
+
+
 def _format(doc: Document) -> str:
     fmt = getattr(doc, "format", None) or Path(getattr(doc, "path", "") or doc.id).suffix.lstrip(".")
     return (fmt or "—").lower()
@@ -37,15 +42,15 @@ def document_choices(docs: Iterable[Document]) -> list[tuple[str, str]]:
 
 
 def documents_html(docs: Sequence[Document], passages: dict[str, int]) -> str:
-    """The documents as an accessible table: title, years, passages, format, id."""
+    """The documents as an accessible table: title, region, years, passages, format, id."""
     if not docs:
         return '<p class="qa-docs-empty">文档库是空的。</p>'
     rows = "".join(
-        f'<tr data-doc="{esc(d.id)}"><td>{esc(d.title)}</td><td>{esc(_years(d))}</td>'
+        f'<tr data-doc="{esc(d.id)}"><td>{esc(d.title)}</td><td>{esc(_region(d))}</td><td>{esc(_years(d))}</td>'
         f"<td>{passages.get(d.id, 0)}</td><td>{esc(_format(d))}</td><td><code>{esc(d.id)}</code></td></tr>"
         for d in docs)
     return ('<table class="qa-docs"><caption>文档库 · ' f"{len(docs)} 份文档</caption>"
-            '<thead><tr><th scope="col">标题</th><th scope="col">年份</th><th scope="col">段落数</th>'
+            '<thead><tr><th scope="col">标题</th><th scope="col">地区</th><th scope="col">年份</th><th scope="col">段落数</th>'
             '<th scope="col">格式</th><th scope="col">编号</th></tr></thead>'
             f"<tbody>{rows}</tbody></table>")
 
