@@ -380,7 +380,11 @@ class Engine:
             r = self.retrieve(question, k, history=history, documents=documents, params=params)
             # the answer speaks of the periods of the documents it answers from
             r = replace(r, query=r.query.for_documents({h.doc_id for h in r.hits}))
-            return compose(r, documents=self._docs, idf=self.scope(documents).idf, years=self.document_years)
+            # the documents asked about: an answer names its report only when several are asked
+            # about, and nothing else in the library changes it
+            asked = self._docs if documents is None else {
+                d: self._docs[d] for d in ([documents] if isinstance(documents, str) else documents)}
+            return compose(r, documents=asked, idf=self.scope(documents).idf, years=self.document_years)
 
     def refresh(self) -> bool:
         """Pick up corpus changes (files added, changed or removed) and wait until new documents
