@@ -85,8 +85,9 @@ def test_a_report_is_answered_by_keywords_while_it_is_indexed_then_fully(browser
         assert INDEXING in answer.locator(".qa-note").inner_text()
         assert any("湖北" in t for t in titles(page))
 
-        # the chat goes on answering about the report that was there
-        answer = ask(page, "北三县交通有哪些项目")
+        # the chat goes on answering about the report that was there (named: a question naming no
+        # place keeps the place of the conversation, here 湖北)
+        answer = ask(page, "通州和北三县之间的交通有哪些项目")
         assert INDEXING in answer.locator(".qa-note").inner_text()  # asked while indexing ran
         assert any("通州" in t for t in titles(page))
         assert any(w in page.locator("#qa-evidence").inner_text() for w in ("厂通路", "22号线"))
