@@ -5,7 +5,12 @@
     hits = engine.search("北三县交通有哪些项目", k=5)
     answer = engine.ask("北三县交通有哪些项目")
 """
-from .chunking import SplitterSettings
+import warnings as _warnings
+
+# jieba imports pkg_resources, which setuptools (pinned < 81 for pymilvus) warns about on every run
+_warnings.filterwarnings("ignore", message="pkg_resources is deprecated", category=UserWarning)
+
+from .chunking import SplitterSettings  # noqa: E402
 from .limits import Limits
 from .embedding import Embedder, load_embedder, resolve_model
 from .engine import Engine, open

@@ -145,7 +145,7 @@ REAL_BOMBS = {
 }
 
 ADD_ONE = r"""
-import json, resource, sys, time
+import json, sys, time
 sys.path.insert(0, {root!r})
 import qa
 from qa.errors import InputError
@@ -155,14 +155,15 @@ try:
     result = "read"
 except InputError as exc:
     result = str(exc)
-print(json.dumps({{"result": result, "seconds": time.perf_counter() - start,
-                  "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
+# VmHWM: this process's own peak (ru_maxrss keeps the parent's high-water mark across exec)
+hwm = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM:"))
+print(json.dumps({{"result": result, "seconds": time.perf_counter() - start, "peak_mb": hwm / 1024}}))
 """
 
 
 def add_in_subprocess(corpus: Path, path: Path, env: dict | None = None) -> dict:
     """``qa.add_files(corpus, [path])`` in a fresh Python: its result ("read" or the refusal),
-    seconds and peak resident memory (MB, ru_maxrss: the whole process, imports included)."""
+    seconds and peak resident memory (MB, VmHWM: the whole process, imports included)."""
     out = subprocess.run([sys.executable, "-c", ADD_ONE.format(root=str(ROOT)), str(corpus), str(path)],
                          capture_output=True, text=True, timeout=900,
                          env={**os.environ, "PYTHONWARNINGS": "ignore", **(env or {})})

@@ -196,8 +196,8 @@ def test_k_out_of_range(tiny, k):
 
 
 @pytest.mark.parametrize("args, fragment", [
-    (["search", "道路", "-k", "abc"], "invalid int value"),
-    (["search", "道路", "-k", "2.5"], "invalid int value"),
+    (["search", "道路", "-k", "abc"], "k（返回的段落数）必须是整数"),
+    (["search", "道路", "-k", "2.5"], "k（返回的段落数）必须是整数"),
     (["search"], "required: query"),
     ([], "required: command"),
     (["bogus"], "invalid choice"),
