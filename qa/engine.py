@@ -379,7 +379,7 @@ class Engine:
         with self._rw.reading():
             r = self.retrieve(question, k, history=history, documents=documents, params=params)
             # the answer speaks of the periods of the documents it answers from
-            r = replace(r, query=r.query.for_documents({h.doc_id for h in r.hits}))
+            r = replace(r, query=r.query.for_documents([h.doc_id for h in r.hits]))
             # the documents asked about: an answer names its report only when several are asked
             # about, and nothing else in the library changes it
             asked = self._docs if documents is None else {

@@ -309,12 +309,15 @@ class AnalyzedQuery:
         return next((p for d, p in self.by_document if d == doc_id), self.periods)
 
     def for_documents(self, doc_ids) -> "AnalyzedQuery":
-        """This question with the periods of documents ``doc_ids`` when they all read it the same
-        way (the answer speaks of 2024 when its passages are the Tongzhou report's), else as is."""
-        readings = {self.periods_of(d) for d in doc_ids}
-        if not self.by_document or len(readings) != 1:
+        """This question with the periods of documents ``doc_ids`` (best first: the documents of
+        the hits in rank order) when they all read it the same way (the answer speaks of 2024 when
+        its passages are the Tongzhou report's); when they differ, as the best passage's document
+        reads it (retrieval ranked each passage by its own document's reading already)."""
+        doc_ids = list(dict.fromkeys(doc_ids))
+        if not self.by_document or not doc_ids:
             return self
-        return replace(self, periods=readings.pop())
+        readings = {self.periods_of(d) for d in doc_ids}
+        return replace(self, periods=readings.pop() if len(readings) == 1 else self.periods_of(doc_ids[0]))
 
     def intent_of(self, doc_id: str) -> str | None:
         """``intent`` as document ``doc_id`` reads the question."""
