@@ -48,8 +48,6 @@ EXAMPLES = [
 ]
 
 TITLE = "报告问答 · report-qa"
-SUBTITLE = ("针对《通州区2023年国民经济和社会发展计划执行情况与2024年计划的报告》提问。回答只依据报告原文；"
-            "点击回答中的 [n] 查看对应的引用段落，点击「在原文中查看」阅读全文。")
 EMPTY_TEXT = "提问后，这里会列出回答所依据的报告原文：黄色为回答句，红色加粗为问题中的关键词。"
 PANEL = ('<section class="qa-panel" aria-label="引用依据"><div class="qa-panel-body" aria-live="polite">'
          f'<div class="qa-empty">{EMPTY_TEXT}</div></div></section>')
@@ -93,7 +91,8 @@ def build_app(engine, *, llm_module=None, llm_config=None, upload: bool = False)
         saved = gr.BrowserState({"messages": [], "questions": []}, storage_key="report-qa-chat",
                                 secret="report-qa-local-history")
         with gr.Column(elem_id="qa-header"):
-            gr.HTML(f"<h1>{esc(TITLE)}</h1><p>{esc(SUBTITLE)}</p>")
+            # what the library holds, read again at every page load (uploads change it)
+            gr.HTML(lambda: f"<h1>{esc(TITLE)}</h1><p>{esc(library.describe_library(engine.documents))}</p>")
         with gr.Row(equal_height=False):
             with gr.Column(scale=3, min_width=320):
                 chatbot = gr.Chatbot(

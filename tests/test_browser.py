@@ -363,7 +363,9 @@ def test_phone_layout_puts_collapsed_sources_under_each_answer(browser, app_url)
         shot(page, "sources-phone.png")
         placeholder = box(page).get_attribute("placeholder")
         assert box(page).evaluate("el => el.scrollWidth <= el.clientWidth + 1")
-        assert placeholder and "右侧" not in page.locator("#qa-header").inner_text()
+        header = page.locator("#qa-header").inner_text()
+        assert placeholder and "右侧" not in header
+        assert "针对《" in header and "通州区" in header  # the library loaded (one report), read at page load
     finally:
         page.context.close()
 

@@ -407,3 +407,17 @@ def test_the_last_document_cannot_be_removed():
     assert removal_problem("plan", two) is None
     assert "最后一份" in removal_problem("plan", one)
     assert "请先选择" in removal_problem(None, two) and "没有这份文档" in removal_problem("gone", two)
+
+
+def test_the_subtitle_describes_the_library_loaded():
+    from qa.places import region_of
+    from qa.types import Document
+    from qa.web.library import describe_library
+
+    one = Document(id="a.txt", title="2026年河北省政府工作报告", text="x")
+    assert describe_library([one]).startswith("针对《2026年河北省政府工作报告》提问。")
+    docs = [Document(id=f"{n}.txt", title=f"2026年{n}政府工作报告", text="各位代表",
+                     region=region_of(f"2026年{n}政府工作报告", "各位代表"))
+            for n in ("河北省", "山东省", "湖北省")]
+    text = describe_library(docs)
+    assert text.startswith("针对文档库中的 3 份报告提问（河北省、山东省、湖北省）。") and "通州" not in text

@@ -14,7 +14,7 @@ from ..types import Document
 from .cards import esc
 
 __all__ = ["UPLOAD_SUFFIXES", "MAX_UPLOAD_BYTES", "documents_html", "document_choices", "error_text",
-           "removal_problem"]
+           "removal_problem", "describe_library"]
 
 UPLOAD_SUFFIXES = (".docx", ".pdf", ".txt", ".md", ".html")
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
@@ -29,6 +29,21 @@ def _years(doc: Document) -> str:
 def _region(doc: Document) -> str:
     region = getattr(doc, "region", None)
     return region.label if region is not None else "—"
+
+
+HOW_TO = "回答只依据报告原文；点击回答中的 [n] 查看对应的引用段落，点击「在原文中查看」阅读全文。"
+PLACES_SHOWN = 6
+
+
+def describe_library(docs: Sequence[Document]) -> str:
+    """The app's subtitle: the report asked about, or what the library holds (how many reports,
+    which places), then how to read the answers."""
+    docs = list(docs)
+    if len(docs) == 1:
+        return f"针对《{docs[0].title}》提问。{HOW_TO}"
+    places = list(dict.fromkeys(d.region.name for d in docs if getattr(d, "region", None) is not None))
+    shown = "、".join(places[:PLACES_SHOWN]) + ("等" if len(places) > PLACES_SHOWN else "")
+    return f"针对文档库中的 {len(docs)} 份报告提问" + (f"（{shown}）" if shown else "") + f"。{HOW_TO}"
 
 
 def _format(doc: Document) -> str:
