@@ -341,7 +341,8 @@ class Engine:
         with self._rw.reading():
             check_documents(documents, self._docs)  # before the work, again in _search
             q = self.analyse(question, history=history, params=params, documents=documents)
-            if q.asks_place and len(self._docs) > 1 and not q.scopes:
+            asked = self._docs if documents is None else ([documents] if isinstance(documents, str) else documents)
+            if q.asks_place and len(asked) > 1 and not q.scopes:  # several reports asked about
                 return self._by_report(q, k, params, documents)
             if documents is not None or not q.scopes:
                 return Retrieval(q, tuple(self._search(q, k, params, documents=documents)))
