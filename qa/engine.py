@@ -339,9 +339,9 @@ class Engine:
         k = check_k(k)
         params = params or self.params
         with self._rw.reading():
-            check_documents(documents, self._docs)  # before the work, again in _search
+            documents = check_documents(documents, self._docs)  # checked and normalised before the work
             q = self.analyse(question, history=history, params=params, documents=documents)
-            asked = self._docs if documents is None else ([documents] if isinstance(documents, str) else documents)
+            asked = self._docs if documents is None else documents
             if q.asks_place and len(asked) > 1 and not q.scopes:  # several reports asked about
                 return self._by_report(q, k, params, documents)
             if documents is not None or not q.scopes:
@@ -378,13 +378,13 @@ class Engine:
         from .answer import compose
 
         with self._rw.reading():
+            documents = check_documents(documents, self._docs)
             r = self.retrieve(question, k, history=history, documents=documents, params=params)
             # the answer speaks of the periods of the documents it answers from
             r = replace(r, query=r.query.for_documents([h.doc_id for h in r.hits]))
             # the documents asked about: an answer names its report only when several are asked
             # about, and nothing else in the library changes it
-            asked = self._docs if documents is None else {
-                d: self._docs[d] for d in ([documents] if isinstance(documents, str) else documents)}
+            asked = self._docs if documents is None else {d: self._docs[d] for d in documents}
             return compose(r, documents=asked, idf=self.scope(documents).idf, years=self.document_years)
 
     def refresh(self) -> bool:
