@@ -157,6 +157,15 @@ class SentenceTransformerEmbedder(Embedder):
         self._onnx = None  # a qa.onnx_encoder.OnnxEncoder (onnx backend)
         self._load_lock = threading.Lock()
 
+    def __getstate__(self) -> dict:
+        """Pickled without the loaded model (a child process loads its own on first use)."""
+        state = dict(self.__dict__, backend=None, _model=None, _onnx=None)
+        del state["_load_lock"]
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state, _load_lock=threading.Lock())
+
     def warm_up(self) -> "SentenceTransformerEmbedder":
         """Load the model now (idempotent, thread-safe)."""
         with self._load_lock:

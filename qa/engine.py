@@ -28,6 +28,7 @@ from .lexicon import PinyinCorrector, default_lexicon
 from .periods import DocumentYears, document_years, merge_years, section_phase
 from .query import DEFAULT_K, AnalyzedQuery, Query, Vocabulary, analyse, check_documents, check_k, unknown_documents
 from .indexing import Indexing, keyword_catalogue
+from .indexworker import build_in_child
 from .search import Ranked, SearchParams, impute_dense, rank
 from .store import Store, StoreConfig, Where, as_store, open_store, store_config
 from .store.base import where_mask
@@ -462,24 +463,36 @@ class Engine:
 
     def _embed_pending(self, job: Indexing) -> None:
         """The background worker: the full incremental build (only pending documents are embedded),
-        swapped in when the corpus did not change meanwhile, else another round."""
+        swapped in when the corpus did not change meanwhile, else another round. With the FAISS
+        store and ``QA_INDEXING=process`` (the default) the build runs in a child process
+        (``qa.indexworker``) and only its result is installed here; else in this thread."""
         _lower_priority()
         reuse = None
+        in_child = (qa_settings.get("QA_INDEXING") == "process"
+                    and getattr(self._opened["store"], "kind", "faiss") == "faiss")
         try:
             while True:
                 with self._refreshing:
                     opened, target = self._opened, self._seen
-                    reuse = reuse or self.store.data
-                fresh = open(**{k: v for k, v in opened.items() if k != "state"}, progress=job.update,
-                             reuse=reuse)
+                    if not in_child:
+                        reuse = reuse or self.store.data
+                if in_child:  # the child reuses the index on disk
+                    built = build_in_child(opened, progress=job.update, started=job.started)
+                    prepared, state = self._prepare(built.docs, as_store(built.data), opened["cross"]), built.state
+                    del built
+                else:
+                    fresh = open(**{k: v for k, v in opened.items() if k != "state"}, progress=job.update,
+                                 reuse=reuse)
+                    prepared, state = fresh._prepared, fresh._opened["state"]
                 with self._refreshing:
                     if self._seen != target:  # changed again meanwhile: what was embedded is reused
-                        reuse = fresh.store.data
+                        if not in_child:
+                            reuse = fresh.store.data
                         continue
                     with self._rw.writing():
-                        self._install(fresh._prepared)
-                        self._opened = fresh._opened
-                    self._seen = fresh._opened["state"]
+                        self._install(prepared)
+                        self._opened = dict(opened, state=state)
+                    self._seen = state
                     job.finish()
                     break
         except Exception as err:  # noqa: BLE001 - said on the handle; the engine keeps serving

@@ -31,6 +31,7 @@ class Indexing:
     def __init__(self, documents: Sequence[str] = ()):
         self.documents: tuple[str, ...] = tuple(documents)
         self.error: str | None = None
+        self.pid: int | None = None  # the child process doing the work (None: a thread of this one)
         self._done = threading.Event()
         self._counts = (0, 0)
         self._callbacks: list[Callable[["Indexing"], None]] = []
@@ -67,6 +68,9 @@ class Indexing:
     # ---------------------------------------------------------------- the worker's side
     def extend(self, documents: Sequence[str]) -> None:
         self.documents = tuple(dict.fromkeys((*self.documents, *documents)))
+
+    def started(self, pid: int) -> None:
+        self.pid = pid
 
     def update(self, done: int, total: int) -> None:
         self._counts = (int(done), int(total))

@@ -62,6 +62,15 @@ class MultilingualEncoder:
         self._model = None
         self._load_lock = threading.Lock()
 
+    def __getstate__(self) -> dict:
+        """Pickled without the loaded model (a child process loads its own on first use)."""
+        state = dict(self.__dict__, _model=None)
+        del state["_load_lock"]
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state, _load_lock=threading.Lock())
+
     def _load(self):
         with self._load_lock:
             if self._model is None:

@@ -109,6 +109,7 @@ def _fast_tests_stay_fast(request, monkeypatch):
             return refused
 
         monkeypatch.setattr(subprocess.Popen, "__init__", refuse("starts a process"))
+        monkeypatch.setenv("QA_INDEXING", "thread")  # a running engine indexes in a thread, not a child
         monkeypatch.setattr(qa.embedding.SentenceTransformerEmbedder, "_load",
                             refuse("loads the real embedding model"), raising=False)
         monkeypatch.setattr(qa.multilingual.MultilingualEncoder, "_load",
