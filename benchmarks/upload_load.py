@@ -14,12 +14,17 @@ Starts ``python app.py`` on a copy of the corpus (loopback, a free port), then
 
     python benchmarks/upload_load.py                   # 20 clients, 1.5 MB
     python benchmarks/upload_load.py --clients 8 --size-mb 0.5 --window 30
+    python benchmarks/upload_load.py --modes process   # only the child-process indexing
+
+By default it runs twice in one go, ``QA_INDEXING=thread`` (the build in a thread of the app) then
+``process`` (in a child process), and prints both and their ratios, with the load average.
 
 A benchmark, not a test: it prints figures (the goals beside them) and asserts nothing.
 """
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import statistics
 import subprocess
@@ -54,10 +59,12 @@ def big_text(size_mb: float) -> str:
     return "\n\n".join(parts)
 
 
-def start_app(corpus: Path, index: Path, port: int, log: Path, timeout: float) -> subprocess.Popen:
+def start_app(corpus: Path, index: Path, port: int, log: Path, timeout: float,
+              env: dict | None = None) -> subprocess.Popen:
     out = open(log, "w", encoding="utf-8")  # noqa: SIM115 - closed with the process
     proc = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "--port", str(port), "--corpus", str(corpus),
-                             "--index", str(index)], cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+                             "--index", str(index)], cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
+                            env={**os.environ, **(env or {})})
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and proc.poll() is None:
         try:
@@ -148,18 +155,10 @@ def upload(page, path: Path) -> None:
     page.locator("#qa-upload input[type=file]").set_input_files(str(path))
 
 
-def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--clients", type=int, default=20)
-    ap.add_argument("--before", type=int, default=3, help="questions per client before the upload")
-    ap.add_argument("--size-mb", type=float, default=1.5)
-    ap.add_argument("--window", type=float, default=60.0, help="seconds of load during indexing")
-    ap.add_argument("--index-timeout", type=float, default=1800.0)
-    ap.add_argument("--start-timeout", type=float, default=900.0)
-    args = ap.parse_args(argv)
+def run(args, mode: str, questions: list[str]) -> dict:
+    """One app (``QA_INDEXING=mode``), the load before and during the upload: every figure."""
     from playwright.sync_api import sync_playwright
 
-    questions = load_questions()
     work = Path(tempfile.mkdtemp(prefix="qa-upload-load-"))
     corpus, index = work / "corpus", work / "index"
     shutil.copytree(ROOT / "corpus", corpus)
@@ -170,7 +169,8 @@ def main(argv=None) -> int:
     big.write_text(big_text(args.size_mb), encoding="utf-8")
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    proc = start_app(corpus, index, port, work / "app.log", args.start_timeout)
+    proc = start_app(corpus, index, port, work / "app.log", args.start_timeout, {"QA_INDEXING": mode})
+    load_start = os.getloadavg()[0]
     try:
         call(base, "ask", [questions[0], 5])  # the models loaded
         probes_before = Probes(base, doc_id)
@@ -202,6 +202,7 @@ def main(argv=None) -> int:
             clients.join()
             during, during_errors = load["times"], load["errors"]
             window = time.perf_counter() - started
+            load_window = os.getloadavg()[0]
             indexed = None
             try:
                 status.filter(has_text="索引完成").wait_for(timeout=args.index_timeout * 1000)
@@ -213,26 +214,58 @@ def main(argv=None) -> int:
     finally:
         proc.terminate()
         proc.wait(timeout=30)
-
-    p50_before, p50_during = pct(before, 50), pct(during, 50)
-    print(f"upload: {big.stat().st_size / 1e6:.2f} MB text, {args.clients} clients; {GOALS}")
-    print(f"keyword-searchable after     {searchable:6.1f} s (upload, read, split, tokenize)")
-    print(f"indexing finished after      {indexed:6.1f} s" if indexed else
-          f"indexing not finished within {args.index_timeout:.0f} s")
-    print(f"questions before   n={len(before):4d}  p50 {p50_before:5.2f} s  p95 {pct(before, 95):5.2f} s"
-          f"  errors {len(before_errors)}")
-    print(f"questions during   n={len(during):4d}  p50 {p50_during:5.2f} s  p95 {pct(during, 95):5.2f} s"
-          f"  errors {len(during_errors)}  (window {window:.0f} s)")
-    print(f"p50 during / before          {p50_during / p50_before:6.2f}×")
-    for name in ("reader", "page", "search"):
-        b, d = probes_before.times[name], probes.times[name]
-        print(f"{name:7s} alone: before median {statistics.median(b):5.2f} s; during indexing "
-              f"n={len(d)} median {statistics.median(d) if d else float('nan'):5.2f} s, "
-              f"max {max(d) if d else float('nan'):5.2f} s")
-    for error in (before_errors + during_errors + probes.errors)[:5]:
-        print("error:", error)
-    print("final status:", final)
+    size = big.stat().st_size
     shutil.rmtree(work, ignore_errors=True)
+    return dict(mode=mode, size=size, searchable=searchable, indexed=indexed, before=before, during=during,
+                window=window, errors=before_errors + during_errors + probes.errors, final=final,
+                probes_before=probes_before.times, probes=probes.times, load=(load_start, load_window))
+
+
+def report(args, r: dict) -> None:
+    before, during = r["before"], r["during"]
+    p50_before, p50_during = pct(before, 50), pct(during, 50)
+    print(f"--- QA_INDEXING={r['mode']}: upload {r['size'] / 1e6:.2f} MB text, {args.clients} clients; "
+          f"load average {r['load'][0]:.1f} at the start, {r['load'][1]:.1f} after the window")
+    print(f"keyword-searchable after     {r['searchable']:6.1f} s (upload, read, split, tokenize)")
+    print(f"indexing finished after      {r['indexed']:6.1f} s" if r["indexed"] else
+          f"indexing not finished within {args.index_timeout:.0f} s")
+    print(f"questions before   n={len(before):4d}  p50 {p50_before:5.2f} s  p95 {pct(before, 95):5.2f} s")
+    print(f"questions during   n={len(during):4d}  p50 {p50_during:5.2f} s  p95 {pct(during, 95):5.2f} s"
+          f"  (window {r['window']:.0f} s)")
+    print(f"p50 during / before          {p50_during / p50_before:6.2f}×   errors {len(r['errors'])}")
+    for name in ("reader", "page", "search"):
+        b, d = r["probes_before"][name], r["probes"][name]
+        nan = float("nan")
+        print(f"{name:7s} alone: before median {statistics.median(b):5.2f} s; during indexing n={len(d)} "
+              f"p50 {pct(d, 50) if d else nan:5.2f} s, p95 {pct(d, 95) if d else nan:5.2f} s, "
+              f"max {max(d) if d else nan:5.2f} s")
+    for error in r["errors"][:5]:
+        print("error:", error)
+    print("final status:", r["final"])
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--clients", type=int, default=20)
+    ap.add_argument("--before", type=int, default=3, help="questions per client before the upload")
+    ap.add_argument("--size-mb", type=float, default=1.5)
+    ap.add_argument("--window", type=float, default=60.0, help="seconds of load during indexing")
+    ap.add_argument("--index-timeout", type=float, default=1800.0)
+    ap.add_argument("--start-timeout", type=float, default=900.0)
+    ap.add_argument("--modes", default="thread,process",
+                    help="QA_INDEXING values compared in this run, one app each, in this order")
+    args = ap.parse_args(argv)
+    questions = load_questions()
+    results = [run(args, mode, questions) for mode in args.modes.split(",")]
+    print(GOALS)
+    for r in results:
+        report(args, r)
+    if len(results) == 2:
+        (a, b) = results
+        ratio = lambda f: f(b) / f(a)  # noqa: E731
+        print(f"--- {b['mode']} / {a['mode']}: p50 during {ratio(lambda r: pct(r['during'], 50)):.2f}×, "
+              + ", ".join(f"{n} max {ratio(lambda r: max(r['probes'][n] or [float('nan')])):.2f}×"
+                          for n in ("reader", "page", "search")))
     return 0
 
 
