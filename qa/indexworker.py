@@ -51,10 +51,12 @@ def build_in_child(opened: dict, *, progress: Callable[[int, int], None] | None 
     if ctx.get_start_method() == "forkserver":
         ctx.set_forkserver_preload(["qa.engine"])
     receive, send = ctx.Pipe(duplex=False)
+    watched, alive = ctx.Pipe(duplex=False)  # only this process holds ``alive``: the child ends with it
     job = {k: opened[k] for k in ("corpus", "index", "embedder", "settings", "cross", "limits", "store", "rebuild")}
-    child = ctx.Process(target=_child, args=(send, job, memory_mb), name="qa-indexing", daemon=True)
+    child = ctx.Process(target=_child, args=(send, watched, job, memory_mb), name="qa-indexing", daemon=True)
     child.start()
     send.close()
+    watched.close()
     if started:
         started(child.pid)
     try:
@@ -78,6 +80,7 @@ def build_in_child(opened: dict, *, progress: Callable[[int, int], None] | None 
                 return Built(*message[1:])
     finally:
         receive.close()
+        alive.close()
         if child.is_alive():  # the parent gave up (an error in a callback): the child goes too
             child.kill()
         child.join(5)
@@ -98,8 +101,8 @@ def _death(child) -> str:
 def _limit_child(memory_mb: int) -> None:
     """Lower priority, one core, one thread per encoder, at most ``memory_mb`` MB of address space."""
     os.environ.update(OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
-    try:
-        os.nice(CHILD_NICE)
+    try:  # CHILD_NICE itself, not added to the niceness of the thread that started the forkserver
+        os.setpriority(os.PRIO_PROCESS, 0, max(CHILD_NICE, os.getpriority(os.PRIO_PROCESS, 0)))
     except OSError:
         pass
     try:
@@ -131,8 +134,21 @@ def _limit_child(memory_mb: int) -> None:
         sys.modules["torch"].set_num_threads(1)
 
 
-def _child(send, job: dict, memory_mb: int) -> None:
+def _end_with_parent(watched) -> None:
+    """Wait until the parent's end of ``watched`` closes (it ended, or gave up), then end at once:
+    a child of the forkserver outlives the app otherwise."""
+    try:
+        watched.recv_bytes()
+    except (EOFError, OSError):
+        pass
+    os._exit(1)
+
+
+def _child(send, watched, job: dict, memory_mb: int) -> None:
     """The child's body: build as ``qa.open`` does, send progress and the result (or the error)."""
+    import threading
+
+    threading.Thread(target=_end_with_parent, args=(watched,), name="qa-parent-watch", daemon=True).start()
     try:
         _limit_child(memory_mb)
         from .corpus import load_corpus

@@ -140,3 +140,48 @@ def test_a_child_past_its_memory_limit_leaves_the_library_as_it_was(library, tmp
     assert "未能建立索引" in job.error and "QA_INDEXING_MEMORY_MB" in job.error
     assert engine.search("跨河大桥", k=1)[0].doc_id == "a.txt"
     as_it_was(engine, before, tmp_path / "index")
+
+
+APP = r"""
+import sys, threading
+sys.path[:0] = [{tests!r}, {root!r}]
+from pathlib import Path
+import qa
+from test_indexworker import StuckEmbedder
+engine = qa.open({corpus!r}, {index!r}, embedder=StuckEmbedder(Path({signal!r})), progress=False, cross=None)
+job = qa.add_documents(engine, [{source!r}])
+while not Path({signal!r}).exists():
+    job.wait(0.05)
+print(job.pid, flush=True)
+threading.Event().wait()
+"""
+
+
+def gone(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            return any(line.startswith("State:") and "Z" in line for line in f)  # a zombie is gone too
+    except FileNotFoundError:
+        return True
+
+
+def test_the_child_ends_with_the_app(library, tmp_path):
+    import subprocess
+    import sys
+
+    _engine, source, _before, _jobs = library(FakeEmbedder())
+    signal_file = tmp_path / "embedding"
+    script = APP.format(tests=str(Path(__file__).parent), root=str(Path(__file__).parents[1]),
+                        corpus=str(tmp_path / "corpus"), index=str(tmp_path / "index"), signal=str(signal_file),
+                        source=str(source))
+    app = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True,
+                           env={**os.environ, "QA_INDEXING": "process"})
+    try:
+        child = int(app.stdout.readline())  # the app's indexing child, stuck in the embedding
+        assert child != app.pid and not gone(child)
+        app.kill()  # the app dies without a word to its child
+        app.wait(DEADLINE)
+        until(lambda: gone(child), "gone with the app")
+    finally:
+        app.kill()
+        app.wait(DEADLINE)
