@@ -162,6 +162,23 @@ def test_the_engine_applies_its_limits_to_the_corpus(tmp_path, fake_embedder):
     assert [d.id for d in eng.documents] == ["a.txt"]
 
 
+def test_a_bomb_uploaded_through_the_app_is_refused_and_the_library_is_unchanged(tiny_engine, tiny_corpus,
+                                                                                  tmp_path, monkeypatch):
+    from qa.web.upload import LibraryPanel
+
+    monkeypatch.setenv("QA_MAX_XML_MB", "2")  # the app's limits come from the environment
+    (tmp_path / "upload").mkdir()
+    path = docx_bomb(tmp_path / "upload" / "bomb.docx", DOCX_TEXT_PARAGRAPH, 3 * MB)
+    files = sorted(p.name for p in tiny_corpus.iterdir())
+    docs = [d.id for d in tiny_engine.documents]
+    shown = list(LibraryPanel(tiny_engine).add([str(path)]))  # what the page shows, step by step
+    *_, status = shown[-1]
+    assert len(shown) == 1 and "⚠️" in status and "bomb.docx" in status
+    assert "超过上限 2 MB" in status and "QA_MAX_XML_MB" in status  # the limit, and how to raise it
+    assert sorted(p.name for p in tiny_corpus.iterdir()) == files
+    assert [d.id for d in tiny_engine.documents] == docs and tiny_engine.indexing is None
+
+
 # ---------------------------------------------------------------- item 8: encodings, permissions
 
 TEXT = "交通报告\n道路建设稳步推进，新开公交线路十条。"
