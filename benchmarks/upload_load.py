@@ -256,10 +256,12 @@ def main(argv=None) -> int:
                     help="QA_INDEXING values compared in this run, one app each, in this order")
     args = ap.parse_args(argv)
     questions = load_questions()
-    results = [run(args, mode, questions) for mode in args.modes.split(",")]
-    print(GOALS)
-    for r in results:
-        report(args, r)
+    print(GOALS, flush=True)
+    results = []
+    for mode in args.modes.split(","):
+        results.append(run(args, mode, questions))
+        report(args, results[-1])
+        sys.stdout.flush()
     if len(results) == 2:
         (a, b) = results
         ratio = lambda f: f(b) / f(a)  # noqa: E731
