@@ -80,14 +80,14 @@ def web(files: dict[str, Path], base_dir: Path) -> None:
         print("|---|---|---|---|---|---|---|---|---|---|")
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
-            page = browser.new_page()
-            page.goto(base, wait_until="domcontentloaded")
-            page.wait_for_function("() => window.__qaReady === true", timeout=120_000)
-            status = page.locator("#qa-lib-status")
-            page.locator("#qa-library").get_by_text("文档库").first.click()  # the panel opened once
             for name, path in files.items():
                 if "baseline" in name:
                     continue
+                page = browser.new_page()  # a fresh page each: the upload field starts empty
+                page.goto(base, wait_until="domcontentloaded")
+                page.wait_for_function("() => window.__qaReady === true", timeout=120_000)
+                status = page.locator("#qa-lib-status")
+                page.locator("#qa-library").get_by_text("文档库").first.click()
                 stop, peak, searches = threading.Event(), [rss_mb(proc.pid)], []
                 before = peak[0]
 
@@ -104,13 +104,11 @@ def web(files: dict[str, Path], base_dir: Path) -> None:
                 threads = [threading.Thread(target=f, daemon=True) for f in (sample, search)]
                 for t in threads:
                     t.start()
-                previous = status.inner_text() if status.count() else ""
                 t0 = time.perf_counter()
                 page.locator("#qa-upload input[type=file]").set_input_files(str(path))
                 page.wait_for_function(
-                    "prev => { const e = document.querySelector('#qa-lib-status');"
-                    " const t = e ? e.innerText : ''; return t !== prev && /⚠️|已加入/.test(t); }",
-                    arg=previous, timeout=900_000)
+                    "() => { const e = document.querySelector('#qa-lib-status');"
+                    " return /⚠️|已加入/.test(e ? e.innerText : ''); }", timeout=900_000)
                 seconds = time.perf_counter() - t0
                 shown = status.inner_text().strip()
                 stop.set()
@@ -126,6 +124,7 @@ def web(files: dict[str, Path], base_dir: Path) -> None:
                       f"{max(searches) if searches else float('nan'):.2f} |", flush=True)
                 if "已加入" in shown:  # a legitimate file: wait until it is indexed, then go on
                     status.filter(has_text="索引完成").or_(status.filter(has_text="⚠️")).wait_for(timeout=1_800_000)
+                page.close()
             browser.close()
     finally:
         proc.terminate()
