@@ -372,10 +372,19 @@ class Vocabulary:
     cut: object = None  # str -> list[str]: plain words (a place's short name must be one)
 
 
+# a question asking what is done for someone (怎么支持, 有什么帮助, 有什么办法): the measures, a summary
+_MEASURES = r"(?:支持|帮助|帮扶|扶持|办法|措施|举措|政策|优惠|便利|补贴)"
+_MEASURES_CUE = re.compile(rf"(?:怎么|怎样|如何)(?:样的)?{_MEASURES}|(?:什么|啥)[\u4e00-\u9fff]{{0,2}}?{_MEASURES}|"
+                           rf"(?:能|会|可以)(?:给|提供)?(?:哪些){_MEASURES}|"
+                           r"\bwhat (?:support|help|measures|policies)\b", re.I)
+
+
 def answer_type(text: str, periods: Sequence = ()) -> str:
     """The shape of answer a question wants, from its cue words and the periods it asks about."""
     if _REASON_CUE.search(text):
         return REASONS
+    if _MEASURES_CUE.search(text) and not _FIGURE_CUE.search(text):
+        return TOPIC
     both = len({p.phase for p in periods}) > 1
     figure = bool(_FIGURE_CUE.search(text))
     if both and (figure or _COMPARE_CUE.search(text)):

@@ -39,6 +39,7 @@ MAX_PASSAGES = {FIGURE: 3, FACT: 3, LIST: 5, TOPIC: 5, REASONS: 3, COMPARE: 5}
 MAX_ITEMS = 16  # list items
 LIST_SHARE = 0.5  # a list quotes the sentences holding this much of what the best one holds
 MAX_TOPIC_SENTENCES = 3  # sentences per period in a topic answer
+TOPIC_NEIGHBOURS = 2  # and sentences of the best one's paragraph next to it
 MAX_FACT_SENTENCES = 3
 MAX_FIGURES = 3  # figure sentences (one per part of the question)
 MAX_POINT_DETAIL = 3  # sentences under a numbered point (二是…) in a reasons answer
@@ -269,8 +270,30 @@ def _topic(ctx: Context) -> list[Item]:
         for s in group:
             if len(chosen) < MAX_TOPIC_SENTENCES and s.share >= bar and not any(same(s.text, c.text) for c in chosen):
                 chosen.append(s)
+        chosen += _neighbours(ctx, group[0], chosen, phase)
         out += [Item(md(excerpt(s.text, _focus(ctx.terms, s.text), TOPIC_CHARS)), s)
                 for s in sorted(chosen, key=lambda s: (s.rank, s.start))]
+    return out
+
+
+def _neighbours(ctx: Context, best: Sentence, chosen: list[Sentence], phase) -> list[Sentence]:
+    """The sentences that follow the best one in its paragraph (a report's paragraph is one
+    topic: 推动贸易创新发展。打响…品牌。深化…培育工程。), then those before it, up to
+    TOPIC_NEIGHBOURS: a topic answer summarises the paragraph that answers, not only the
+    sentences sharing the question's words. Leads, sentences of another period and sentences
+    already chosen are left out."""
+    para = [s for s in ctx.content(ctx.paragraph(best))
+            if phase is None or s.period is None or s.period.phase == phase]
+    i = next((k for k, s in enumerate(para) if s.start == best.start), None)
+    if i is None:
+        return []
+    order = para[i + 1:] + para[:i][::-1]
+    out: list[Sentence] = []
+    for s in order:
+        if len(out) >= TOPIC_NEIGHBOURS:
+            break
+        if not any(same(s.text, c.text) or s.start == c.start for c in chosen + out):
+            out.append(s)
     return out
 
 
