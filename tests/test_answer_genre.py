@@ -68,3 +68,49 @@ def test_a_topic_answer_summarises_the_paragraph_that_answers():
     assert "万企出海" in text
     assert "境外展洽活动500场以上" in text and "开发替代市场" in text
     assert "奋力推进高水平对外开放。" not in text  # the paragraph's lead (its heading) is not an answer
+
+
+# ---------------------------------------------------------------- which figure answers
+
+# 福建省 2026 report: a paragraph under a lead that makes all its figures five-year totals, the
+# 2025 paragraph, and the 2026 targets (indicators one after another)
+FUJIAN_DONE = ("一、一年接着一年干，新福建建设持续取得新进展新成效",)
+FUJIAN_FIVE = ("五年来，我们不断增进民生福祉。财政支出近八成投向民生领域，省级财政累计投入665亿元用于为民办实事项目。"
+               "城镇新增就业265.15万人，城镇调查失业率连续5年低于全国水平。")
+FUJIAN_2025 = ("就业促进更有力。推动出台高质量充分就业促进条例，城镇新增就业54.58万人，高校毕业生就业保持稳定，"
+               "退役军人就业服务精准高效，13.2万脱贫人口实现稳岗就业。")
+FUJIAN_TARGETS = ("今年经济社会发展的主要预期目标是：全省地区生产总值增长5%左右，在实际工作中努力争取更好结果；"
+                  "城镇调查失业率控制在5%左右，城镇新增就业50万人；居民消费价格涨幅2%左右；居民收入增长与经济增长同步；"
+                  "粮食产量513万吨以上。")
+FUJIAN_PLAN = ("三、一鼓作气勇争先，全力推动“十五五”开好局、起好步",)
+FUJIAN = "\n".join([FUJIAN_DONE[0], FUJIAN_FIVE, FUJIAN_2025, FUJIAN_PLAN[0], FUJIAN_TARGETS]) + "\n"
+FUJIAN_DOCS = {"fj": Document("fj", "2026年福建省政府工作报告", FUJIAN)}
+
+
+def fujian_hit(passage, section):
+    start = FUJIAN.index(passage)
+    return Hit(text=passage, score=0.5, doc_id="fj", section=section, start=start, end=start + len(passage),
+               highlights=(), paragraph=(start, start + len(passage)), scores={"dense": 0.8, "match": 0.6})
+
+
+def fujian_ask(question):
+    vocab = Vocabulary(years=YEARS, text=FUJIAN, tokenize=TOKENIZER.words, looks_english=looks_english,
+                       places=TOKENIZER.places)
+    hits = (fujian_hit(FUJIAN_FIVE, FUJIAN_DONE), fujian_hit(FUJIAN_2025, FUJIAN_DONE),
+            fujian_hit(FUJIAN_TARGETS, FUJIAN_PLAN))
+    return compose(Retrieval(analyse(question, vocab), hits), documents=FUJIAN_DOCS, years=YEARS)
+
+
+def test_a_figure_under_a_five_year_lead_does_not_answer_a_question_about_one_year():
+    text = fujian_ask("去年全省城镇新增就业多少人？").text
+    assert "**54.58万人**" in text
+    assert "265.15万人" not in text
+
+
+def test_a_comparison_takes_each_indicator_s_own_clause_and_computes_the_difference():
+    """In a run of targets (失业率控制在5%左右，城镇新增就业50万人) the figure of 新增就业 is the
+    clause that names it, not the clause before it; the difference is computed."""
+    ans = fujian_ask("今年城镇新增就业的目标比去年实际新增的多还是少？")
+    text = ans.text.replace("*", "")
+    assert "54.58万人" in text and "50万人" in text
+    assert "对比：50万人 [2]比54.58万人 [1]低4.58万人" in text

@@ -185,17 +185,28 @@ def _figure_clauses(ctx: Context, sub: str, pool: list[Sentence]) -> list[tuple[
     out = []
     for s in pool:
         parts = clauses(s.text)
+        spans = bool(_SPAN.search(_lead_of(ctx, s)))  # under 五年来，我们…。: every figure is of the five years
         for i, clause in enumerate(parts):
             found = units(clause)
             if not found:
                 continue
             window = "".join(parts[max(0, i - 1):i + 1])
-            score = sub_terms.share(window) + 0.5 * sub_terms.share(s.text) + 0.2 * s.score
+            # the clause's own words count as much as those of the clause before it with it
+            # (城镇调查失业率控制在5%左右，城镇新增就业50万人: 新增就业 is the second's)
+            score = 0.5 * (sub_terms.share(clause) + sub_terms.share(window)) + 0.5 * sub_terms.share(s.text) \
+                + 0.2 * s.score
             score += 0.4 if unit and unit in found else 0.0
             score += 0.2 if part and part in s.text else 0.0
-            score -= SPAN_PENALTY if bool(_SPAN.search(window)) != span else 0.0
+            score -= SPAN_PENALTY if (spans or bool(_SPAN.search(window))) != span else 0.0
             out.append((score, s, i))
     return out
+
+
+def _lead_of(ctx: Context, s: Sentence) -> str:
+    """The lead of ``s``'s paragraph (五年来，我们扎实推动闽台融合。), "" when it has none or is it."""
+    para = ctx.paragraph(s)
+    first = para[0] if para else s
+    return first.text if first.start != s.start and is_lead(first.text, 0, len(para)) else ""
 
 
 def _figure(ctx: Context) -> list[Item]:
