@@ -71,6 +71,8 @@ _DONE_CUES = re.compile(r"去年|上一年|上年|过去一年|完成了|完成�
                         r"\bbuilt\b|\brenovated\b", re.I)
 _PLAN_CUES = re.compile(r"今年|明年|下一年|计划|打算|将要|准备|目标|安排|要做|未来|下一步|将|要干|要建|要实现|力争|争取|"
                         r"\bthis year\b|\bnext year\b|\bplan|\bwill\b|\btarget|\bgoal|\baim", re.I)
+# the state now or of these years (现在, 目前, 这几年): the reviewed period when set against a plan
+_NOW = re.compile(r"现在|目前|如今|当前|眼下|这几年|近几年|近年来|这些年|\bnow\b|\bcurrently\b", re.I)
 _LAST_YEAR = re.compile(r"去年|上一年|过去一年|\blast year\b", re.I)
 _THIS_YEAR = re.compile(r"今年|本年|明年|下一年|\bthis year\b|\bnext year\b", re.I)
 
@@ -411,6 +413,12 @@ def question_periods(text: str, years: DocumentYears) -> tuple[Period, ...]:
                 found[p.phase] = p
     if any(p.explicit for p in found.values()):  # words such as 计划 do not add a period to one named
         found = {ph: p for ph, p in found.items() if p.explicit}
+    plan = found.get(PLAN)
+    if plan is not None and plan.explicit and DONE not in found and years.report_year \
+            and any(_NOW.search(c) and not _clause_periods(c, years)
+                    for c in re.split(r"[，,。？?！!；;]|\band\b", text)):
+        # 现在有多少公里，今年要突破多少: "now" against this year's target is the state reported
+        found = {DONE: Period(years.report_year, DONE, explicit=True), PLAN: plan}
     if part and not found:  # 前三季度 figures are the reviewed year's
         found[DONE] = Period(years.report_year, DONE, explicit=True)
     return tuple(Period(p.year, p.phase, part if p.phase == DONE and p.until is None else "", p.explicit, p.until)

@@ -8,7 +8,8 @@ from qa.answer import compose
 from qa.lexical import tokenizer_for
 from qa.multilingual import looks_english
 from qa.periods import DocumentYears
-from qa.query import FACT, FIGURE, LIST, TOPIC, Vocabulary, analyse, answer_type
+from qa.periods import question_periods
+from qa.query import COMPARE, FACT, FIGURE, LIST, TOPIC, Vocabulary, analyse, answer_type
 from qa.types import Document, Hit, Retrieval, Span
 
 PLAN = ("三、2026年重点工作",)
@@ -114,3 +115,61 @@ def test_a_comparison_takes_each_indicator_s_own_clause_and_computes_the_differe
     text = ans.text.replace("*", "")
     assert "54.58万人" in text and "50万人" in text
     assert "对比：50万人 [2]比54.58万人 [1]低4.58万人" in text
+
+
+# ---------------------------------------------------------------- the state now against this year's target
+
+
+@pytest.mark.parametrize("question", [
+    "高铁现在通车多少公里，今年要达到多少？",
+    "这几年城镇新增就业大概多少？今年的目标呢？",
+    "目前有多少家养老机构，今年计划新增多少家？",
+])
+def test_now_set_against_this_year_s_target_asks_about_both_periods(question):
+    periods = {(p.year, p.phase) for p in question_periods(question, YEARS)}
+    assert periods == {(2025, "done"), (2026, "plan")}
+
+
+@pytest.mark.parametrize("question", ["现在高铁有多少公里？", "今年要新建多少公里高铁？"])
+def test_now_alone_or_a_plan_alone_adds_no_period(question):
+    assert len(question_periods(question, YEARS)) <= 1
+
+
+# 山东省 2026 report: the five-year review moves from one figure to another; the plan names a target
+SD_DONE = ("一、2025年及“十四五”时期工作回顾",)
+SD_ROADS = ("——基础设施建设实现新跃升。建设全国首个交通强国省域示范区，高铁里程由2110公里增至3055公里，"
+            "高速公路由7473公里增至9310公里、八车道里程全国第一。")
+SD_ROAD = "公路方面，新开工晏城至表白寺等2个项目，提速庆云至章丘等23个续建项目，建成通车济南至宁津等5个项目，高速公路里程突破9500公里。"
+SD = "\n".join([SD_DONE[0], SD_ROADS, PLAN[0], SD_ROAD]) + "\n"
+
+
+def test_a_figure_reached_is_compared_with_the_target():
+    """现在 against 今年: both figures, the current one being the figure the clause reached
+    (由7473公里增至9310公里), and their difference."""
+    docs = {"sd": Document("sd", "2026年山东省政府工作报告", SD)}
+    vocab = Vocabulary(years=YEARS, text=SD, tokenize=TOKENIZER.words, looks_english=looks_english,
+                       places=TOKENIZER.places)
+    hits = []
+    for passage, section in ((SD_ROAD, PLAN), (SD_ROADS, SD_DONE)):
+        start = SD.index(passage)
+        hits.append(Hit(text=passage, score=0.5, doc_id="sd", section=section, start=start, end=start + len(passage),
+                        highlights=(), paragraph=(start, start + len(passage)), scores={"dense": 0.8, "match": 0.6}))
+    ans = compose(Retrieval(analyse("高速公路现在通车多少公里？今年要突破多少公里？", vocab), tuple(hits)),
+                  documents=docs, years=YEARS)
+    text = ans.text.replace("*", "")
+    assert ans.kind == COMPARE
+    assert "9310公里" in text and "9500公里" in text
+    assert "对比：9500公里 [2]比9310公里 [1]高出190公里" in text
+
+
+# ---------------------------------------------------------------- a compound written apart
+
+
+def test_a_compound_term_counts_when_its_words_stand_apart():
+    """粮食产量 asked, 粮食总产量 written (湖北省 2026 report): the words of the compound, in order."""
+    from qa.answer.evidence import Terms
+
+    terms = Terms({"粮食产量": 1.0}, {}, frozenset({"粮食产量"}), {"粮食产量": ("粮食", "产量")})
+    assert terms.share("粮食总产量稳定在550亿斤左右") > 0
+    assert terms.share("产量提升，粮食安全") == 0  # not in order: another matter
+    assert terms.share("高标准农田达到4808万亩") == 0

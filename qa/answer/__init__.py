@@ -179,7 +179,7 @@ def _figure_clauses(ctx: Context, sub: str, pool: list[Sentence]) -> list[tuple[
     years counts less for a question about one year, and the reverse."""
     unit = expected_unit(sub) or (ctx.q.unit if sub == ctx.q.text or len(_sub_questions(ctx.q.text)) == 1 else None)
     sub_terms = Terms({t: w for t, w in ctx.terms.weights.items() if t in sub or any(a in sub for a in ctx.terms.expansions.get(t, ()))}
-                      or ctx.terms.weights, ctx.terms.expansions, ctx.terms.known)
+                      or ctx.terms.weights, ctx.terms.expansions, ctx.terms.known, ctx.terms.parts)
     part = next((p.part for p in ctx.q.periods if p.part), "")
     span = bool(_SPAN.search(ctx.q.text))
     out = []
@@ -230,6 +230,8 @@ def _asked_figure(ctx: Context, sub: str, clause: str) -> str:
     unit = expected_unit(sub) or ctx.q.unit
     found = [(m.group() + (_QUALIFIER.match(clause, m.end()) or _EMPTY).group(), m.group("unit").replace("％", "%"))
              for m in FIGURE_TEXT.finditer(clause)]
+    if len(found) >= 2 and _FROM_TO.search(clause):  # 由7473公里增至9310公里: the figure it reached
+        found = found[::-1]
     return next((f for f, u in found if u == unit), found[0][0] if found else "")
 
 

@@ -106,7 +106,7 @@ def _unit_terms(terms: Terms, unit: str) -> Terms:
     """The question's terms but the unit's own (人次 in 多少亿人次): a sentence must name what is
     counted, not only the unit."""
     kept = {t: w for t, w in terms.weights.items() if unit not in t and t not in unit}
-    return Terms(kept or terms.weights, terms.expansions, terms.known)
+    return Terms(kept or terms.weights, terms.expansions, terms.known, terms.parts)
 
 
 def _gives_unit(figures: Sequence[Sentence], terms: Terms, unit: str) -> bool:
