@@ -225,7 +225,8 @@ _TOPIC_CUE = re.compile(r"做了什么|做了哪些|干了什么|干了啥|有�
                         r"\bwhat (?:did|has|have|will)\b.*\bdo\b", re.I)
 _FIGURE_CUE = re.compile(
     rf"多少|(?<!哪)几(?:万|亿)?(?:{_UNITS})|百分之几|百分比|比例|占比|比重|增速|增长率|贡献率|多大|多长|多高|"
-    r"\bhow (?:many|much|far|long|large|big)\b|\bwhat (?:percentage|percent|share|proportion)\b",
+    r"\bhow (?:many|much|far|long|large|big)\b|\bwhat (?:percentage|percent|share|proportion)\b|"
+    r"\b(?:rate|ratio|intensity)\b",
     re.I)
 _REASON_CUE = re.compile(r"为什么|为何|原因|怎么回事|难在|难点|毛病|出在哪|症结|差距|不足|短板|挑战|困难|问题在|有什么问题|"
                          r"哪些问题|不容易|不愿意|风险|凭什么|依据是什么|有利条件|\bwhy\b|\bproblems?\b|\bchallenges?\b|"
@@ -236,7 +237,7 @@ _COMPARE_CUE = re.compile(r"比去年|比上年|相比|对比|比较|比起来|�
 _COUNT_ONLY = re.compile(r"多少|百分之几|比例|占比|比重|增速|增长率|贡献率|多大|多长|多高|\bhow (?:many|much)", re.I)
 _ASKED_UNIT = re.compile(rf"(?:多少|几)(?:[万亿])?(?P<unit>{_UNITS})")
 _PERCENT_CUE = re.compile(r"百分之几|百分比|比例|占比|比重|增速|增长率|贡献率|增长了多少|涨了多少|涨多少|增长多少|"
-                          r"下降了多少|提高了多少|\bpercent|\bshare\b|\bgrowth\b|\bgrow\b", re.I)
+                          r"下降了多少|提高了多少|\bpercent|\bshare\b|\bgrowth\b|\bgrow\b|\brate\b|\bratio\b|\bintensity\b", re.I)
 _SIZE_CUE = ((re.compile(r"多大|面积"), "平方公里"), (re.compile(r"多长|里程"), "公里"),
              (re.compile(r"多少钱|资金|金额|收入"), "元"))
 _CONTEXT = "（接上文："  # how a follow-up shows the question it leans on

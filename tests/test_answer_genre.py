@@ -9,7 +9,7 @@ from qa.lexical import tokenizer_for
 from qa.multilingual import looks_english
 from qa.periods import DocumentYears
 from qa.periods import question_periods
-from qa.query import COMPARE, FACT, FIGURE, LIST, TOPIC, Vocabulary, analyse, answer_type
+from qa.query import COMPARE, FACT, FIGURE, LIST, TOPIC, Vocabulary, analyse, answer_type, expected_unit
 from qa.types import Document, Hit, Retrieval, Span
 
 PLAN = ("三、2026年重点工作",)
@@ -173,3 +173,52 @@ def test_a_compound_term_counts_when_its_words_stand_apart():
     assert terms.share("粮食总产量稳定在550亿斤左右") > 0
     assert terms.share("产量提升，粮食安全") == 0  # not in order: another matter
     assert terms.share("高标准农田达到4808万亩") == 0
+
+
+# ---------------------------------------------------------------- English questions: rates, growth
+
+
+@pytest.mark.parametrize("question", [
+    "What is the forest coverage rate now?",
+    "What R&D intensity is planned?",
+    "What was the unemployment rate last year?",
+])
+def test_an_english_question_about_a_rate_wants_a_percentage(question):
+    assert answer_type(question) == FIGURE
+    assert expected_unit(question) == "%"
+
+
+def test_growth_said_in_times_answers_a_growth_question():
+    """增长17.2倍 is growth as much as 增长8％ (陕西省 2026 report); not a length, not a count."""
+    from qa.answer import _unit_fits
+
+    assert _unit_fits("%", ("倍",)) and _unit_fits("%", ("%",))
+    assert not _unit_fits("公里", ("倍",)) and not _unit_fits("%", ("个",))
+
+
+# 西藏自治区 2026 report: last year's figure in one paragraph; this year's among the targets, and in
+# the paragraph on that indicator
+XZ_DONE = ("一、2025年和“十四五”时期工作回顾",)
+XZ_2025 = "四是融合发展兴城镇带乡村。稳步推进新型城镇化建设，常住人口城镇化率达到40%。实施清洁能源供暖工程22个、供氧工程13个。"
+XZ_TARGETS = ("今年经济社会发展主要预期目标是：地区生产总值增长7%以上，固定资产投资增长15%左右，社会消费品零售总额增长7%左右，"
+              "城乡居民人均可支配收入分别增长7%左右和8%左右，城镇调查失业率控制在5%以内。")
+XZ_TOWNS = "持续推进新型城镇化。支持以县城为重要载体的城镇化建设，常住人口城镇化率达到41%。高质量推进城市更新行动。"
+XZ = "\n".join([XZ_DONE[0], XZ_2025, PLAN[0], XZ_TARGETS, XZ_TOWNS]) + "\n"
+
+
+def test_a_comparison_whose_words_decide_nothing_gives_two_figures_of_one_indicator():
+    """An English question whose words the report never writes: last year's best figure is the
+    urbanisation rate (40%); this year's is the same indicator (41%), not the first target (7%)."""
+    docs = {"xz": Document("xz", "2026年西藏自治区政府工作报告", XZ)}
+    vocab = Vocabulary(years=YEARS, text=XZ, tokenize=TOKENIZER.words, looks_english=looks_english,
+                       places=TOKENIZER.places)
+    hits = []
+    for passage, section in ((XZ_2025, XZ_DONE), (XZ_TARGETS, PLAN), (XZ_TOWNS, PLAN)):
+        start = XZ.index(passage)
+        hits.append(Hit(text=passage, score=0.5, doc_id="xz", section=section, start=start, end=start + len(passage),
+                        highlights=(), paragraph=(start, start + len(passage)), scores={"dense": 0.8, "match": 0.6}))
+    q = analyse("What rate of people lived in towns in 2025, and what is the goal for 2026?", vocab)
+    ans = compose(Retrieval(q, tuple(hits)), documents=docs, years=YEARS)
+    text = ans.text.replace("*", "")
+    assert "40%" in text and "41%" in text
+    assert "比40% [1]高出1个百分点" in text

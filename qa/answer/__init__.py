@@ -28,7 +28,7 @@ from ..types import Answer, Citation, Hit, Retrieval
 from . import abstain
 from .abstain import CROSSLINGUAL_MIN_SCORE, MIN_SCORE, passing, verdict
 from .evidence import Sentence, Terms, gather, is_lead, is_point, question_terms
-from .text import FIGURE as FIGURE_TEXT, OPEN_END, PUNCT, bold_figures, clauses, difference, excerpt, \
+from .text import FIGURE as FIGURE_TEXT, OPEN_END, PUNCT, bigrams, bold_figures, clauses, difference, excerpt, \
     list_items, md, report_label, report_place, same, units
 
 __all__ = ["compose", "SHAPES", "Shape", "list_items", "MIN_SCORE", "CROSSLINGUAL_MIN_SCORE"]
@@ -46,6 +46,8 @@ MAX_POINT_DETAIL = 3  # sentences under a numbered point (二是…) in a reason
 TOPIC_CHARS = 160
 POINT_BONUS = 0.2  # a reasons answer prefers a numbered point (三是…差距) to another sentence
 SPAN_PENALTY = 0.15  # a figure over several years (年均, 累计, 五年来) for a question about one, or the reverse (fitted)
+LIKE_ENOUGH = 0.3  # two figure clauses this alike (bigram Jaccard, figures left out) name one indicator
+SAME_INDICATOR = 0.5  # a comparison's second figure: weight of its clause's likeness to the first one's
 NEAREST = 3  # passages shown when the report does not answer
 # RELEVANT and LIST_SHARE (and abstain.MIN_FIGURE_SHARE) fitted leave-one-report-out on the answer
 # sets of 8 reports (benchmarks/compose_fit.py): chosen on 7 of 8 folds; Tongzhou dev unchanged
@@ -195,7 +197,7 @@ def _figure_clauses(ctx: Context, sub: str, pool: list[Sentence]) -> list[tuple[
             # (城镇调查失业率控制在5%左右，城镇新增就业50万人: 新增就业 is the second's)
             score = 0.5 * (sub_terms.share(clause) + sub_terms.share(window)) + 0.5 * sub_terms.share(s.text) \
                 + 0.2 * s.score
-            score += 0.4 if unit and unit in found else 0.0
+            score += 0.4 if unit and _unit_fits(unit, found) else 0.0
             score += 0.2 if part and part in s.text else 0.0
             score -= SPAN_PENALTY if (spans or bool(_SPAN.search(window))) != span else 0.0
             out.append((score, s, i))
@@ -207,6 +209,12 @@ def _lead_of(ctx: Context, s: Sentence) -> str:
     para = ctx.paragraph(s)
     first = para[0] if para else s
     return first.text if first.start != s.start and is_lead(first.text, 0, len(para)) else ""
+
+
+def _unit_fits(unit: str, found) -> bool:
+    """A clause's units (``found``) give the asked one: a growth rate (%) may be said in times
+    (增长17.2倍)."""
+    return unit in found or (unit == "%" and "倍" in found)
 
 
 def _figure(ctx: Context) -> list[Item]:
@@ -355,20 +363,42 @@ def _compare(ctx: Context) -> list[Item]:
     """Each asked period's answer side by side: its best figure clause when the question asks
     for a figure, else its best sentence."""
     figure = bool(ctx.q.unit) or any(c in ctx.q.text for c in ("多少", "几")) or bool(_MORE_OR_LESS.search(ctx.q.text))
-    out: list[Item] = []
-    for period in ctx.q.periods:
+    picks: dict[int, Item] = {}
+    figured: dict[int, list] = {}
+    for n, period in enumerate(ctx.q.periods):
         group = [s for s in ctx.sentences if s.period and s.period.phase == period.phase and s.in_hit]
         if not group:
             continue
         if figure:
             cands = [c for sub in _sub_questions(ctx.q.text) for c in _figure_clauses(ctx, sub, group)]
             if cands:
-                _score, s, i = max(cands, key=lambda c: (c[0], -c[1].rank))
-                out.append(Item(bold_figures(excerpt(s.text, i)), s, _asked_figure(ctx, ctx.q.text, clauses(s.text)[i])))
+                figured[n] = cands
                 continue
         s = max(group, key=lambda s: (s.score, -s.rank))
-        out.append(Item(md(excerpt(s.text, _focus(ctx.terms, s.text))), s))
-    return out
+        picks[n] = Item(md(excerpt(s.text, _focus(ctx.terms, s.text))), s)
+    if figured:
+        # two sides whose best figures are of two indicators: the pair that answers best together, a
+        # pair of clauses worded alike (常住人口城镇化率达到40% / …达到41%) counting more
+        best = {n: max(cands, key=lambda c: (c[0], -c[1].rank)) for n, cands in figured.items()}
+        if len(figured) == 2:
+            (m, xs), (n, ys) = figured.items()
+            words = {id(c): _indicator(clauses(c[1].text)[c[2]]) for c in xs + ys}
+            if _likeness(words[id(best[m])], words[id(best[n])]) < LIKE_ENOUGH:  # two indicators: the pair
+                best[m], best[n] = max(((x, y) for x in xs for y in ys), key=lambda p: (
+                    p[0][0] + p[1][0] + SAME_INDICATOR * _likeness(words[id(p[0])], words[id(p[1])]),
+                    -p[0][1].rank - p[1][1].rank))
+        for n, (_score, s, i) in best.items():
+            picks[n] = Item(bold_figures(excerpt(s.text, i)), s, _asked_figure(ctx, ctx.q.text, clauses(s.text)[i]))
+    return [picks[n] for n in sorted(picks)]
+
+
+def _indicator(clause: str) -> set[str]:
+    """The words of a figure clause without its figures: the bigrams naming the indicator."""
+    return bigrams(FIGURE_TEXT.sub(" ", clause.strip(PUNCT)))
+
+
+def _likeness(a: set[str], b: set[str]) -> float:
+    return len(a & b) / len(a | b) if a and b else 0.0
 
 
 # a question that compares: 比…高/低, 相比, 哪个…快, 从多少…到多少
