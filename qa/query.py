@@ -228,7 +228,7 @@ _FIGURE_CUE = re.compile(
     r"\bhow (?:many|much|far|long|large|big)\b|\bwhat (?:percentage|percent|share|proportion)\b|"
     r"\b(?:rate|ratio|intensity)\b",
     re.I)
-_REASON_CUE = re.compile(r"为什么|为何|原因|怎么回事|难在|难点|毛病|出在哪|症结|差距|不足|短板|挑战|困难|问题在|有什么问题|"
+_REASON_CUE = re.compile(r"为什么|为何|原因|怎么回事|难在|难点|毛病|出在哪|症结|差距|不足|短板|挑战|困难|问题在|什么问题|不利|"
                          r"哪些问题|不容易|不愿意|风险|凭什么|依据是什么|有利条件|\bwhy\b|\bproblems?\b|\bchallenges?\b|"
                          r"\bshortcomings?\b|\bdifficult", re.I)
 _COMPARE_CUE = re.compile(r"比去年|比上年|相比|对比|比较|比起来|分别|各是|变化|高吗|低吗|多了|少了|进度|程度|"

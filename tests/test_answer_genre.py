@@ -222,3 +222,30 @@ def test_a_comparison_whose_words_decide_nothing_gives_two_figures_of_one_indica
     text = ans.text.replace("*", "")
     assert "40%" in text and "41%" in text
     assert "比40% [1]高出1个百分点" in text
+
+
+# ---------------------------------------------------------------- reasons: the sentence that says the kind asked
+
+# 河北省 2026 report: a sentence sharing a word of the question (发展自己) and the one naming the problems
+HB_DONE = ("一、“十四五”时期经济社会发展回顾",)
+HB_OWN = ("这五年，雄安新区拔节生长，京津冀协同发展成果丰硕。"
+          "我们牢牢牵住疏解北京非首都功能“牛鼻子”，在对接京津、服务京津中加快发展自己。")
+HB_PROBLEMS = ("同时，我省经济社会发展还面临一些困难和挑战，主要是：产业转型任务依然紧迫，创新能力不够强，质量效益不够好，"
+               "城镇化建设和农业农村现代化相对滞后，市场化和开放度不够高，资源环境约束仍较突出，就业和居民增收压力较大。"
+               "我们一定正视问题，采取有力措施加以解决。")
+HB = "\n".join([HB_DONE[0], HB_OWN, HB_PROBLEMS]) + "\n"
+
+
+def test_a_question_about_problems_is_answered_by_the_sentence_naming_them():
+    docs = {"hb": Document("hb", "2026年河北省政府工作报告", HB)}
+    vocab = Vocabulary(years=YEARS, text=HB, tokenize=TOKENIZER.words, looks_english=looks_english,
+                       places=TOKENIZER.places)
+    hits = []
+    for passage in (HB_OWN, HB_PROBLEMS):
+        start = HB.index(passage)
+        hits.append(Hit(text=passage, score=0.5, doc_id="hb", section=HB_DONE, start=start, end=start + len(passage),
+                        highlights=(), paragraph=(start, start + len(passage)), scores={"dense": 0.8, "match": 0.6}))
+    ans = compose(Retrieval(analyse("发展上还存在哪些问题？", vocab), tuple(hits)), documents=docs, years=YEARS)
+    assert ans.kind == "reasons"
+    assert "创新能力不够强" in ans.text
+    assert "发展自己" not in ans.text

@@ -44,6 +44,8 @@ MAX_FACT_SENTENCES = 3
 MAX_FIGURES = 3  # figure sentences (one per part of the question)
 MAX_POINT_DETAIL = 3  # sentences under a numbered point (二是…) in a reasons answer
 TOPIC_CHARS = 160
+SAID_BONUS = 0.3  # and a sentence that says what kind of reason is asked (困难, 挑战; 在于, 得益于)
+SAID_WORDS = 3  # in this many distinct words
 POINT_BONUS = 0.2  # a reasons answer prefers a numbered point (三是…差距) to another sentence
 SPAN_PENALTY = 0.15  # a figure over several years (年均, 累计, 五年来) for a question about one, or the reverse (fitted)
 LIKE_ENOUGH = 0.3  # two figure clauses this alike (bigram Jaccard, figures left out) name one indicator
@@ -318,6 +320,30 @@ def _neighbours(ctx: Context, best: Sentence, chosen: list[Sentence], phase) -> 
     return out
 
 
+# what a reasons question asks for, and how a report says it: problems (面临一些困难和挑战，主要是：…不够强)
+# or causes (得益于, 根本在于, 既衔接…也考虑了)
+_ASKS_PROBLEMS = re.compile(r"问题|困难|挑战|不足|短板|差距|难点|毛病|症结|风险|不利|压力|\bproblems?\b|\bchallenges?\b|"
+                            r"\bshortcomings?\b|\bdifficult", re.I)
+_SAYS_PROBLEMS = re.compile(r"困难|挑战|不足|短板|差距|压力|瓶颈|制约|滞后|不够|不强|不高|难题|冲击|依然|仍然|仍较|不容忽视")
+_ASKS_CAUSES = re.compile(r"为什么|为何|原因|怎么回事|凭什么|依据|\bwhy\b", re.I)
+_SAYS_CAUSES = re.compile(r"因为|由于|在于|得益于|源于|归功于|考虑|衔接|依据|基于|有利于|是为了")
+
+
+def _says(question: str):
+    """How the answer to a reasons question is said (a pattern), None when the question says not."""
+    if _ASKS_PROBLEMS.search(question):
+        return _SAYS_PROBLEMS
+    return _SAYS_CAUSES if _ASKS_CAUSES.search(question) else None
+
+
+def _said_bonus(said, text: str) -> float:
+    """SAID_BONUS for a sentence saying it in SAID_WORDS words or more (an enumeration of problems
+    says it many times), less for fewer."""
+    if said is None:
+        return 0.0
+    return SAID_BONUS * min(len(set(said.findall(text))), SAID_WORDS) / SAID_WORDS
+
+
 def _reasons(ctx: Context) -> list[Item]:
     """The enumeration under the sentence that best matches the question: a numbered point
     (二是…) with the sentences that explain it, or a lead sentence with all the points that
@@ -325,13 +351,15 @@ def _reasons(ctx: Context) -> list[Item]:
     sents = ctx.quotable()
     if not sents:
         return []
-    lead = max(sents, key=lambda s: (s.score, -s.rank))
+    said = _says(ctx.q.text)
+    lead = max(sents, key=lambda s: (s.score + _said_bonus(said, s.text), -s.rank))
     para = ctx.paragraph(lead)
     i = next(k for k, s in enumerate(para) if s.start == lead.start)
     if i + 1 < len(para) and is_point(para[i + 1].text):  # the lead of an enumeration: all of it
         points = [s for s in para[i + 1:] if is_point(s.text)]
         return [Item(md(lead.text), lead)] + [Item(md(excerpt(s.text, 0, 80)), s) for s in points]
-    best = max(sents, key=lambda s: (s.score + (POINT_BONUS if is_point(s.text) else 0.0), -s.rank))
+    best = max(sents, key=lambda s: (s.score + (POINT_BONUS if is_point(s.text) else 0.0) + _said_bonus(said, s.text),
+                                     -s.rank))
     para = ctx.paragraph(best)
     i = next(k for k, s in enumerate(para) if s.start == best.start)
     # a sentence inside a point: start from the point
