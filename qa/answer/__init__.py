@@ -352,7 +352,7 @@ def _reasons(ctx: Context) -> list[Item]:
     if not sents:
         return []
     said = _says(ctx.q.text)
-    lead = max(sents, key=lambda s: (s.score + _said_bonus(said, s.text), -s.rank))
+    lead = max(sents, key=lambda s: (s.score, -s.rank))
     para = ctx.paragraph(lead)
     i = next(k for k, s in enumerate(para) if s.start == lead.start)
     if i + 1 < len(para) and is_point(para[i + 1].text):  # the lead of an enumeration: all of it
