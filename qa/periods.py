@@ -49,6 +49,8 @@ _HEAD_CHARS = 3000  # the opening of a text read for its genre when the title do
 _FIVE_YEAR = re.compile(r"第([一二三四五六七八九十]{1,3})个五年(?:规划|计划)|“?十([一二三四五六七八九])五”?")
 _FIRST_PLAN_YEAR, _FIRST_PLAN_ORDINAL = 1966, 3
 # 过去五年 and its ways of saying it; 未来五年 for the span ahead
+# the same in English: the 14th Five-Year Plan (period)
+_FIVE_YEAR_EN = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)\s+five[- ]year\s+plan\b", re.I)
 _PAST_FIVE = re.compile(r"过去五年|过去的五年|这五年|五年来|近五年|\bpast five years\b|\blast five years\b", re.I)
 _NEXT_FIVE = re.compile(r"未来五年|今后五年|\bnext five years\b", re.I)
 _TWO_YEARS_AGO = re.compile(r"前年|\btwo years ago\b", re.I)
@@ -191,16 +193,22 @@ def five_year_span(ordinal: str) -> tuple[int, int] | None:
             n = int(cn2an.cn2an(ordinal, "smart"))
     except (ValueError, KeyError):
         return None
-    if n < _FIRST_PLAN_ORDINAL:
-        return None
-    start = _FIRST_PLAN_YEAR + 5 * (n - _FIRST_PLAN_ORDINAL)
-    return start, start + 4
+    return _plan_years(n)
 
 
 def five_year_spans(text: str) -> list[tuple[int, int]]:
     """The spans of the five-year plans ``text`` names ("十四五", 第十五个五年规划), in order."""
-    spans = [five_year_span(m.group(1) or f"十{m.group(2)}") for m in _FIVE_YEAR.finditer(text)]
-    return list(dict.fromkeys(s for s in spans if s))
+    found = [(m.start(), five_year_span(m.group(1) or f"十{m.group(2)}")) for m in _FIVE_YEAR.finditer(text)]
+    found += [(m.start(), _plan_years(int(m.group(1)))) for m in _FIVE_YEAR_EN.finditer(text)]
+    return list(dict.fromkeys(s for _at, s in sorted(found, key=lambda f: f[0]) if s))
+
+
+def _plan_years(n: int) -> tuple[int, int] | None:
+    """The years of the ``n``-th five-year plan (14 → 2021–2025)."""
+    if n < _FIRST_PLAN_ORDINAL:
+        return None
+    start = _FIRST_PLAN_YEAR + 5 * (n - _FIRST_PLAN_ORDINAL)
+    return start, start + 4
 
 
 def detect_genre(title: str, text: str = "") -> str:

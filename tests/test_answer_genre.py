@@ -249,3 +249,42 @@ def test_a_question_about_problems_is_answered_by_the_sentence_naming_them():
     assert ans.kind == "reasons"
     assert "创新能力不够强" in ans.text
     assert "发展自己" not in ans.text
+
+
+# ---------------------------------------------------------------- English: plans by name, passages near the question
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("What was the forest coverage after the 14th Five-Year Plan period?", [(2021, "done", 2025)]),
+    ("What does the 15th five-year plan aim for?", [(2026, "plan", 2030)]),
+])
+def test_an_english_five_year_plan_by_ordinal_is_its_span(question, expected):
+    years = DocumentYears(2025, 2026, frozenset({2025, 2026}), review_from=2021)
+    assert [(p.year, p.phase, p.until) for p in question_periods(question, years)] == expected
+
+
+# 湖北省 2026 report: a passage the cross-lingual encoder ranks first (森林防火, no figure of forest) and
+# the one that gives the figure, just under its threshold
+HB_SAFE = ("成功应对主汛期9轮强降雨、汉江秋汛和大范围持续高温干旱，有效开展交通、消防、城镇燃气、森林防火、地质灾害等"
+           "领域风险隐患排查整治，社会大局保持平稳。")
+HB_GREEN = ("生态环境质量持续向好，科学划定“三区三线”，持续打好蓝天、碧水、净土保卫战，森林覆盖率提高到42.5%，"
+            "国控断面水质优良比例达到95.2%。")
+HUBEI = "\n".join([HB_DONE[0], HB_SAFE, HB_GREEN]) + "\n"
+
+
+def test_an_english_figure_question_quotes_a_near_passage_when_the_passing_ones_hold_no_figure():
+    from qa.answer.abstain import CROSSLINGUAL_MIN_SCORE, CROSSLINGUAL_NEAR
+
+    docs = {"hb": Document("hb", "2026年湖北省政府工作报告", HUBEI)}
+    vocab = Vocabulary(years=YEARS, text=HUBEI, tokenize=TOKENIZER.words, looks_english=looks_english,
+                       places=TOKENIZER.places, crosslingual=True)
+    hits = []
+    for passage, dense in ((HB_SAFE, CROSSLINGUAL_MIN_SCORE + 0.05), (HB_GREEN, CROSSLINGUAL_NEAR + 0.02)):
+        start = HUBEI.index(passage)
+        hits.append(Hit(text=passage, score=dense, doc_id="hb", section=HB_DONE, start=start, end=start + len(passage),
+                        highlights=(), paragraph=(start, start + len(passage)), scores={"dense": dense, "match": 0.0}))
+    q = analyse("How much of the land is covered by forest?", vocab)
+    assert q.route == "crosslingual"
+    ans = compose(Retrieval(q, tuple(hits)), documents=docs, years=YEARS)
+    assert ans.covered and "42.5%" in ans.text
+    assert "森林防火" not in ans.text

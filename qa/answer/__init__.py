@@ -578,6 +578,12 @@ def compose(retrieval: Retrieval, *, documents: Mapping[str, object] | None = No
     shape = SHAPES[kind]
     ctx = Context(q, hits, sentences, terms, _ranks(q, hits, sentences, allowed, MAX_PASSAGES[kind]))
     items = shape.pick(ctx)
+    wider = abstain.near(q, hits) if q.route == "crosslingual" else []
+    if not items and kind != FACT and set(wider) - set(allowed):
+        # an English question whose passing passages lack the shape (no figure): those near it too
+        allowed = sorted(set(allowed) | set(wider))
+        ctx.ranks = _ranks(q, hits, sentences, allowed, MAX_PASSAGES[kind])
+        items = shape.pick(ctx)
     if not items and kind != FACT:
         kind, shape = FACT, SHAPES[FACT]
         items = shape.pick(ctx)
