@@ -288,3 +288,32 @@ def test_an_english_figure_question_quotes_a_near_passage_when_the_passing_ones_
     ans = compose(Retrieval(q, tuple(hits)), documents=docs, years=YEARS)
     assert ans.covered and "42.5%" in ans.text
     assert "森林防火" not in ans.text
+
+
+# ---------------------------------------------------------------- a follow-up asking of another period
+
+XZ_VILLAGES_DONE = "四是融合发展兴城镇带乡村。深化“一抓两促”和树立农牧民新风貌行动，新建高原和美乡村180个。"
+XZ_VILLAGES_PLAN = ("扎实推进乡村全面振兴。锚定农业农村现代化，学习运用“千万工程”经验，建设高原和美乡村200个，"
+                    "实施农村危房改造和抗震加固8006户。")
+XZV = "\n".join([XZ_DONE[0], XZ_VILLAGES_DONE, PLAN[0], XZ_VILLAGES_PLAN]) + "\n"
+
+
+def test_a_follow_up_about_another_period_is_answered_with_that_period_s_figure():
+    """新建 is the wording of the question before (about 2025); this year's sentence says 建设: the
+    2025 sentence holding more of the words does not make the 2026 figure missing."""
+    docs = {"xz": Document("xz", "2026年西藏自治区政府工作报告", XZV)}
+    vocab = Vocabulary(years=YEARS, text=XZV, tokenize=TOKENIZER.words, looks_english=looks_english,
+                       places=TOKENIZER.places)
+    hits = []
+    for passage, section in ((XZ_VILLAGES_PLAN, PLAN), (XZ_VILLAGES_DONE, XZ_DONE)):
+        start = XZV.index(passage)
+        hits.append(Hit(text=passage, score=0.8, doc_id="xz", section=section, start=start, end=start + len(passage),
+                        highlights=(), paragraph=(start, start + len(passage)), scores={"dense": 0.8, "match": 0.6}))
+    idf = {"新建": 3.02, "高原": 1.66, "乡村": 2.65}  # as in the whole report
+    q = analyse("那今年打算建多少个？", vocab, history=["去年新建了多少个高原和美乡村？"])
+    assert q.follow_up
+    ans = compose(Retrieval(q, tuple(hits)), documents=docs, years=YEARS, idf=idf)
+    assert ans.covered and "200个" in ans.text
+    asked_directly = compose(Retrieval(analyse("今年新建多少个高原和美乡村？", vocab), tuple(hits)),
+                             documents=docs, years=YEARS, idf=idf)
+    assert asked_directly.covered is False  # asked directly, 新建 is this question's word: as before

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import Sequence
 
+from ..periods import YEAR_WORDS
 from ..query import CROSSLINGUAL, FIGURE, asked_unit
 from ..types import Hit
 from .evidence import Sentence, Terms, has_figure
@@ -51,6 +52,12 @@ def _passes(hit: Hit, route: str) -> bool:
 def passing(q, hits: Sequence[Hit]) -> list[int]:
     """Ranks of the hits close enough to the question to answer it."""
     return [i for i, h in enumerate(hits) if _passes(h, q.route)]
+
+
+def _asks_another_period(q) -> bool:
+    """A follow-up naming its own period (那今年呢？ after a question about 去年)."""
+    own, _, before = q.text.partition("（接上文：")
+    return bool(getattr(q, "follow_up", False) and before and YEAR_WORDS.search(own) and YEAR_WORDS.search(before))
 
 
 def near(q, hits: Sequence[Hit]) -> list[int]:
@@ -99,7 +106,10 @@ def verdict(q, hits: Sequence[Hit], sentences: Sequence[Sentence], terms: Terms)
                    and (len(phases) != 1 or (s.period is not None and s.period.phase in phases))]
         best = max(figures, key=lambda s: s.share, default=None)
         anywhen = max((s.share for s in pool if has_figure(s.text)), default=0.0)
-        if best is None or best.share < MIN_FIGURE_SHARE or best.share < OTHER_PERIOD * anywhen:
+        # a follow-up asking the question before of another period (那今年打算建多少个？) carries that
+        # question's words for its own period (新建): another period's sentence holding more says nothing
+        other = 0.0 if _asks_another_period(q) else OTHER_PERIOD * anywhen
+        if best is None or best.share < MIN_FIGURE_SHARE or best.share < other:
             when = q.periods[0].words if len(phases) == 1 and q.periods[0].year else ""
             missing = terms.missing(best.text) if best is not None else list(terms.weights)
             return Verdict(False, f"报告没有给出{when}{_subject(q, terms, missing)}的数字")
