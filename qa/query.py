@@ -292,6 +292,7 @@ class AnalyzedQuery:
     held: tuple[str, ...] = ()
     content: str = ""  # the question without the place names that scope it ("" when the same)
     asks_place: bool = False  # the answer is places (哪些省份提出了…): one item per report
+    criterion: object = None  # qa.criteria.Criterion: the condition such a question sets on each report's figure
 
     @property
     def documents(self) -> tuple[str, ...]:
@@ -349,6 +350,9 @@ class AnalyzedQuery:
             "follow_up": self.follow_up, "notice": self.notice,
             "places": [p.to_dict() for p in self.places], "scopes": [list(s) for s in self.scopes],
             "lacked": list(self.lacked), "content": self.content, "asks_place": self.asks_place,
+            "criterion": None if self.criterion is None else {
+                "kind": self.criterion.kind, "value": self.criterion.value, "unit": self.criterion.unit,
+                "qualifier": self.criterion.qualifier},
         }
 
 
@@ -387,6 +391,27 @@ def answer_type(text: str, periods: Sequence = ()) -> str:
     if _TOPIC_CUE.search(text) or both:
         return TOPIC
     return FACT
+
+
+_MEASURES = (("增速", "增幅", "涨幅", "增长率"), ("降幅", "下降率"), ("占比", "比重", "百分比"))  # kinds of measure
+_MEASURE = re.compile("^(?:" + "|".join(w for kind in _MEASURES for w in kind) + ")$")
+
+
+def other_measure(text: str, word: str) -> bool:
+    """Whether ``text`` names a kind of measure other than ``word``'s (比重 for 增速)."""
+    kind = next((k for k in _MEASURES if word in k), ())
+    return any(w in text for k in _MEASURES if k is not kind for w in k)
+
+
+def measure_unit(word: str) -> str | None:
+    """The unit a word that names a generic measure is given in (增速, 增长率, 占比 → %), else
+    None: 增长5.5% says 增速."""
+    return "%" if _MEASURE.match(word) else None
+
+
+def asks_figure(text: str) -> bool:
+    """Whether a question asks for a figure (多少, 增速, 几个…)."""
+    return bool(_FIGURE_CUE.search(text))
 
 
 def expected_unit(text: str) -> str | None:
@@ -539,6 +564,7 @@ def _without(text: str, spans: Sequence[tuple[int, int]]) -> str:
 def analyse(question: "str | Query", vocab: Vocabulary, history: Sequence[str] = ()) -> AnalyzedQuery:
     """Analyse a question once: the question as understood, its tokens and expansions, route,
     periods, answer type, expected unit and what the documents lack (see ``AnalyzedQuery``)."""
+    from .criteria import criterion
     from .periods import document_periods, question_periods, uncovered_years
 
     q = question if isinstance(question, Query) else prepare_query(question)
@@ -576,6 +602,7 @@ def analyse(question: "str | Query", vocab: Vocabulary, history: Sequence[str] =
         by_document = tuple((d, p or q) for (d, p), (_, q) in zip(document_periods(own, vocab.documents),
                                                                  document_periods(text, vocab.documents)))
     kind = answer_type(own, periods)
+    place_answer = asks_place(own) and not placed.places
     absent: tuple = ()
     if kind == FIGURE and vocab.tag and vocab.known and not english:
         head = figure_head(own, vocab.tag)
@@ -588,4 +615,5 @@ def analyse(question: "str | Query", vocab: Vocabulary, history: Sequence[str] =
         corrections=corrections, follow_up=follow, notice=q.notice, by_document=by_document,
         places=placed.places,
         scopes=placed.scopes, lacked=placed.lacked, held=placed.held,
-        content=content if content != text else "", asks_place=asks_place(own) and not placed.places)
+        content=content if content != text else "", asks_place=place_answer,
+        criterion=criterion(own) if place_answer else None)

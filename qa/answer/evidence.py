@@ -6,10 +6,10 @@ is quoted whole and an enumeration can be followed past the passage's end), else
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Mapping, Sequence
 
-from ..periods import PERIOD_TEXT, DocumentYears, Period, is_period_word, section_period, years_for
+from ..periods import PERIOD_TEXT, DocumentYears, Period, is_period_word, paragraph_period, section_period, years_for
 from ..types import Hit
 from .text import FIGURE, ORDINAL, sentences as split_sentences
 
@@ -56,6 +56,8 @@ class Terms:
     weights: dict[str, float]
     expansions: dict[str, tuple[str, ...]]  # a token → other words that count for it
     known: frozenset = frozenset()  # terms the corpus holds: an expansion counts less for them
+    # terms that name a measure of a unit (增速, 增长率, 占比 → %): a figure in that unit says them
+    measures: Mapping[str, str] = field(default_factory=dict)
 
     def share(self, text: str, context: str = "") -> float:
         """IDF-weighted share of the question's terms in ``text`` (a term only in ``context``
@@ -70,6 +72,8 @@ class Terms:
             part = EXPANSION_SHARE if term in self.known else 1.0
             if term in text:
                 got += w
+            elif term in self.measures and _says_measure(text, term, self.measures[term]):
+                got += w
             elif any(a in text for a in alts):
                 got += part * w
             elif term in context or any(a in context for a in alts):
@@ -80,7 +84,22 @@ class Terms:
         """The question's terms (heaviest first) that ``text`` lacks, with their expansions."""
         text = text.lower()
         return [t for t, _w in sorted(self.weights.items(), key=lambda kv: -kv[1])
-                if not any(a in text for a in (t,) + self.expansions.get(t, ()))]
+                if not any(a in text for a in (t,) + self.expansions.get(t, ()))
+                and not (t in self.measures and _says_measure(text, t, self.measures[t]))]
+
+    def but(self, keep) -> "Terms":
+        """These terms restricted to those ``keep(term)`` is true for (all when none is)."""
+        kept = {t: w for t, w in self.weights.items() if keep(t)}
+        return replace(self, weights=kept or self.weights)
+
+
+def _says_measure(text: str, term: str, unit: str) -> bool:
+    """``text`` gives a figure in ``unit`` and names no other kind of measure (占全国比重…提升至7.4%
+    is no 增速)."""
+    from ..query import other_measure
+
+    return any(m.group("unit").replace("％", "%") == unit for m in FIGURE.finditer(text)) \
+        and not other_measure(text, term)
 
 
 def question_terms(q, idf: Mapping[str, float] | None, lexicon=None) -> Terms:
@@ -120,7 +139,10 @@ def question_terms(q, idf: Mapping[str, float] | None, lexicon=None) -> Terms:
     for t in weights:  # a follow-up's own words count more than those of the question before
         if own and t in own:
             weights[t] *= FOLLOW_UP_WEIGHT
-    return Terms(weights, alts, frozenset(t for t in weights if t in idf))
+    from ..query import measure_unit
+
+    measures = {t: u for t in weights if (u := measure_unit(t))}
+    return Terms(weights, alts, frozenset(t for t in weights if t in idf), measures)
 
 
 def gather(hits: Sequence[Hit], terms: Terms, years: "DocumentYears | Mapping[str, DocumentYears]",
@@ -141,6 +163,8 @@ def gather(hits: Sequence[Hit], terms: Terms, years: "DocumentYears | Mapping[st
         highlighted = [(hit.start + s.start, hit.start + s.end) for s in hit.sentences]
         period = section_period(hit.section, years_for(years, hit.doc_id))
         spans = split_sentences(text)
+        if spans:  # a paragraph that reviews five years under a heading of one year
+            period = paragraph_period(period, text[spans[0][0]:spans[0][1]].strip())
         context = " ".join(hit.section)
         for order, (s, e) in enumerate(spans):
             start, end = base + s, base + e
