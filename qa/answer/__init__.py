@@ -28,7 +28,7 @@ from ..types import Answer, Citation, Hit, Retrieval
 from . import abstain
 from .abstain import CROSSLINGUAL_MIN_SCORE, MIN_SCORE, passing, verdict
 from .evidence import Sentence, Terms, gather, is_lead, is_point, question_terms
-from .text import FIGURE as FIGURE_TEXT, OPEN_END, PUNCT, bold_figures, clauses, difference, excerpt, \
+from .text import FIGURE as FIGURE_TEXT, OPEN_END, PUNCT, bold_figures, clauses, difference, excerpt, figure_value, \
     list_items, md, report_label, report_place, same, units
 
 __all__ = ["compose", "SHAPES", "Shape", "list_items", "MIN_SCORE", "CROSSLINGUAL_MIN_SCORE"]
@@ -588,11 +588,14 @@ def _across(retrieval: Retrieval, documents: Mapping[str, object], idf, years, k
     elif q.asks_place:
         return compose(Retrieval(replace(q, scopes=(), asks_place=False), hits[:1]), documents=documents,
                        idf=idf, years=years)
-    if len(values) == 2 and all(values) and _COMPARE_ASK.search(q.text):
-        (a, x), (b, y) = values
-        diff = difference(x, y)
-        if diff:
-            blocks.append(f"对比：{md(b)} {md(y)} 比 {md(a)} {md(x)} {diff}（以上各报告中的数字相比而得）。")
+    found = [(name, figure_value(f)) for name, f in (v for v in values if v)] if len(values) == 2 and all(values) else []
+    if len(found) == 2 and all(v for _n, v in found) and found[0][1][1] == found[1][1][1] \
+            and _COMPARE_ASK.search(q.text):
+        (a, (x, unit, _m)), (b, (y, _u, _m2)) = found
+        unit = "个百分点" if unit == "%" else unit
+        diff = round(abs(x - y), 4)
+        blocks.append(f"相差 **{diff:g}{unit}**" + (f"（{a if x > y else b}较高）" if diff else "（相同）")
+                      + "，以上各报告中的数字相比而得。")
     kind = next(iter(kinds)) if len(kinds) == 1 else COMPARE
     head = f"理解为：{md(q.understood)}\n\n" if q.understood else ""
     hits, citations = _cited_first(hits, citations, k)
