@@ -114,11 +114,14 @@ def serve(corpus: Path, index: Path, log: Path, timeout: float = 600) -> dict:
                 raise RuntimeError(f"the app did not serve (see {log})")
             memory = MemoryWatch(proc.pid)
             served = memory.rss()
+            results, each = [], []
             with memory:
-                results = [one_request(base, "ask", q, 5, 120) for q in QUESTIONS]
+                for q in QUESTIONS:
+                    results.append(one_request(base, "ask", q, 5, 120))
+                    each.append(round(memory.rss() or 0))
             return dict(rss_served_mb=served, rss_after_mb=memory.rss(), peak_mb=memory.peak(),
                         ok=sum(r.ok for r in results), asked=len(results),
-                        ask_ms=[round(r.seconds * 1000) for r in results],
+                        ask_ms=[round(r.seconds * 1000) for r in results], rss_each_mb=each,
                         errors=sorted({r.error for r in results if not r.ok})[:2])
         finally:
             stop_app(proc)
@@ -146,6 +149,7 @@ def main() -> None:
         rows[name] = row
         print(f"{name}: app RSS once serving {row['rss_served_mb']:.0f} MB, after {row['asked']} questions "
               f"{row['rss_after_mb']:.0f} MB, peak (VmHWM) {row['peak_mb']:.0f} MB; index {row['index_mb']} MB; "
+              f"RSS after each question {row['rss_each_mb']}; "
               f"{row['ok']}/{row['asked']} answered over HTTP; open/build {row['open_s']} s", flush=True)
     peak = rows["31 reports (11 synthetic)"]["peak_mb"]
     print(f"31 reports: peak {peak:.0f} MB against the {LIMIT_MB} MB limit: {'within' if peak <= LIMIT_MB else 'OVER'}")
