@@ -120,3 +120,27 @@ def test_lexicon_lines_of_one_word_in_two_cases_are_one_entry(tmp_path):
     path = tmp_path / "lexicon.tsv"
     path.write_text("GDP\t地区生产总值 增长\ngdp\t地区生产总值 经济增长\n", encoding="utf-8")
     assert Lexicon.load(path).entries["gdp"] == ("地区生产总值", "增长", "经济增长")
+
+
+TARGETS = ("二、2026年主要目标\n"
+           "今年主要目标是：地区生产总值增长4.5%—5%，固定资产投资增长5%，进出口总额争取实现正增长。\n"
+           "推进人工智能应用基地建设运营。数字经济核心产业增加值增长10%。\n")
+
+
+def test_a_figure_clause_that_names_the_quantity_beats_one_sharing_a_common_word():
+    """GDP stands for 地区生产总值 and, in the lexicon, for the common word 增长 too: the clause that
+    names 地区生产总值 answers, not another growth figure (terms matched in any case: GDP, gdp)."""
+    years = DocumentYears(2025, 2026, frozenset({2025, 2026}))
+    tok = tokenizer_for(())
+    vocab = Vocabulary(years=years, text=TARGETS, tokenize=tok.words)
+    lines = TARGETS.splitlines()
+
+    def hit(line, score):
+        start = TARGETS.index(line)
+        return Hit(text=line, score=score, doc_id="t", section=(lines[0],), start=start, end=start + len(line),
+                   paragraph=(start, start + len(line)), scores={"match": 0.8, "dense": 0.8})
+
+    idf = {"gdp": 6.0, "增长": 1.0, "增速": 4.0, "地区生产总值": 3.0}
+    a = compose(Retrieval(analyse("今年的GDP增速目标是多少？", vocab), (hit(lines[2], 1.0), hit(lines[1], 0.9))),
+                documents={"t": Document("t", "报告", TARGETS)}, years=years, idf=idf)
+    assert a.covered and "4.5%" in a.text and "10%" not in a.text, a.text

@@ -182,7 +182,8 @@ def _figure_clauses(ctx: Context, sub: str, pool: list[Sentence]) -> list[tuple[
     and the clause before, the asked unit, the asked part of the year; a figure over several
     years counts less for a question about one year, and the reverse."""
     unit = expected_unit(sub) or (ctx.q.unit if sub == ctx.q.text or len(_sub_questions(ctx.q.text)) == 1 else None)
-    sub_terms = ctx.terms.but(lambda t: t in sub or any(a in sub for a in ctx.terms.expansions.get(t, ())))
+    low = sub.lower()  # terms are lower case (gdp)
+    sub_terms = ctx.terms.but(lambda t: t in low or any(a in low for a in ctx.terms.expansions.get(t, ())))
     part = next((p.part for p in ctx.q.periods if p.part), "")
     span = bool(_SPAN.search(ctx.q.text))
     # one year asked (2025年, 去年): a passage about the five years to it (这五年…) is a span too
@@ -195,7 +196,7 @@ def _figure_clauses(ctx: Context, sub: str, pool: list[Sentence]) -> list[tuple[
             if not found:
                 continue
             window = "".join(parts[max(0, i - 1):i + 1])
-            score = sub_terms.share(window) + 0.5 * sub_terms.share(s.text) + 0.2 * s.score
+            score = sub_terms.share(window, specific=True) + 0.5 * sub_terms.share(s.text) + 0.2 * s.score
             score += 0.4 if unit and unit in found else 0.0
             score += 0.2 if part and part in s.text else 0.0
             spans = bool(_SPAN.search(window)) or (one_year and s.period is not None and s.period.until is not None)

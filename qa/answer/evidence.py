@@ -58,10 +58,15 @@ class Terms:
     known: frozenset = frozenset()  # terms the corpus holds: an expansion counts less for them
     # terms that name a measure of a unit (增速, 增长率, 占比 → %): a figure in that unit says them
     measures: Mapping[str, str] = field(default_factory=dict)
+    # how specific each lexicon term is against the term it stands for (its IDF over the term's,
+    # at most 1): 增长 says far less than 地区生产总值 for GDP
+    specific: Mapping[tuple[str, str], float] = field(default_factory=dict)
 
-    def share(self, text: str, context: str = "") -> float:
+    def share(self, text: str, context: str = "", *, specific: bool = False) -> float:
         """IDF-weighted share of the question's terms in ``text`` (a term only in ``context``
-        counts CONTEXT_SHARE)."""
+        counts CONTEXT_SHARE). With ``specific``, a lexicon term counts as much as it is
+        specific (to pick the clause that names the quantity asked, not one that shares a
+        common word with it)."""
         total = sum(self.weights.values())
         if not total:
             return 0.0
@@ -75,7 +80,7 @@ class Terms:
             elif term in self.measures and _says_measure(text, term, self.measures[term]):
                 got += w
             elif any(a in text for a in alts):
-                got += part * w
+                got += part * w * (max(self.specific.get((term, a), 1.0) for a in alts if a in text) if specific else 1.0)
             elif term in context or any(a in context for a in alts):
                 got += CONTEXT_SHARE * w
         return got / total
@@ -142,7 +147,8 @@ def question_terms(q, idf: Mapping[str, float] | None, lexicon=None) -> Terms:
     from ..query import measure_unit
 
     measures = {t: u for t in weights if (u := measure_unit(t))}
-    return Terms(weights, alts, frozenset(t for t in weights if t in idf), measures)
+    specific = {(t, a): min(1.0, idf.get(a, top) / idf.get(t, top)) for t in weights for a in alts.get(t, ())} if idf else {}
+    return Terms(weights, alts, frozenset(t for t in weights if t in idf), measures, specific)
 
 
 def gather(hits: Sequence[Hit], terms: Terms, years: "DocumentYears | Mapping[str, DocumentYears]",
