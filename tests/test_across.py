@@ -144,3 +144,10 @@ def test_a_figure_clause_that_names_the_quantity_beats_one_sharing_a_common_word
     a = compose(Retrieval(analyse("今年的GDP增速目标是多少？", vocab), (hit(lines[2], 1.0), hit(lines[1], 0.9))),
                 documents={"t": Document("t", "报告", TARGETS)}, years=years, idf=idf)
     assert a.covered and "4.5%" in a.text and "10%" not in a.text, a.text
+
+
+def test_how_long_a_time_is_no_length():
+    from qa.query import expected_unit
+
+    assert expected_unit("从开建到投用花了多长时间？") is None  # not 公里
+    assert expected_unit("这条路有多长？") == "公里"
