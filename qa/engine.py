@@ -55,7 +55,9 @@ class _ProgressBar:
             self._bar.close()
 
 
-PER_REPORT, PER_REPORT_POOL = 3, 25  # a "which places" question: passages per report answered from; candidates per report
+# a "which places" question: each report's best passages answered from (fused order, and by BM25
+# alone), candidates scored per report
+PER_REPORT, PER_REPORT_LEXICAL, PER_REPORT_POOL = 3, 2, 25
 CANDIDATES = 100  # passages taken from each signal (dense, lexical) before fusion
 FLOOR = 20          # and the passages least like the query (where min-max normalisation starts)
 FLOOR_SAMPLE = 64   # and a fixed sample of passages (the same, for approximate indexes)
@@ -379,6 +381,19 @@ class Engine:
             found = best.setdefault(self.data.chunks[index].doc_id, [])
             if len(found) < PER_REPORT:
                 found.append(replace(r, index=index))
+        # and each report's passages with the most of the question's own words (BM25 without the
+        # expansions), which the fused order may leave out when a lexicon term pulls common
+        # passages up (低空经济: 经济 → 地区生产总值)
+        own = self.store.lexical_scores(list(q.tokens), scored.ids, where=where) if q.tokens else scored.bm25
+        lexical: dict[str, list[Ranked]] = {}
+        for r in sorted(ranked, key=lambda r: -float(own[r.index])):
+            index = int(scored.ids[r.index])
+            doc = self.data.chunks[index].doc_id
+            found = lexical.setdefault(doc, [])
+            if len(found) < PER_REPORT_LEXICAL and all(b.index != index for b in best.get(doc, ())):
+                found.append(replace(r, index=index))
+        for doc, extra in lexical.items():
+            best[doc] = best[doc] + extra
         chosen = list(best) if every_place else list(best)[:k]
         if not chosen or any(self._docs[d].region is None for d in chosen):  # reports of no known place
             return Retrieval(q, tuple(self._search(q, k, params, documents=documents)))

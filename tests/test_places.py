@@ -266,6 +266,15 @@ def test_which_places_lists_the_reports_whose_figure_meets_the_condition(library
     assert all(a.hits[c.hit].doc_id == c.doc_id and a.hits[c.hit].start == c.start for c in a.citations)
 
 
+def test_which_places_without_a_condition_lists_only_the_reports_that_say_it(library, monkeypatch):
+    monkeypatch.setattr("qa.answer.abstain.MIN_SCORE", 0.0)
+    a = library.ask("哪些地方提到了综合交通枢纽？")
+    assert a.covered and "**通州区**" in a.text, a.text
+    assert "**河北省**" not in a.text and "**山东省**" not in a.text  # they share only common words with it
+    a = library.ask("哪些地方提到了中欧班列？")
+    assert "**河北省**" in a.text and "**通州区**" not in a.text and "**山东省**" not in a.text
+
+
 def test_each_place_compared_is_searched_with_its_own_quota(library, monkeypatch):
     monkeypatch.setattr("qa.answer.abstain.MIN_SCORE", 0.0)
     r = library._retrieve("河北和山东的城镇新增就业目标分别是多少？", 2, every_place=True)

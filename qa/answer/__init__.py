@@ -45,6 +45,7 @@ MAX_POINT_DETAIL = 3  # sentences under a numbered point (二是…) in a reason
 TOPIC_CHARS = 160
 POINT_BONUS = 0.2  # a reasons answer prefers a numbered point (三是…差距) to another sentence
 SPAN_PENALTY = 0.15  # a figure over several years (年均, 累计, 五年来) for a question about one, or the reverse (fitted)
+STATES_SHARE = 0.8  # 哪些省份提出了…: a report says it when its best sentence holds this much of what the best report's holds (set, not fitted)
 SPAN_LEAD = 16  # characters of a passage that say it reviews a span (这五年，…)
 NEAREST = 3  # passages shown when the report does not answer
 # RELEVANT and LIST_SHARE (and abstain.MIN_FIGURE_SHARE) fitted leave-one-report-out on the answer
@@ -480,8 +481,10 @@ def compose(retrieval: Retrieval, *, documents: Mapping[str, object] | None = No
     return _compose(retrieval, documents, idf, years)[0]
 
 
-def _compose(retrieval: Retrieval, documents: Mapping[str, object] | None, idf, years) -> tuple[Answer, list[Item]]:
-    """The answer and the items it states (none when the documents do not answer)."""
+def _compose(retrieval: Retrieval, documents: Mapping[str, object] | None, idf, years,
+             limit: int | None = None) -> tuple[Answer, list[Item]]:
+    """The answer and the items it states (none when the documents do not answer); ``limit``:
+    passages quoted from, at most (MAX_PASSAGES of the answer type without it)."""
     from ..periods import DocumentYears
 
     q, hits = retrieval.query, tuple(retrieval.hits)
@@ -498,7 +501,7 @@ def _compose(retrieval: Retrieval, documents: Mapping[str, object] | None, idf, 
     allowed = (passing(q, hits) or list(range(len(hits)))) if q.route == "crosslingual" else list(range(len(hits)))
     kind = q.answer_type
     shape = SHAPES[kind]
-    ctx = Context(q, hits, sentences, terms, _ranks(q, hits, sentences, allowed, MAX_PASSAGES[kind]))
+    ctx = Context(q, hits, sentences, terms, _ranks(q, hits, sentences, allowed, limit or MAX_PASSAGES[kind]))
     items = shape.pick(ctx)
     if not items and kind != FACT:
         kind, shape = FACT, SHAPES[FACT]
@@ -560,16 +563,27 @@ def _across(retrieval: Retrieval, documents: Mapping[str, object], idf, years, k
     part_q = _part_query(q, criterion)
     labels = {d: report_label(doc) for d, doc in documents.items()}
     blocks, citations, covered, kinds, values = [], [], False, set(), []
+    parts = []
     for place, scope in zip(q.places, q.scopes):
         ranks = [r for r, h in enumerate(hits) if h.doc_id in scope]
         one = replace(part_q, scopes=(scope,), places=(place,))
+        # a "which places" question reads every passage found for each report (few: its best
+        # by both orders); a comparison the first of its place's passages, as any question
         part, items = _compose(Retrieval(one, tuple(hits[r] for r in ranks)),
-                               {d: documents[d] for d in scope}, idf, years)
+                               {d: documents[d] for d in scope}, idf, years, len(ranks) if q.asks_place else None)
         figure = next((i for i in items if i.figure), None) if part.covered else None
         if q.asks_place:  # which places…: those whose report answers (and meets the condition)
             if not part.covered or (criterion is not None and (figure is None or not holds(
                     criterion, figure.figure, _clause_of(figure.source.text, figure.figure)))):
                 continue
+        parts.append((place, ranks, part, items, figure))
+    if q.asks_place and criterion is None and parts:
+        # no condition (哪些省份提出了…): the reports that say it, i.e. whose best sentence holds
+        # about as much of the question as the best report's (STATES_SHARE of it)
+        said = {id(p): max((i.source.share for i in p[3]), default=0.0) for p in parts}
+        best = max(said.values())
+        parts = [p for p in parts if said[id(p)] >= STATES_SHARE * best]
+    for place, ranks, part, items, figure in parts:
         shift = len(citations)
         text = _MARK.sub(lambda m: f"[{int(m.group(1)) + shift}]", part.text)
         for c in part.citations:
@@ -605,9 +619,16 @@ def _across(retrieval: Retrieval, documents: Mapping[str, object], idf, years, k
 
 
 def _cited_first(hits: Sequence[Hit], citations: list[Citation], k: int | None) -> tuple[tuple[Hit, ...], list[Citation]]:
-    """The hits with the passages cited first (in citation order), then the others, ``k`` at
-    least when given (every cited passage stays); the citations pointing at their new ranks."""
+    """The hits with the passages cited first (each report's first, in citation order, then each
+    one's second…), then the others, ``k`` at least when given (every cited passage stays); the
+    citations pointing at their new ranks."""
     cited = list(dict.fromkeys(c.hit for c in citations if 0 <= c.hit < len(hits)))
+    count: dict[str, int] = {}
+    turn: dict[int, int] = {}  # each report's first cited passage, then each one's second…
+    for r in cited:
+        turn[r] = count.get(hits[r].doc_id, 0)
+        count[hits[r].doc_id] = turn[r] + 1
+    cited.sort(key=turn.__getitem__)  # stable: citation order within a turn
     order = cited + [r for r in range(len(hits)) if r not in cited]
     if k is not None:
         order = order[:max(k, len(cited))]
