@@ -147,7 +147,8 @@ def question_terms(q, idf: Mapping[str, float] | None, lexicon=None) -> Terms:
     from ..query import measure_unit
 
     measures = {t: u for t in weights if (u := measure_unit(t))}
-    specific = {(t, a): min(1.0, idf.get(a, top) / idf.get(t, top)) for t in weights for a in alts.get(t, ())} if idf else {}
+    # (a term the corpus never uses, an English word, is said only by its lexicon terms: in full)
+    specific = {(t, a): min(1.0, idf.get(a, top) / idf[t]) for t in weights if t in idf for a in alts.get(t, ())}
     return Terms(weights, alts, frozenset(t for t in weights if t in idf), measures, specific)
 
 
