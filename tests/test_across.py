@@ -151,3 +151,18 @@ def test_how_long_a_time_is_no_length():
 
     assert expected_unit("从开建到投用花了多长时间？") is None  # not 公里
     assert expected_unit("这条路有多长？") == "公里"
+
+
+def test_a_term_the_corpus_never_uses_is_said_in_full_by_its_lexicon_terms():
+    """An English word (enterprises) is never in a Chinese report: its lexicon terms are how the
+    report says it, whatever their IDF; a corpus term's (gdp) count as much as they are specific."""
+    years = DocumentYears(2025, 2026, frozenset({2025, 2026}))
+    tok = tokenizer_for(())
+    lexicon = Lexicon({"enterprises": ("企业",), "gdp": ("地区生产总值", "增长")})
+    idf = {"企业": 1.0, "gdp": 6.0, "增长": 1.5, "地区生产总值": 6.0}
+    vocab = Vocabulary(years=years, text="企业 增长", tokenize=tok.words)
+    terms = question_terms(analyse("how many enterprises", vocab), idf, lexicon)
+    assert terms.share("高新技术企业1.55万家", specific=True) == terms.share("高新技术企业1.55万家") == 1.0
+    terms = question_terms(analyse("GDP多少", vocab), idf, lexicon)
+    assert terms.share("增长10%", specific=True) == pytest.approx(0.25 * terms.share("增长10%"))
+    assert terms.share("地区生产总值增长5%", specific=True) == terms.share("地区生产总值增长5%")
