@@ -60,7 +60,7 @@ def test_the_question_asked_of_each_report_drops_the_frame_and_the_condition():
 
 def test_a_measure_word_is_said_by_a_figure_in_its_unit_and_no_other_measure():
     assert measure_unit("增速") == "%" and measure_unit("失业率") is None  # a named rate must be named
-    terms = Terms({"增速": 1.0}, {}, frozenset(), {"增速": "%"})
+    terms = Terms({"增速": 1.0}, {}, frozenset(), measures={"增速": "%"})
     assert terms.share("地区生产总值增长5.5%") == 1.0
     assert terms.share("占全国比重由7.2%提升至7.4%") == 0.0  # a share, not a growth rate
     assert terms.share("粮食产量1100亿斤") == 0.0

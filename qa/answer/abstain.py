@@ -53,6 +53,13 @@ def passing(q, hits: Sequence[Hit]) -> list[int]:
     return [i for i, h in enumerate(hits) if _passes(h, q.route)]
 
 
+def near(q, hits: Sequence[Hit]) -> list[int]:
+    """Ranks of the hits an English question may quote once it is covered: the passing ones and
+    those just under the cross-lingual threshold (CROSSLINGUAL_NEAR)."""
+    return [i for i, h in enumerate(hits)
+            if _passes(h, q.route) or h.scores.get("dense", h.score) >= CROSSLINGUAL_NEAR]
+
+
 def _subject(q, terms: Terms, missing: list[str]) -> str:
     """The missing terms in the order the question says them: 中小学学位, 房价."""
     words = [w for w in missing if w in q.text]

@@ -56,6 +56,7 @@ class Terms:
     weights: dict[str, float]
     expansions: dict[str, tuple[str, ...]]  # a token → other words that count for it
     known: frozenset = frozenset()  # terms the corpus holds: an expansion counts less for them
+    parts: dict = field(default_factory=dict)  # a compound term → its words (粮食产量: 粮食, 产量)
     # terms that name a measure of a unit (增速, 增长率, 占比 → %): a figure in that unit says them
     measures: Mapping[str, str] = field(default_factory=dict)
     # how specific each lexicon term is against the term it stands for (its IDF over the term's,
@@ -79,11 +80,25 @@ class Terms:
                 got += w
             elif term in self.measures and _says_measure(text, term, self.measures[term]):
                 got += w
-            elif any(a in text for a in alts):
-                got += part * w * (max(self.specific.get((term, a), 1.0) for a in alts if a in text) if specific else 1.0)
+            elif any(a in text for a in alts) or self._split(term, text):
+                got += part * w * (max((self.specific.get((term, a), 1.0) for a in alts if a in text), default=1.0)
+                                   if specific else 1.0)
             elif term in context or any(a in context for a in alts):
                 got += CONTEXT_SHARE * w
         return got / total
+
+    def _split(self, term: str, text: str) -> bool:
+        """A compound term written apart (粮食产量 in 粮食总产量): all its words, in order."""
+        words = self.parts.get(term)
+        if not words:
+            return False
+        at = 0
+        for w in words:
+            at = text.find(w, at)
+            if at < 0:
+                return False
+            at += len(w)
+        return True
 
     def missing(self, text: str) -> list[str]:
         """The question's terms (heaviest first) that ``text`` lacks, with their expansions."""
@@ -126,10 +141,13 @@ def question_terms(q, idf: Mapping[str, float] | None, lexicon=None) -> Terms:
         weights[t] = idf.get(t, top) if idf else float(len(t))
     # a sub-word of a longer token (学位 in 中小学学位) is spoken for by the longer one, unless the
     # corpus lacks the longer one (农民收入: 农民, 收入)
+    parts: dict[str, list[str]] = {}
     for t in list(weights):
         longer = [o for o in weights if t != o and t in o]
         if any(not idf or o in idf for o in longer):
             weights.pop(t)
+            for o in longer:
+                parts.setdefault(o, []).append(t)
         elif longer and idf and t in idf:
             for o in longer:
                 weights.pop(o, None)
@@ -144,12 +162,15 @@ def question_terms(q, idf: Mapping[str, float] | None, lexicon=None) -> Terms:
     for t in weights:  # a follow-up's own words count more than those of the question before
         if own and t in own:
             weights[t] *= FOLLOW_UP_WEIGHT
+    # a compound whose words cover it (粮食产量 = 粮食 + 产量) also counts when they stand apart
+    split = {o: tuple(sorted(ws, key=o.index)) for o, ws in parts.items() if o in weights and len(ws) >= 2
+             and sum(map(len, ws)) >= len(o)}
     from ..query import measure_unit
 
     measures = {t: u for t in weights if (u := measure_unit(t))}
     # (a term the corpus never uses, an English word, is said only by its lexicon terms: in full)
     specific = {(t, a): min(1.0, idf.get(a, top) / idf[t]) for t in weights if t in idf for a in alts.get(t, ())}
-    return Terms(weights, alts, frozenset(t for t in weights if t in idf), measures, specific)
+    return Terms(weights, alts, frozenset(t for t in weights if t in idf), split, measures, specific)
 
 
 def gather(hits: Sequence[Hit], terms: Terms, years: "DocumentYears | Mapping[str, DocumentYears]",
