@@ -225,9 +225,10 @@ _TOPIC_CUE = re.compile(r"做了什么|做了哪些|干了什么|干了啥|有�
                         r"\bwhat (?:did|has|have|will)\b.*\bdo\b", re.I)
 _FIGURE_CUE = re.compile(
     rf"多少|(?<!哪)几(?:万|亿)?(?:{_UNITS})|百分之几|百分比|比例|占比|比重|增速|增长率|贡献率|多大|多长|多高|"
-    r"\bhow (?:many|much|far|long|large|big)\b|\bwhat (?:percentage|percent|share|proportion)\b",
+    r"\bhow (?:many|much|far|long|large|big)\b|\bwhat (?:percentage|percent|share|proportion)\b|"
+    r"\b(?:rate|ratio|intensity)\b",
     re.I)
-_REASON_CUE = re.compile(r"为什么|为何|原因|怎么回事|难在|难点|毛病|出在哪|症结|差距|不足|短板|挑战|困难|问题在|有什么问题|"
+_REASON_CUE = re.compile(r"为什么|为何|原因|怎么回事|难在|难点|毛病|出在哪|症结|差距|不足|短板|挑战|困难|问题在|什么问题|不利|"
                          r"哪些问题|不容易|不愿意|风险|凭什么|依据是什么|有利条件|\bwhy\b|\bproblems?\b|\bchallenges?\b|"
                          r"\bshortcomings?\b|\bdifficult", re.I)
 _COMPARE_CUE = re.compile(r"比去年|比上年|相比|对比|比较|比起来|分别|各是|变化|高吗|低吗|多了|少了|进度|程度|"
@@ -236,7 +237,7 @@ _COMPARE_CUE = re.compile(r"比去年|比上年|相比|对比|比较|比起来|�
 _COUNT_ONLY = re.compile(r"多少|百分之几|比例|占比|比重|增速|增长率|贡献率|多大|多长|多高|\bhow (?:many|much)", re.I)
 _ASKED_UNIT = re.compile(rf"(?:多少|几)(?:[万亿])?(?P<unit>{_UNITS})")
 _PERCENT_CUE = re.compile(r"百分之几|百分比|比例|占比|比重|增速|增长率|贡献率|增长了多少|涨了多少|涨多少|增长多少|"
-                          r"下降了多少|提高了多少|\bpercent|\bshare\b|\bgrowth\b|\bgrow\b", re.I)
+                          r"下降了多少|提高了多少|\bpercent|\bshare\b|\bgrowth\b|\bgrow\b|\brate\b|\bratio\b|\bintensity\b", re.I)
 _SIZE_CUE = ((re.compile(r"多大|面积"), "平方公里"), (re.compile(r"多长|里程"), "公里"),
              (re.compile(r"多少钱|资金|金额|收入"), "元"))
 _CONTEXT = "（接上文："  # how a follow-up shows the question it leans on
@@ -372,10 +373,19 @@ class Vocabulary:
     cut: object = None  # str -> list[str]: plain words (a place's short name must be one)
 
 
+# a question asking what is done for someone (怎么支持, 有什么帮助, 有什么办法): the measures, a summary
+_MEASURES = r"(?:支持|帮助|帮扶|扶持|办法|措施|举措|政策|优惠|便利|补贴)"
+_MEASURES_CUE = re.compile(rf"(?:怎么|怎样|如何)(?:样的)?{_MEASURES}|(?:什么|啥)[\u4e00-\u9fff]{{0,2}}?{_MEASURES}|"
+                           rf"(?:能|会|可以)(?:给|提供)?(?:哪些){_MEASURES}|"
+                           r"\bwhat (?:support|help|measures|policies)\b", re.I)
+
+
 def answer_type(text: str, periods: Sequence = ()) -> str:
     """The shape of answer a question wants, from its cue words and the periods it asks about."""
     if _REASON_CUE.search(text):
         return REASONS
+    if _MEASURES_CUE.search(text) and not _FIGURE_CUE.search(text):
+        return TOPIC
     both = len({p.phase for p in periods}) > 1
     figure = bool(_FIGURE_CUE.search(text))
     if both and (figure or _COMPARE_CUE.search(text)):

@@ -28,7 +28,7 @@ from ..types import Answer, Citation, Hit, Retrieval
 from . import abstain
 from .abstain import CROSSLINGUAL_MIN_SCORE, MIN_SCORE, passing, verdict
 from .evidence import Sentence, Terms, gather, is_lead, is_point, question_terms
-from .text import FIGURE as FIGURE_TEXT, OPEN_END, PUNCT, bold_figures, clauses, difference, excerpt, \
+from .text import FIGURE as FIGURE_TEXT, OPEN_END, PUNCT, bigrams, bold_figures, clauses, difference, excerpt, \
     list_items, md, report_label, report_place, same, units
 
 __all__ = ["compose", "SHAPES", "Shape", "list_items", "MIN_SCORE", "CROSSLINGUAL_MIN_SCORE"]
@@ -39,15 +39,22 @@ MAX_PASSAGES = {FIGURE: 3, FACT: 3, LIST: 5, TOPIC: 5, REASONS: 3, COMPARE: 5}
 MAX_ITEMS = 16  # list items
 LIST_SHARE = 0.5  # a list quotes the sentences holding this much of what the best one holds
 MAX_TOPIC_SENTENCES = 3  # sentences per period in a topic answer
+TOPIC_NEIGHBOURS = 4  # and sentences of the best one's paragraph next to it (fitted leave-one-report-out)
 MAX_FACT_SENTENCES = 3
 MAX_FIGURES = 3  # figure sentences (one per part of the question)
 MAX_POINT_DETAIL = 3  # sentences under a numbered point (二是…) in a reasons answer
 TOPIC_CHARS = 160
+SAID_BONUS = 0.5  # and a sentence that says what kind of reason is asked (困难, 挑战; 在于, 得益于) (fitted)
+SAID_WORDS = 3  # in this many distinct words
 POINT_BONUS = 0.2  # a reasons answer prefers a numbered point (三是…差距) to another sentence
 SPAN_PENALTY = 0.15  # a figure over several years (年均, 累计, 五年来) for a question about one, or the reverse (fitted)
+LIKE_ENOUGH = 0.3  # two figure clauses this alike (bigram Jaccard, figures left out) name one indicator
+SAME_INDICATOR = 0.25  # a comparison's second figure: weight of its clause's likeness to the first one's (fitted)
 NEAREST = 3  # passages shown when the report does not answer
 # RELEVANT and LIST_SHARE (and abstain.MIN_FIGURE_SHARE) fitted leave-one-report-out on the answer
-# sets of 8 reports (benchmarks/compose_fit.py): chosen on 7 of 8 folds; Tongzhou dev unchanged
+# sets of 8 reports (benchmarks/compose_fit.py): chosen on 7 of 8 folds; Tongzhou dev unchanged.
+# TOPIC_NEIGHBOURS, SAID_BONUS and SAME_INDICATOR the same way (compose_fit.MORE), chosen on 7 of 8
+# folds; only one report's questions tell their values apart (left out: 0.875 against 0.887 fitted).
 
 
 @dataclass(frozen=True)
@@ -178,23 +185,40 @@ def _figure_clauses(ctx: Context, sub: str, pool: list[Sentence]) -> list[tuple[
     years counts less for a question about one year, and the reverse."""
     unit = expected_unit(sub) or (ctx.q.unit if sub == ctx.q.text or len(_sub_questions(ctx.q.text)) == 1 else None)
     sub_terms = Terms({t: w for t, w in ctx.terms.weights.items() if t in sub or any(a in sub for a in ctx.terms.expansions.get(t, ()))}
-                      or ctx.terms.weights, ctx.terms.expansions, ctx.terms.known)
+                      or ctx.terms.weights, ctx.terms.expansions, ctx.terms.known, ctx.terms.parts)
     part = next((p.part for p in ctx.q.periods if p.part), "")
     span = bool(_SPAN.search(ctx.q.text))
     out = []
     for s in pool:
         parts = clauses(s.text)
+        spans = bool(_SPAN.search(_lead_of(ctx, s)))  # under 五年来，我们…。: every figure is of the five years
         for i, clause in enumerate(parts):
             found = units(clause)
             if not found:
                 continue
             window = "".join(parts[max(0, i - 1):i + 1])
-            score = sub_terms.share(window) + 0.5 * sub_terms.share(s.text) + 0.2 * s.score
-            score += 0.4 if unit and unit in found else 0.0
+            # the clause's own words count as much as those of the clause before it with it
+            # (城镇调查失业率控制在5%左右，城镇新增就业50万人: 新增就业 is the second's)
+            score = 0.5 * (sub_terms.share(clause) + sub_terms.share(window)) + 0.5 * sub_terms.share(s.text) \
+                + 0.2 * s.score
+            score += 0.4 if unit and _unit_fits(unit, found) else 0.0
             score += 0.2 if part and part in s.text else 0.0
-            score -= SPAN_PENALTY if bool(_SPAN.search(window)) != span else 0.0
+            score -= SPAN_PENALTY if (spans or bool(_SPAN.search(window))) != span else 0.0
             out.append((score, s, i))
     return out
+
+
+def _lead_of(ctx: Context, s: Sentence) -> str:
+    """The lead of ``s``'s paragraph (五年来，我们扎实推动闽台融合。), "" when it has none or is it."""
+    para = ctx.paragraph(s)
+    first = para[0] if para else s
+    return first.text if first.start != s.start and is_lead(first.text, 0, len(para)) else ""
+
+
+def _unit_fits(unit: str, found) -> bool:
+    """A clause's units (``found``) give the asked one: a growth rate (%) may be said in times
+    (增长17.2倍)."""
+    return unit in found or (unit == "%" and "倍" in found)
 
 
 def _figure(ctx: Context) -> list[Item]:
@@ -218,6 +242,8 @@ def _asked_figure(ctx: Context, sub: str, clause: str) -> str:
     unit = expected_unit(sub) or ctx.q.unit
     found = [(m.group() + (_QUALIFIER.match(clause, m.end()) or _EMPTY).group(), m.group("unit").replace("％", "%"))
              for m in FIGURE_TEXT.finditer(clause)]
+    if len(found) >= 2 and _FROM_TO.search(clause):  # 由7473公里增至9310公里: the figure it reached
+        found = found[::-1]
     return next((f for f, u in found if u == unit), found[0][0] if found else "")
 
 
@@ -269,9 +295,55 @@ def _topic(ctx: Context) -> list[Item]:
         for s in group:
             if len(chosen) < MAX_TOPIC_SENTENCES and s.share >= bar and not any(same(s.text, c.text) for c in chosen):
                 chosen.append(s)
+        chosen += _neighbours(ctx, group[0], chosen, phase)
         out += [Item(md(excerpt(s.text, _focus(ctx.terms, s.text), TOPIC_CHARS)), s)
                 for s in sorted(chosen, key=lambda s: (s.rank, s.start))]
     return out
+
+
+def _neighbours(ctx: Context, best: Sentence, chosen: list[Sentence], phase) -> list[Sentence]:
+    """The sentences that follow the best one in its paragraph (a report's paragraph is one
+    topic: 推动贸易创新发展。打响…品牌。深化…培育工程。), then those before it, up to
+    TOPIC_NEIGHBOURS: a topic answer summarises the paragraph that answers, not only the
+    sentences sharing the question's words. Leads, sentences of another period and sentences
+    already chosen are left out."""
+    para = [s for s in ctx.content(ctx.paragraph(best))
+            if phase is None or s.period is None or s.period.phase == phase]
+    i = next((k for k, s in enumerate(para) if s.start == best.start), None)
+    if i is None:
+        return []
+    order = para[i + 1:] + para[:i][::-1]
+    out: list[Sentence] = []
+    for s in order:
+        if len(out) >= TOPIC_NEIGHBOURS:
+            break
+        if not any(same(s.text, c.text) or s.start == c.start for c in chosen + out):
+            out.append(s)
+    return out
+
+
+# what a reasons question asks for, and how a report says it: problems (面临一些困难和挑战，主要是：…不够强)
+# or causes (得益于, 根本在于, 既衔接…也考虑了)
+_ASKS_PROBLEMS = re.compile(r"问题|困难|挑战|不足|短板|差距|难点|毛病|症结|风险|不利|压力|\bproblems?\b|\bchallenges?\b|"
+                            r"\bshortcomings?\b|\bdifficult", re.I)
+_SAYS_PROBLEMS = re.compile(r"困难|挑战|不足|短板|差距|压力|瓶颈|制约|滞后|不够|不强|不高|难题|冲击|依然|仍然|仍较|不容忽视")
+_ASKS_CAUSES = re.compile(r"为什么|为何|原因|怎么回事|凭什么|依据|\bwhy\b", re.I)
+_SAYS_CAUSES = re.compile(r"因为|由于|在于|得益于|源于|归功于|考虑|衔接|依据|基于|有利于|是为了")
+
+
+def _says(question: str):
+    """How the answer to a reasons question is said (a pattern), None when the question says not."""
+    if _ASKS_PROBLEMS.search(question):
+        return _SAYS_PROBLEMS
+    return _SAYS_CAUSES if _ASKS_CAUSES.search(question) else None
+
+
+def _said_bonus(said, text: str) -> float:
+    """SAID_BONUS for a sentence saying it in SAID_WORDS words or more (an enumeration of problems
+    says it many times), less for fewer."""
+    if said is None:
+        return 0.0
+    return SAID_BONUS * min(len(set(said.findall(text))), SAID_WORDS) / SAID_WORDS
 
 
 def _reasons(ctx: Context) -> list[Item]:
@@ -281,13 +353,15 @@ def _reasons(ctx: Context) -> list[Item]:
     sents = ctx.quotable()
     if not sents:
         return []
+    said = _says(ctx.q.text)
     lead = max(sents, key=lambda s: (s.score, -s.rank))
     para = ctx.paragraph(lead)
     i = next(k for k, s in enumerate(para) if s.start == lead.start)
     if i + 1 < len(para) and is_point(para[i + 1].text):  # the lead of an enumeration: all of it
         points = [s for s in para[i + 1:] if is_point(s.text)]
         return [Item(md(lead.text), lead)] + [Item(md(excerpt(s.text, 0, 80)), s) for s in points]
-    best = max(sents, key=lambda s: (s.score + (POINT_BONUS if is_point(s.text) else 0.0), -s.rank))
+    best = max(sents, key=lambda s: (s.score + (POINT_BONUS if is_point(s.text) else 0.0) + _said_bonus(said, s.text),
+                                     -s.rank))
     para = ctx.paragraph(best)
     i = next(k for k, s in enumerate(para) if s.start == best.start)
     # a sentence inside a point: start from the point
@@ -319,20 +393,42 @@ def _compare(ctx: Context) -> list[Item]:
     """Each asked period's answer side by side: its best figure clause when the question asks
     for a figure, else its best sentence."""
     figure = bool(ctx.q.unit) or any(c in ctx.q.text for c in ("多少", "几")) or bool(_MORE_OR_LESS.search(ctx.q.text))
-    out: list[Item] = []
-    for period in ctx.q.periods:
+    picks: dict[int, Item] = {}
+    figured: dict[int, list] = {}
+    for n, period in enumerate(ctx.q.periods):
         group = [s for s in ctx.sentences if s.period and s.period.phase == period.phase and s.in_hit]
         if not group:
             continue
         if figure:
             cands = [c for sub in _sub_questions(ctx.q.text) for c in _figure_clauses(ctx, sub, group)]
             if cands:
-                _score, s, i = max(cands, key=lambda c: (c[0], -c[1].rank))
-                out.append(Item(bold_figures(excerpt(s.text, i)), s, _asked_figure(ctx, ctx.q.text, clauses(s.text)[i])))
+                figured[n] = cands
                 continue
         s = max(group, key=lambda s: (s.score, -s.rank))
-        out.append(Item(md(excerpt(s.text, _focus(ctx.terms, s.text))), s))
-    return out
+        picks[n] = Item(md(excerpt(s.text, _focus(ctx.terms, s.text))), s)
+    if figured:
+        # two sides whose best figures are of two indicators: the pair that answers best together, a
+        # pair of clauses worded alike (常住人口城镇化率达到40% / …达到41%) counting more
+        best = {n: max(cands, key=lambda c: (c[0], -c[1].rank)) for n, cands in figured.items()}
+        if len(figured) == 2:
+            (m, xs), (n, ys) = figured.items()
+            words = {id(c): _indicator(clauses(c[1].text)[c[2]]) for c in xs + ys}
+            if _likeness(words[id(best[m])], words[id(best[n])]) < LIKE_ENOUGH:  # two indicators: the pair
+                best[m], best[n] = max(((x, y) for x in xs for y in ys), key=lambda p: (
+                    p[0][0] + p[1][0] + SAME_INDICATOR * _likeness(words[id(p[0])], words[id(p[1])]),
+                    -p[0][1].rank - p[1][1].rank))
+        for n, (_score, s, i) in best.items():
+            picks[n] = Item(bold_figures(excerpt(s.text, i)), s, _asked_figure(ctx, ctx.q.text, clauses(s.text)[i]))
+    return [picks[n] for n in sorted(picks)]
+
+
+def _indicator(clause: str) -> set[str]:
+    """The words of a figure clause without its figures: the bigrams naming the indicator."""
+    return bigrams(FIGURE_TEXT.sub(" ", clause.strip(PUNCT)))
+
+
+def _likeness(a: set[str], b: set[str]) -> float:
+    return len(a & b) / len(a | b) if a and b else 0.0
 
 
 # a question that compares: 比…高/低, 相比, 哪个…快, 从多少…到多少
@@ -484,6 +580,12 @@ def compose(retrieval: Retrieval, *, documents: Mapping[str, object] | None = No
     shape = SHAPES[kind]
     ctx = Context(q, hits, sentences, terms, _ranks(q, hits, sentences, allowed, MAX_PASSAGES[kind]))
     items = shape.pick(ctx)
+    wider = abstain.near(q, hits) if q.route == "crosslingual" else []
+    if not items and kind != FACT and set(wider) - set(allowed):
+        # an English question whose passing passages lack the shape (no figure): those near it too
+        allowed = sorted(set(allowed) | set(wider))
+        ctx.ranks = _ranks(q, hits, sentences, allowed, MAX_PASSAGES[kind])
+        items = shape.pick(ctx)
     if not items and kind != FACT:
         kind, shape = FACT, SHAPES[FACT]
         items = shape.pick(ctx)

@@ -6,7 +6,7 @@ is quoted whole and an enumeration can be followed past the passage's end), else
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Mapping, Sequence
 
 from ..periods import PERIOD_TEXT, DocumentYears, Period, is_period_word, section_period, years_for
@@ -56,6 +56,7 @@ class Terms:
     weights: dict[str, float]
     expansions: dict[str, tuple[str, ...]]  # a token → other words that count for it
     known: frozenset = frozenset()  # terms the corpus holds: an expansion counts less for them
+    parts: dict = field(default_factory=dict)  # a compound term → its words (粮食产量: 粮食, 产量)
 
     def share(self, text: str, context: str = "") -> float:
         """IDF-weighted share of the question's terms in ``text`` (a term only in ``context``
@@ -70,11 +71,24 @@ class Terms:
             part = EXPANSION_SHARE if term in self.known else 1.0
             if term in text:
                 got += w
-            elif any(a in text for a in alts):
+            elif any(a in text for a in alts) or self._split(term, text):
                 got += part * w
             elif term in context or any(a in context for a in alts):
                 got += CONTEXT_SHARE * w
         return got / total
+
+    def _split(self, term: str, text: str) -> bool:
+        """A compound term written apart (粮食产量 in 粮食总产量): all its words, in order."""
+        words = self.parts.get(term)
+        if not words:
+            return False
+        at = 0
+        for w in words:
+            at = text.find(w, at)
+            if at < 0:
+                return False
+            at += len(w)
+        return True
 
     def missing(self, text: str) -> list[str]:
         """The question's terms (heaviest first) that ``text`` lacks, with their expansions."""
@@ -102,10 +116,13 @@ def question_terms(q, idf: Mapping[str, float] | None, lexicon=None) -> Terms:
         weights[t] = idf.get(t, top) if idf else float(len(t))
     # a sub-word of a longer token (学位 in 中小学学位) is spoken for by the longer one, unless the
     # corpus lacks the longer one (农民收入: 农民, 收入)
+    parts: dict[str, list[str]] = {}
     for t in list(weights):
         longer = [o for o in weights if t != o and t in o]
         if any(not idf or o in idf for o in longer):
             weights.pop(t)
+            for o in longer:
+                parts.setdefault(o, []).append(t)
         elif longer and idf and t in idf:
             for o in longer:
                 weights.pop(o, None)
@@ -120,7 +137,10 @@ def question_terms(q, idf: Mapping[str, float] | None, lexicon=None) -> Terms:
     for t in weights:  # a follow-up's own words count more than those of the question before
         if own and t in own:
             weights[t] *= FOLLOW_UP_WEIGHT
-    return Terms(weights, alts, frozenset(t for t in weights if t in idf))
+    # a compound whose words cover it (粮食产量 = 粮食 + 产量) also counts when they stand apart
+    split = {o: tuple(sorted(ws, key=o.index)) for o, ws in parts.items() if o in weights and len(ws) >= 2
+             and sum(map(len, ws)) >= len(o)}
+    return Terms(weights, alts, frozenset(t for t in weights if t in idf), split)
 
 
 def gather(hits: Sequence[Hit], terms: Terms, years: "DocumentYears | Mapping[str, DocumentYears]",
