@@ -334,6 +334,18 @@ def section_period(section: Sequence[str], years: DocumentYears) -> Period | Non
     return Period(years.period(phase).year, phase)
 
 
+def paragraph_period(period: Period | None, lead: str) -> Period | None:
+    """The period of a paragraph under a heading of one reviewed year (一、2025年及“十四五”时期工作
+    回顾) whose lead says it reviews the five years to it (这五年…, 五年来…, “十四五”时期…): that
+    span; else the heading's ``period``."""
+    if period is None or period.until is not None or period.phase != DONE or not period.year:
+        return period
+    head = arabic_years(lead[:16])
+    if _PAST_FIVE.search(head) or any(span[1] == period.year for span in five_year_spans(head)):
+        return Period(period.year - 4, DONE, until=period.year)
+    return period
+
+
 def question_part(text: str) -> str:
     """The part of a year a question asks about, as reports write it: 前三季度, 1-11月, 上半年."""
     for pattern, canonical in _PARTS:

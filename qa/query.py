@@ -238,7 +238,7 @@ _COUNT_ONLY = re.compile(r"多少|百分之几|比例|占比|比重|增速|增�
 _ASKED_UNIT = re.compile(rf"(?:多少|几)(?:[万亿])?(?P<unit>{_UNITS})")
 _PERCENT_CUE = re.compile(r"百分之几|百分比|比例|占比|比重|增速|增长率|贡献率|增长了多少|涨了多少|涨多少|增长多少|"
                           r"下降了多少|提高了多少|\bpercent|\bshare\b|\bgrowth\b|\bgrow\b|\brate\b|\bratio\b|\bintensity\b", re.I)
-_SIZE_CUE = ((re.compile(r"多大|面积"), "平方公里"), (re.compile(r"多长|里程"), "公里"),
+_SIZE_CUE = ((re.compile(r"多大|面积"), "平方公里"), (re.compile(r"多长(?!时间)|里程"), "公里"),  # 多长时间: a time
              (re.compile(r"多少钱|资金|金额|收入"), "元"))
 _CONTEXT = "（接上文："  # how a follow-up shows the question it leans on
 _PLACE_SUFFIX = re.compile(r"(?:区|县|市|省|镇|乡)$")
@@ -293,6 +293,7 @@ class AnalyzedQuery:
     held: tuple[str, ...] = ()
     content: str = ""  # the question without the place names that scope it ("" when the same)
     asks_place: bool = False  # the answer is places (哪些省份提出了…): one item per report
+    criterion: object = None  # qa.criteria.Criterion: the condition such a question sets on each report's figure
 
     @property
     def documents(self) -> tuple[str, ...]:
@@ -350,6 +351,9 @@ class AnalyzedQuery:
             "follow_up": self.follow_up, "notice": self.notice,
             "places": [p.to_dict() for p in self.places], "scopes": [list(s) for s in self.scopes],
             "lacked": list(self.lacked), "content": self.content, "asks_place": self.asks_place,
+            "criterion": None if self.criterion is None else {
+                "kind": self.criterion.kind, "value": self.criterion.value, "unit": self.criterion.unit,
+                "qualifier": self.criterion.qualifier},
         }
 
 
@@ -397,6 +401,27 @@ def answer_type(text: str, periods: Sequence = ()) -> str:
     if _TOPIC_CUE.search(text) or both:
         return TOPIC
     return FACT
+
+
+_MEASURES = (("增速", "增幅", "涨幅", "增长率"), ("降幅", "下降率"), ("占比", "比重", "百分比"))  # kinds of measure
+_MEASURE = re.compile("^(?:" + "|".join(w for kind in _MEASURES for w in kind) + ")$")
+
+
+def other_measure(text: str, word: str) -> bool:
+    """Whether ``text`` names a kind of measure other than ``word``'s (比重 for 增速)."""
+    kind = next((k for k in _MEASURES if word in k), ())
+    return any(w in text for k in _MEASURES if k is not kind for w in k)
+
+
+def measure_unit(word: str) -> str | None:
+    """The unit a word that names a generic measure is given in (增速, 增长率, 占比 → %), else
+    None: 增长5.5% says 增速."""
+    return "%" if _MEASURE.match(word) else None
+
+
+def asks_figure(text: str) -> bool:
+    """Whether a question asks for a figure (多少, 增速, 几个…)."""
+    return bool(_FIGURE_CUE.search(text))
 
 
 def expected_unit(text: str) -> str | None:
@@ -549,6 +574,7 @@ def _without(text: str, spans: Sequence[tuple[int, int]]) -> str:
 def analyse(question: "str | Query", vocab: Vocabulary, history: Sequence[str] = ()) -> AnalyzedQuery:
     """Analyse a question once: the question as understood, its tokens and expansions, route,
     periods, answer type, expected unit and what the documents lack (see ``AnalyzedQuery``)."""
+    from .criteria import criterion
     from .periods import document_periods, question_periods, uncovered_years
 
     q = question if isinstance(question, Query) else prepare_query(question)
@@ -586,6 +612,7 @@ def analyse(question: "str | Query", vocab: Vocabulary, history: Sequence[str] =
         by_document = tuple((d, p or q) for (d, p), (_, q) in zip(document_periods(own, vocab.documents),
                                                                  document_periods(text, vocab.documents)))
     kind = answer_type(own, periods)
+    place_answer = asks_place(own) and not placed.places
     absent: tuple = ()
     if kind == FIGURE and vocab.tag and vocab.known and not english:
         head = figure_head(own, vocab.tag)
@@ -598,4 +625,5 @@ def analyse(question: "str | Query", vocab: Vocabulary, history: Sequence[str] =
         corrections=corrections, follow_up=follow, notice=q.notice, by_document=by_document,
         places=placed.places,
         scopes=placed.scopes, lacked=placed.lacked, held=placed.held,
-        content=content if content != text else "", asks_place=asks_place(own) and not placed.places)
+        content=content if content != text else "", asks_place=place_answer,
+        criterion=criterion(own) if place_answer else None)

@@ -103,7 +103,7 @@ def verdict(q, hits: Sequence[Hit], sentences: Sequence[Sentence], terms: Terms)
     if q.answer_type == FIGURE:
         phases = {p.phase for p in q.periods}
         figures = [s for s in pool if has_figure(s.text)
-                   and (len(phases) != 1 or (s.period is not None and s.period.phase in phases))]
+                   and (len(phases) != 1 or s.period is None or s.period.phase in phases)]
         best = max(figures, key=lambda s: s.share, default=None)
         anywhen = max((s.share for s in pool if has_figure(s.text)), default=0.0)
         # a follow-up asking the question before of another period (那今年打算建多少个？) carries that
@@ -122,8 +122,7 @@ def verdict(q, hits: Sequence[Hit], sentences: Sequence[Sentence], terms: Terms)
 def _unit_terms(terms: Terms, unit: str) -> Terms:
     """The question's terms but the unit's own (人次 in 多少亿人次): a sentence must name what is
     counted, not only the unit."""
-    kept = {t: w for t, w in terms.weights.items() if unit not in t and t not in unit}
-    return Terms(kept or terms.weights, terms.expansions, terms.known, terms.parts)
+    return terms.but(lambda t: unit not in t and t not in unit and terms.measures.get(t) != unit)
 
 
 def _gives_unit(figures: Sequence[Sentence], terms: Terms, unit: str) -> bool:
