@@ -53,8 +53,9 @@ from .lexical import mine_terms, tokenizer_for
 from .places import region_words
 from .types import Chunk, Document, DocumentEntry
 
-FORMAT_VERSION = 4  # 3: columnar chunks.json and tokens.json (numbers as base64 arrays); 4: passage
-# vectors composed from their sentences' and context's (each text encoded once)
+FORMAT_VERSION = 5  # 3: columnar chunks.json and tokens.json (numbers as base64 arrays); 4: passage
+# vectors composed from their sentences' and context's (each text encoded once); 5: unnumbered parts
+# that name a period are headings (qa.structure)
 TOKENIZER = "jieba-search/document-dictionary/own-region/v2"  # how tokens.json was made (in the manifest)
 FILES = ("chunks.json", "tokens.json", "passages.faiss", "sentences.faiss")
 CROSS_FILES = ("xpassages.faiss", "xsentences.faiss")

@@ -2,6 +2,8 @@
 
 Levels, outermost first: 一、 parts; ——“…” markers; （一）/(一） sections; 1. items; and the short
 lead sentence that opens a paragraph and acts as its sub-heading ("持续深化与北三县一体化发展。").
+Web text often loses the numbers of a report's parts: a short line of its own without a clause
+mark that names a period ("2026年重点工作", "“十四五”时期工作回顾") is a part too.
 Markdown ``#`` headings map onto the same levels by their depth.
 """
 from __future__ import annotations
@@ -17,6 +19,9 @@ _LEVELS = (
     (3, re.compile(r"^\d{1,2}[.．、](?!\d)\s*\S")),
 )
 _MD_HEADING = re.compile(r"^(#{1,6})\s+(.*)$")
+# an unnumbered part: a period named (a year, a five-year plan) in a short line with no clause mark
+_TITLE_WORD = re.compile(r"报告|公报|纲要|草案")
+_PERIOD_PART = re.compile(r"^(?=[^，,；;：:。！？!?、]{4,30}$)(?=.*(?:(?:19|20)\d\d年|十[一二三四五六七八九]?五))")
 _SENTENCE_END = re.compile(r"[。！？!?]")
 SENTENCE_ENDS = "。！？；!?;"  # where index sentences end (；too: report sentences run long)
 FULL_STOPS = "。！？!?"  # where sentences end as a reader reads them
@@ -51,6 +56,9 @@ def heading_level(line: str) -> int | None:
             if level == 1 and line.rstrip("。").count("。") > 0:
                 return None
             return level
+    if _PERIOD_PART.match(line.strip()) and not re.search(r"\d", re.sub(r"\d{4}年", "", line)) \
+            and not _TITLE_WORD.search(line):
+        return 0  # (no figure in it: "2025年新增就业45万人" is a statement; nor the report's title)
     return None
 
 

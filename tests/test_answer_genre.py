@@ -317,3 +317,31 @@ def test_a_follow_up_about_another_period_is_answered_with_that_period_s_figure(
     asked_directly = compose(Retrieval(analyse("今年新建多少个高原和美乡村？", vocab), tuple(hits)),
                              documents=docs, years=YEARS, idf=idf)
     assert asked_directly.covered is False  # asked directly, 新建 is this question's word: as before
+
+
+# 安徽省 2026 report: a review paragraph that opens ——这五年， (its figures are of the five years, its
+# lead is no short sentence) and the paragraph on 2025
+ANHUI_DONE = ("一、2025年工作和“十四五”发展回顾",)
+ANHUI_FIVE = ("——这五年，综合实力大幅跃升，实现争先进位新跨越。人民币存款、贷款余额连跨4个万亿元台阶、双双突破9万亿元。"
+              "粮食产量稳定在800亿斤以上。引江济淮工程通水通航。")
+ANHUI_2025 = ("（四）强化乡村振兴和新型城镇化有机结合，城乡融合发展机制加快构建。高水平建设江淮粮仓，新建、改造高标准农田200.9万亩，"
+              "耕地面积实现5连增，粮食产量838.6亿斤、再创历史新高，实现“二十二连丰”。")
+ANHUI = "\n".join([ANHUI_DONE[0], ANHUI_FIVE, ANHUI_2025]) + "\n"
+
+
+def test_a_figure_in_a_paragraph_opening_with_the_five_years_does_not_answer_a_question_about_one_year():
+    vocab = Vocabulary(years=YEARS, text=ANHUI, tokenize=TOKENIZER.words, looks_english=looks_english,
+                       places=TOKENIZER.places)
+
+    def at(passage):
+        start = ANHUI.index(passage)
+        return Hit(text=passage, score=0.5, doc_id="ah", section=ANHUI_DONE, start=start, end=start + len(passage),
+                   highlights=(), paragraph=(start, start + len(passage)), scores={"dense": 0.8, "match": 0.6})
+
+    docs = {"ah": Document("ah", "2026年安徽省政府工作报告", ANHUI)}
+    text = compose(Retrieval(analyse("去年粮食产量有多少？", vocab), (at(ANHUI_FIVE), at(ANHUI_2025))),
+                   documents=docs, years=YEARS).text
+    assert "**838.6亿斤**" in text and "800亿斤" not in text
+    text = compose(Retrieval(analyse("这五年粮食产量稳定在多少？", vocab), (at(ANHUI_FIVE), at(ANHUI_2025))),
+                   documents=docs, years=YEARS).text
+    assert "**800亿斤**" in text

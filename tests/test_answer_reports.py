@@ -179,3 +179,14 @@ def test_a_comparison_of_progress_quotes_sentences_and_computes_nothing():
     answer = ask("就业去年和今年分别是什么进度？", [hit(TARGETS, PLAN), hit(JOBS, DONE)])
     assert answer.kind == "comparison" and "对比" not in answer.text
     assert "**124.9万人**" not in answer.text  # sentences quoted, no figure picked
+
+
+def test_figures_in_latin_units_and_counted_units_are_figures():
+    from qa.answer.evidence import has_figure
+    from qa.answer.text import FIGURE
+    # Anhui's and Gansu's computing power, a port's containers, livestock, life expectancy
+    for text, unit in [("新增智能算力1.7万P", "P"), ("算力规模突破15万P", "P"), ("集装箱吞吐量500万TEU", "TEU"),
+                       ("生猪出栏3000万头", "头"), ("人均预期寿命达到79.5岁", "岁")]:
+        assert FIGURE.search(text).group("unit") == unit, text
+    # a generation of mobile networks, a grade or a year is no figure
+    assert not has_figure("加快5G基站建设") and not has_figure("创建4A级景区") and not has_figure("2026年")

@@ -9,10 +9,13 @@ from ..structure import CLAUSE_ENDS, FULL_STOPS, sentence_spans
 UNITS = (
     "个百分点|百分点|万平方米|平方公里|平方米|立方米|公里|千米|公顷|千瓦时|千瓦|兆瓦|万人次|人次|万人|人|万户|户|家次|家|万个|个|"
     "项|条|所|座|处|万套|套|辆|万吨|吨|亿吨|万亩|亩|公斤|斤|米|万元|亿元|元|倍|次|场|名|张|台|间|栋|批|届|天|小时|分钟|"
-    "颗|列|艘|架次|架|标箱|位|件|%|％"
+    "颗|列|艘|架次|架|标箱|位|件|岁|头|只|株|部|册|种|份|微克/立方米|毫米|千克|克|升|%|％"
 )
+# units written in Latin letters: computing power (1.7万P, 15 EFLOPS), storage, power, containers
+LATIN_UNITS = r"EFLOPS|PFLOPS|TFLOPS|FLOPS|P|PB|EB|TB|GW|MW|kW|KW|GWh|kWh|TEU|km|kg|Gbps|Mbps"
 # a number (607, 1.3万, or a magnitude in words: 千亿) with its unit
-FIGURE = re.compile(rf"(?:\d+(?:\.\d+)?(?:[万亿千百])?|[一二两三四五六七八九]?[十百千万亿]+)(?:余|多)?(?:[万亿])?(?P<unit>{UNITS})")
+FIGURE = re.compile(rf"(?:\d+(?:\.\d+)?(?:[万亿千百])?|[一二两三四五六七八九]?[十百千万亿]+)(?:余|多)?(?:[万亿])?"
+                    rf"(?P<unit>{UNITS}|\s?(?:{LATIN_UNITS})(?![A-Za-z]))")
 ORDINAL = re.compile(r"^(?:——|[一二三四五六七八九十]+是|（[一二三四五六七八九十\d]+）|\(\d+\)|\d+[.、）)]|[①-⑩]|首先|其次|再次|最后)")
 LEAD_IN = ("按照", "围绕", "通过", "随着", "依托", "借助", "面对", "对照", "针对", "基于", "为了", "根据")
 PUNCT = "，,；;：:。！？!?、 \t\n"
