@@ -142,11 +142,15 @@ def _until_served(eng, question: str, seconds: float = 180):
 def test_a_server_down_or_restarted_mid_session(tiny_corpus, tmp_path, milvus, milvus_server):
     eng = _open(tiny_corpus, tmp_path, milvus)
     before = _hits(eng, "厂通路 大桥")
+    saved = {p: p.read_bytes() for p in (tmp_path / "index").rglob("*") if p.is_file()}
     milvus_server.stop()
     try:
         with pytest.raises(qa.IndexFileError, match="Milvus 服务器.*无法完成") as err:
             eng.search("厂通路 大桥")
         assert "Traceback" not in str(err.value)
+        with pytest.raises(qa.IndexFileError, match="Milvus 服务器"):  # opening again meanwhile
+            _open(tiny_corpus, tmp_path, milvus)
+        assert {p: p.read_bytes() for p in (tmp_path / "index").rglob("*") if p.is_file()} == saved
     finally:
         milvus_server.start()
     assert _until_served(eng, "厂通路 大桥") == before  # the same engine reconnects; nothing lost
@@ -156,13 +160,18 @@ def test_a_server_down_or_restarted_mid_session(tiny_corpus, tmp_path, milvus, m
 
 
 @pytest.mark.slow
-def test_dev_and_answers_within_002_of_faiss(real_engine, milvus, tmp_path):
-    """The real model on Milvus: retrieval on the dev set and the share of dev answers answered
-    within 0.02 of the FAISS store's, offsets exact."""
+def test_dev_and_answers_within_002_of_faiss(real_engine, milvus, tmp_path, monkeypatch):
+    """The real model on Milvus, configured as a user does (QA_STORE=milvus, QA_MILVUS_URI,
+    QA_MILVUS_COLLECTION): retrieval on the dev set and the share of dev answers answered within
+    0.02 of the FAISS store's, offsets exact."""
     from qa.evaluate import evaluate, evaluate_answers, load_answer_questions, load_questions
 
+    monkeypatch.setenv("QA_STORE", "milvus")
+    monkeypatch.setenv("QA_MILVUS_URI", milvus.url)
+    monkeypatch.setenv("QA_MILVUS_COLLECTION", milvus.collection)
     eng = qa.open(CORPUS, tmp_path / "index", embedder=real_engine.embedder, cross=real_engine.cross,
-                  progress=False, store=milvus)
+                  progress=False)
+    assert eng.store.name == "milvus" and eng.store.collection == milvus.collection
     questions = load_questions(DEV)
     ours = evaluate(lambda q: eng.search(q, k=5), questions, "milvus")
     default = evaluate(lambda q: real_engine.search(q, k=5), questions, "faiss")
