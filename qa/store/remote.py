@@ -7,15 +7,43 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Callable
 
+import numpy as np
+
 from ..errors import IndexFileError
 from ..index import (SETTINGS, IndexData, assemble, content_key, embed_documents, load_index, manifest_for,
                      passage_tokens, save_index, sentence_spans, stale_reason)
 from ..types import DocumentEntry
 
 
+SENTENCE_WEIGHT = 0.5  # baked into the ``mixed`` rows (SearchParams.sentence_weight's default)
+
+
+def mixed_rows(passage: np.ndarray, sentences: np.ndarray, rows: list[int]) -> np.ndarray:
+    """A passage's ``mixed`` rows: ½ passage + ½ sentence for each of its sentence units ``rows``
+    (the passage's own vector when it has none), so its best row is exactly our dense score."""
+    if not rows:
+        return np.asarray(passage, dtype=np.float32)[None, :]
+    return ((1 - SENTENCE_WEIGHT) * passage[None, :] + SENTENCE_WEIGHT * sentences[rows]).astype(np.float32)
+
+
+def sentence_from_row(row: float, passage: float) -> float:
+    """A sentence's similarity given back by its ``mixed`` row's and its passage's:
+    sentence = (row − ½ passage) / ½."""
+    return (row - (1 - SENTENCE_WEIGHT) * passage) / SENTENCE_WEIGHT
+
+
+def check_weight(w: float, backend: str) -> None:
+    """Only the weight baked into the rows (or 0: passages alone) can be searched."""
+    if abs(w - SENTENCE_WEIGHT) > 1e-9:
+        raise ValueError(f"the {backend} store holds ½ passage + ½ sentence rows: sentence_weight must be "
+                         f"{SENTENCE_WEIGHT} or 0, not {w}")
+
+
 class RemoteCatalogue:
     """The local half of a server-backed store: the catalogue (passages, sentences, tokens) kept in
-    the index folder without vectors. Needs ``_data``, ``dim`` and ``_set(data)``."""
+    the index folder without vectors. Needs ``_data``, ``dim``, ``_set(data)`` and
+    ``_mixed_scores(query_vector, passages, space)``: a function (passage, row) → (similarity of
+    that ``mixed`` row, of the passage)."""
 
     def catalogue(self, entries: dict[str, DocumentEntry]) -> None:
         """Set the catalogue to ``entries`` (documents in id order, vectors dropped)."""
@@ -27,6 +55,21 @@ class RemoteCatalogue:
 
     def save(self, folder: str | Path) -> Path:
         return save_index(self._data, folder)
+
+    def sentence_scores(self, query_vector: np.ndarray, sentence_ids: np.ndarray, *,
+                        space: str = "main") -> np.ndarray:
+        """Recovered from the ``mixed`` rows: sentence = (row − ½ passage) / ½, with the row's and
+        passage's similarities from ``_mixed_scores`` (the backend's)."""
+        sentence_ids = np.asarray(sentence_ids, dtype=np.int64)
+        if not len(sentence_ids):
+            return np.zeros(0)
+        data = self._data
+        scores = self._mixed_scores(query_vector, sorted({int(data.sentence_chunk[j]) for j in sentence_ids}), space)
+        out = []
+        for j in sentence_ids:
+            i = int(data.sentence_chunk[j])
+            out.append(sentence_from_row(*scores(i, int(j) - int(data.sentence_bounds[i][0]))))
+        return np.array(out, dtype=np.float64)
 
 
 def sync_remote(make: Callable, name: str, collection: str, config, docs, fingerprints, embedder, settings,
