@@ -5,6 +5,7 @@ questions answered and of gold passages in the top 5, with the Tongzhou sets bes
     python benchmarks/reports.py --only 河北省 山东省   # some reports
     python benchmarks/reports.py --library             # also the 20 reports loaded as one library
     python benchmarks/reports.py --json out.json       # the figures, for before/after comparisons
+    python benchmarks/reports.py --sets DIR --library  # other sets (e.g. held back from development)
 
 Scored as ../shared/eval/score_answers.py scores the held-out sets: an answer counts when, markdown,
 [n] markers and spaces dropped, it holds ``must_min`` of its ``must`` strings and ``covered`` is
@@ -131,14 +132,15 @@ def main() -> None:
     ap.add_argument("--only", nargs="*", help="report names (file stems) to run")
     ap.add_argument("--library", action="store_true", help="also the library set over all 20 reports")
     ap.add_argument("--no-tongzhou", action="store_true")
+    ap.add_argument("--sets", default=str(SETS), help="folder of <report stem>.jsonl sets (and library.jsonl)")
     ap.add_argument("--cache", default=str(ROOT / ".cache" / "reports"), help="corpus/index folders")
     ap.add_argument("--rebuild", action="store_true", help="rebuild the cached indexes")
     ap.add_argument("--json", help="write the figures (and failures) here")
     ap.add_argument("--show", action="store_true", help="print each failed question and its answer")
     a = ap.parse_args()
-    cache = Path(a.cache)
+    cache, sets = Path(a.cache), Path(a.sets)
     results: dict[str, dict] = {}
-    for path in sorted(SETS.glob("*.jsonl")):
+    for path in sorted(sets.glob("*.jsonl")):
         if path.stem == "library" or (a.only and path.stem not in a.only):
             continue
         eng = engine_for([REPORTS / f"{path.stem}.txt"], cache, path.stem, a.rebuild)
@@ -154,9 +156,9 @@ def main() -> None:
               for q in load(TONGZHOU_SET)]
         results["Tongzhou dev, years +1"] = score(engine_for(sorted(Path(shifted).iterdir()), cache,
                                                              "tongzhou-shift", a.rebuild), qs)
-    if a.library and (SETS / "library.jsonl").exists():
+    if a.library and (sets / "library.jsonl").exists():
         eng = engine_for(sorted(REPORTS.glob("*.txt")), cache, "library", a.rebuild)
-        results["library (20 reports)"] = score(eng, load(SETS / "library.jsonl"))
+        results["library (20 reports)"] = score(eng, load(sets / "library.jsonl"))
     print(table(results))
     if a.show:
         for name, r in results.items():

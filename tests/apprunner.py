@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -59,6 +60,18 @@ def running_app(log_name: str, *args: str, env: dict | None = None):
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+
+
+@contextlib.contextmanager
+def app_over_own_corpus(root: Path, log_name: str):
+    """Yield ``(url, corpus)``: the app over a copy of the project's corpus in ``root``, which a
+    test may add to and remove from without touching the project's own corpus and index."""
+    corpus = root / "corpus"
+    corpus.mkdir()
+    for f in (ROOT / "corpus").iterdir():
+        shutil.copyfile(f, corpus / f.name)
+    with running_app(log_name, "--corpus", str(corpus), "--index", str(root / "index")) as url:
+        yield url, corpus
 
 
 DESKTOP = {"width": 1440, "height": 900}

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from apprunner import ARTIFACTS, CHROMIUM, DESKTOP, ROOT, new_page, running_app
+from apprunner import ARTIFACTS, CHROMIUM, DESKTOP, ROOT, app_over_own_corpus, new_page, running_app
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -483,13 +483,8 @@ FLOWER_DOC = """# 2025年花卉产业发展情况报告
 @pytest.fixture(scope="module")
 def library_app(tmp_path_factory):
     """The app over a corpus of its own (the report), which the tests add to and remove from."""
-    root = tmp_path_factory.mktemp("library")
-    corpus = root / "corpus"
-    corpus.mkdir()
-    for f in (ROOT / "corpus").iterdir():
-        shutil.copyfile(f, corpus / f.name)
-    with running_app("app-library.log", "--corpus", str(corpus), "--index", str(root / "index")) as url:
-        yield url, corpus
+    with app_over_own_corpus(tmp_path_factory.mktemp("library"), "app-library.log") as served:
+        yield served
 
 
 def choose(page, dropdown: str, label_part: str) -> None:

@@ -14,7 +14,7 @@ import shutil
 
 import pytest
 
-from apprunner import CHROMIUM, ROOT, new_page, running_app
+from apprunner import CHROMIUM, ROOT, app_over_own_corpus, new_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -33,13 +33,8 @@ if not REPORT.exists():
 
 @pytest.fixture(scope="module")
 def library_app(tmp_path_factory):
-    root = tmp_path_factory.mktemp("upload")
-    corpus = root / "corpus"
-    corpus.mkdir()
-    for f in (ROOT / "corpus").iterdir():
-        shutil.copyfile(f, corpus / f.name)
-    with running_app("app-upload.log", "--corpus", str(corpus), "--index", str(root / "index")) as url:
-        yield url, corpus
+    with app_over_own_corpus(tmp_path_factory.mktemp("upload"), "app-upload.log") as served:
+        yield served
 
 
 def answers(page):

@@ -12,7 +12,7 @@ import pytest
 from qa.chunking import chunk_document
 from qa.limits import Limits
 from qa.periods import (BUDGET_REPORT, COMMUNIQUE, DONE, FIVE_YEAR_PLAN, PLAN, PLAN_REPORT, WORK_REPORT,
-                        DocumentYears, detect_genre, document_years, five_year_span, is_period_word,
+                        detect_genre, document_years, five_year_span, is_period_word,
                         merge_years, question_periods, section_period, section_phase)
 from qa.query import Vocabulary, analyse
 from qa.readers.furniture import furniture

@@ -88,8 +88,6 @@ def test_fresh_index_is_only_read(tiny_corpus, tmp_path, fake_embedder, tiny_eng
 
 
 def test_unwritable_index_folder_serves_from_memory(tiny_corpus, tmp_path, fake_embedder, monkeypatch, caplog):
-    import qa.engine as engine_mod
-
     def refuse(data, folder):
         raise PermissionError(13, "Read-only file system", str(folder))
 

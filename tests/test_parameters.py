@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 from conftest import FakeEmbedder
 
-import qa
 from qa.errors import InputError
 from qa.query import check_k, k_from_request
 from qa.web import reader
