@@ -267,8 +267,9 @@ class MilvusStore(RemoteCatalogue):
                           f"doc_id != {quote(SETTINGS_ROW)}", output_fields=["doc_id", "key"])
         return {r["doc_id"]: r["key"] for r in rows}
 
-    def upsert(self, entry: DocumentEntry) -> None:
-        self._delete_rows(entry.doc_id)
+    def write(self, entry: DocumentEntry) -> None:
+        """Insert a document's rows (replacing its earlier ones) on the server."""
+        self.erase(entry.doc_id)
         rows: dict[int, list[int]] = {}
         for j, (i, _s, _e) in enumerate(entry.sentences):
             rows.setdefault(i, []).append(j)
@@ -295,9 +296,6 @@ class MilvusStore(RemoteCatalogue):
                                             np.asarray(vectors, dtype=np.float32).reshape(m, -1)])
         self._call("写入文档", self._collection("documents").insert,
                    [[entry.doc_id], [entry.key], [n], [""], [[0.0, 0.0]]])
-        entries = self._data.entries()
-        entries[entry.doc_id] = entry
-        self.catalogue(entries)
 
     def _insert(self, part: str, columns: list) -> None:
         col = self._collection(part)
@@ -305,16 +303,11 @@ class MilvusStore(RemoteCatalogue):
             batch = [c[a:a + BATCH] for c in columns[:-1]] + [columns[-1][a:a + BATCH].tolist()]
             self._call("写入向量", col.insert, batch)
 
-    def _delete_rows(self, doc_id: str) -> None:
+    def erase(self, doc_id: str) -> None:
+        """Delete a document's rows on the server."""
         for part in self._parts():
             self._call("删除文档", self._collection(part).delete, f"doc_id in [{quote(doc_id)}]")
         self._call("删除文档", self._collection("documents").delete, f"doc_id in [{quote(doc_id)}]")
-
-    def delete(self, doc_id: str) -> None:
-        self._delete_rows(doc_id)
-        entries = self._data.entries()
-        if entries.pop(doc_id, None) is not None:
-            self.catalogue(entries)
 
     # ------------------------------------------------------------------ search
     def _rows(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

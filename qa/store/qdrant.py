@@ -169,10 +169,11 @@ class QdrantStore(RemoteCatalogue):
             if offset is None:
                 return out
 
-    def upsert(self, entry: DocumentEntry) -> None:
+    def write(self, entry: DocumentEntry) -> None:
+        """Upsert a document's points (replacing its earlier ones) in Qdrant."""
         from qdrant_client import models as m
 
-        self._delete_points(entry.doc_id)
+        self.erase(entry.doc_id)
         points = []
         bounds = {}
         for j, (i, _s, _e) in enumerate(entry.sentences):
@@ -196,21 +197,13 @@ class QdrantStore(RemoteCatalogue):
         self.client.upsert(self.registry, [m.PointStruct(
             id=str(uuid.uuid5(_NS, f"doc\x00{entry.doc_id}")), vector={},
             payload={"doc_id": entry.doc_id, "key": entry.key, "n_chunks": len(entry.chunks)})])
-        entries = self._data.entries()
-        entries[entry.doc_id] = entry
-        self.catalogue(entries)
 
-    def _delete_points(self, doc_id: str) -> None:
+    def erase(self, doc_id: str) -> None:
+        """Delete a document's points in Qdrant."""
         from qdrant_client import models as m
 
         self.client.delete(self.collection, m.FilterSelector(filter=_filter(Where.of(documents=[doc_id]))))
         self.client.delete(self.registry, m.PointIdsList(points=[str(uuid.uuid5(_NS, f"doc\x00{doc_id}"))]))
-
-    def delete(self, doc_id: str) -> None:
-        self._delete_points(doc_id)
-        entries = self._data.entries()
-        if entries.pop(doc_id, None) is not None:
-            self.catalogue(entries)
 
     # ------------------------------------------------------------------ search
     def _positions(self, points) -> tuple[np.ndarray, np.ndarray]:

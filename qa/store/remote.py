@@ -53,6 +53,18 @@ class RemoteCatalogue:
                 for _d, e in sorted(entries.items())]
         self._set(assemble(bare, manifest))
 
+    def upsert(self, entry: DocumentEntry) -> None:
+        self.write(entry)
+        entries = self._data.entries()
+        entries[entry.doc_id] = entry
+        self.catalogue(entries)
+
+    def delete(self, doc_id: str) -> None:
+        self.erase(doc_id)
+        entries = self._data.entries()
+        if entries.pop(doc_id, None) is not None:
+            self.catalogue(entries)
+
     def save(self, folder: str | Path) -> Path:
         return save_index(self._data, folder)
 
@@ -92,9 +104,9 @@ def sync_remote(make: Callable, name: str, collection: str, config, docs, finger
     cross_dim = (probe[0].cross_passage_vectors.shape[1] if probe and cross is not None else
                  (getattr(cross, "dim", None) if cross is not None else None))
     store = make(catalogue, int(dim), cross_dim, {k: expected[k] for k in SETTINGS if k != "store"})
-    if force:
+    if force:  # the catalogue is set once at the end: per document it would cost O(documents²)
         for doc_id in store.documents():
-            store.delete(doc_id)
+            store.erase(doc_id)
     have, want = store.documents(), {d.id: content_key(d) for d in docs}
     stale = [d for d in have if want.get(d) != have[d]]
     fresh = [d for d in docs if have.get(d.id) != want[d.id]]
@@ -102,14 +114,15 @@ def sync_remote(make: Callable, name: str, collection: str, config, docs, finger
         raise IndexFileError(f"{name} collection {collection} does not match the corpus; "
                              "run `python -m qa index` to update it")
     for doc_id in stale:
-        store.delete(doc_id)
+        store.erase(doc_id)
     reuse = {e.key: e for e in probe}
     made = [reuse[want[d.id]] for d in fresh if want[d.id] in reuse]
     made += embed_documents([d for d in fresh if want[d.id] not in reuse], embedder, settings, cross=cross,
                             progress=progress)
     for entry in made:
-        store.upsert(entry)
+        store.write(entry)
     entries = {k: v for k, v in store.data.entries().items() if k in want and v.key == want[k]}
+    entries.update((e.doc_id, e) for e in made)
     for d in docs:
         if d.id not in entries:
             entries[d.id] = bare_entry(d, settings)
