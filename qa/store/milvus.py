@@ -44,7 +44,8 @@ from .remote import SENTENCE_WEIGHT, RemoteCatalogue, check_weight, mixed_rows, 
 
 log = logging.getLogger(__name__)
 
-TIMEOUT = 10.0           # seconds for one call to the server
+TIMEOUT = 10.0           # seconds for one call to the server (search, insert, delete, query)
+SETUP_TIMEOUT = 120.0    # for creating, dropping, loading or flushing a collection (slow on a busy server)
 CONNECT_TIMEOUT = 10.0
 BATCH = 2048             # rows per insert
 MAX_LIMIT = 16_384       # Milvus's largest top-k
@@ -141,12 +142,12 @@ class MilvusStore(RemoteCatalogue):
     def _name(self, part: str) -> str:
         return f"{self.collection}_{part}"
 
-    def _call(self, what: str, fn: Callable, *args, **kwargs):
+    def _call(self, what: str, fn: Callable, *args, timeout: float = TIMEOUT, **kwargs):
         """One call with a deadline; a collection the server has not loaded (after a restart) is
         loaded and the call tried again; any other failure is an IndexFileError for the user."""
         for attempt in range(2):
             try:
-                return fn(*args, timeout=TIMEOUT, **kwargs)
+                return fn(*args, timeout=timeout, **kwargs)
             except _errors() as exc:
                 reason = _reason(exc)
                 if attempt == 0 and "not loaded" in reason.lower():
@@ -168,7 +169,7 @@ class MilvusStore(RemoteCatalogue):
     def _load_all(self) -> None:
         for part in (*self._parts(), "documents"):
             try:
-                self._collection(part).load(timeout=TIMEOUT)
+                self._collection(part).load(timeout=SETUP_TIMEOUT)
             except _errors():
                 pass
 
@@ -201,7 +202,7 @@ class MilvusStore(RemoteCatalogue):
         log.info("creating Milvus collections %s_*", self.collection)
         for n in names:
             if self._call("查询集合", utility.has_collection, n, using=self.alias):
-                self._call("删除集合", utility.drop_collection, n, using=self.alias)
+                self._call("删除集合", utility.drop_collection, n, using=self.alias, timeout=SETUP_TIMEOUT)
         self._handles.clear()
         for part in self._parts():
             self._create(part, self.cross_dim if part.startswith("x") else self.dim)
@@ -213,9 +214,10 @@ class MilvusStore(RemoteCatalogue):
             f("settings", pm.DataType.VARCHAR, max_length=65535),
             f("vector", pm.DataType.FLOAT_VECTOR, dim=2)])  # Milvus 2.3 needs a vector field
         docs = self._call("建立集合", pm.Collection, self._name("documents"), schema, using=self.alias,
-                          consistency_level="Session")
-        self._call("建立索引", docs.create_index, "vector", {"index_type": "FLAT", "metric_type": "L2", "params": {}})
-        self._call("加载集合", docs.load)
+                          timeout=SETUP_TIMEOUT, consistency_level="Session")
+        self._call("建立索引", docs.create_index, "vector", {"index_type": "FLAT", "metric_type": "L2", "params": {}},
+                   timeout=SETUP_TIMEOUT)
+        self._call("加载集合", docs.load, timeout=SETUP_TIMEOUT)
         self._handles["documents"] = docs
         self._call("写入设置", docs.insert, [[SETTINGS_ROW], [""], [0],
                                          [json.dumps(marker, sort_keys=True, ensure_ascii=False)], [[0.0, 0.0]]])
@@ -234,17 +236,17 @@ class MilvusStore(RemoteCatalogue):
             fields += [f("start", pm.DataType.INT64), f("end", pm.DataType.INT64)]
         fields.append(f("vector", pm.DataType.FLOAT_VECTOR, dim=int(dim)))
         col = self._call("建立集合", pm.Collection, self._name(part), pm.CollectionSchema(fields), using=self.alias,
-                         consistency_level="Session")
+                         timeout=SETUP_TIMEOUT, consistency_level="Session")
         self._call("建立索引", col.create_index, "vector",
-                   {"index_type": self.index, "metric_type": "IP", "params": INDEXES[self.index]})
-        self._call("加载集合", col.load)
+                   {"index_type": self.index, "metric_type": "IP", "params": INDEXES[self.index]}, timeout=SETUP_TIMEOUT)
+        self._call("加载集合", col.load, timeout=SETUP_TIMEOUT)
         self._handles[part] = col
 
     def flush(self) -> None:
         """Seal what was inserted now (the server also seals on its own: inserts are durable in its
         log either way); sealed segments are searched through their index."""
         for part in (*self._parts(), "documents"):
-            self._call("保存数据", self._collection(part).flush)
+            self._call("保存数据", self._collection(part).flush, timeout=SETUP_TIMEOUT)
 
     # ------------------------------------------------------------------ catalogue
     def _set(self, data: IndexData) -> None:
