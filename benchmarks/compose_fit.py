@@ -31,6 +31,13 @@ GRID = {
     (answer_module, "SPAN_PENALTY"): (0.0, 0.15, 0.3),
     (abstain, "MIN_FIGURE_SHARE"): (0.3, 0.4, 0.5),
 }
+# fitted apart (--grid with these names), the grid above held at its values:
+# python benchmarks/compose_fit.py --grid TOPIC_NEIGHBOURS=0,1,2,3,4 SAME_INDICATOR=0,0.25,0.5,1 SAID_BONUS=0,0.15,0.3,0.5
+MORE = {
+    (answer_module, "TOPIC_NEIGHBOURS"): (0, 1, 2, 3, 4),
+    (answer_module, "SAME_INDICATOR"): (0.0, 0.25, 0.5, 1.0),
+    (answer_module, "SAID_BONUS"): (0.0, 0.15, 0.3, 0.5),
+}
 
 
 def retrieve_all(engine, questions):
@@ -83,10 +90,10 @@ def main() -> None:
     ap.add_argument("--cache", default=str(ROOT / ".cache" / "reports"))
     ap.add_argument("--table", action="store_true", help="every point's answered per report")
     ap.add_argument("--grid", nargs="*", default=(), metavar="NAME=V1,V2",
-                    help="replace the grid (names: " + ", ".join(name for _m, name in GRID) + ")")
+                    help="replace the grid (names: " + ", ".join(name for _m, name in list(GRID) + list(MORE)) + ")")
     a = ap.parse_args()
     if a.grid:
-        by_name = {name: (mod, name) for mod, name in GRID}
+        by_name = {name: (mod, name) for mod, name in list(GRID) + list(MORE)}
         GRID.clear()
         for item in a.grid:
             name, _, values = item.partition("=")

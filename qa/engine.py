@@ -55,6 +55,9 @@ class _ProgressBar:
             self._bar.close()
 
 
+# a "which places" question: each report's best passages answered from (fused order, and by BM25
+# alone), candidates scored per report
+PER_REPORT, PER_REPORT_LEXICAL, PER_REPORT_POOL = 3, 2, 25
 CANDIDATES = 100  # passages taken from each signal (dense, lexical) before fusion
 FLOOR = 20          # and the passages least like the query (where min-max normalisation starts)
 FLOOR_SAMPLE = 64   # and a fixed sample of passages (the same, for approximate indexes)
@@ -335,33 +338,69 @@ class Engine:
         ``history`` holds the earlier questions (oldest first) an elliptical follow-up leans on;
         ``documents`` (ids) limits the search to those documents. Without it, a question that
         names places searches the documents they route to (``AnalyzedQuery.scopes``): the best
-        passages of each place in turn when it names several."""
-        k = check_k(k)
+        passages of each place in turn when it names several. A question whose answer is places
+        (哪些省份…) searches every report asked about, each for its own best passages."""
+        return self._retrieve(question, check_k(k), history=history, documents=documents, params=params)
+
+    def _retrieve(self, question: str | Query, k: int, *, history: Sequence[str] = (),
+                  documents: Sequence[str] | None = None, params: SearchParams | None = None,
+                  every_place: bool = False) -> Retrieval:
+        """``retrieve``; with ``every_place``, a question across reports keeps each report's ``k``
+        (PER_REPORT for a "which places" question) best passages, interleaved, not ``k`` in all:
+        the answer is composed report by report from them (``Engine.ask``)."""
         params = params or self.params
         with self._rw.reading():
             documents = check_documents(documents, self._docs)  # checked and normalised before the work
             q = self.analyse(question, history=history, params=params, documents=documents)
             asked = self._docs if documents is None else documents
             if q.asks_place and len(asked) > 1 and not q.scopes:  # several reports asked about
-                return self._by_report(q, k, params, documents)
+                return self._by_report(q, k, params, documents, every_place)
             if documents is not None or not q.scopes:
                 return Retrieval(q, tuple(self._search(q, k, params, documents=documents)))
             lists = [self._search(q, k, params, documents=scope) for scope in q.scopes]
-            return Retrieval(q, tuple(_interleave(lists, k)))
+            return Retrieval(q, tuple(_interleave(lists, k * len(lists) if every_place else k)))
 
     def _by_report(self, q: AnalyzedQuery, k: int, params: SearchParams,
-                   documents: Sequence[str] | None) -> Retrieval:
-        """A question whose answer is places (哪些省份提出了…): the best passage of each of the ``k``
-        reports that answer it best, each report a scope of its own (answered side by side)."""
-        hits, best = self._search(q, max(4 * k, 20), params, documents=documents), {}
-        for h in hits:
-            best.setdefault(h.doc_id, h)
-        chosen = list(best.values())[:k]
-        if not all(self._docs[h.doc_id].region is not None for h in chosen):
-            return Retrieval(q, tuple(hits[:k]))
-        q = replace(q, places=tuple(self._docs[h.doc_id].region for h in chosen),
-                    scopes=tuple((h.doc_id,) for h in chosen))
-        return Retrieval(q, tuple(chosen))
+                   documents: Sequence[str] | None, every_place: bool = False) -> Retrieval:
+        """A question whose answer is places (哪些省份提出了…): every report asked about searched for
+        its own best passages (one scoring over all of them, PER_REPORT_POOL candidates per
+        report, then each report's PER_REPORT best), each report a scope of its own (answered side
+        by side, the places whose report meets the question's condition listed). Without
+        ``every_place``, the best passage of each of the ``k`` best reports."""
+        where, scope = self.where(documents), self.scope(documents)
+        asked = list(self._docs) if documents is None else list(documents)
+        tokens = q.search_tokens
+        scored = self.scores(q, params, tokens, where=where,
+                             candidates=max(CANDIDATES, PER_REPORT_POOL * len(asked)))
+        periods = [self._phases[i] for i in scored.ids]
+        ranked = rank(scored.dense, scored.bm25, scored.match, periods, params, self._intents(q, scored.ids),
+                      k=len(scored.ids))
+        best: dict[str, list[Ranked]] = {}
+        for r in ranked:
+            index = int(scored.ids[r.index])
+            found = best.setdefault(self.data.chunks[index].doc_id, [])
+            if len(found) < PER_REPORT:
+                found.append(replace(r, index=index))
+        # and each report's passages with the most of the question's own words (BM25 without the
+        # expansions), which the fused order may leave out when a lexicon term pulls common
+        # passages up (低空经济: 经济 → 地区生产总值)
+        own = self.store.lexical_scores(list(q.tokens), scored.ids, where=where) if q.tokens else scored.bm25
+        lexical: dict[str, list[Ranked]] = {}
+        for r in sorted(ranked, key=lambda r: -float(own[r.index])):
+            index = int(scored.ids[r.index])
+            doc = self.data.chunks[index].doc_id
+            found = lexical.setdefault(doc, [])
+            if len(found) < PER_REPORT_LEXICAL and all(b.index != index for b in best.get(doc, ())):
+                found.append(replace(r, index=index))
+        for doc, extra in lexical.items():
+            best[doc] = best[doc] + extra
+        chosen = list(best) if every_place else list(best)[:k]
+        if not chosen or any(self._docs[d].region is None for d in chosen):  # reports of no known place
+            return Retrieval(q, tuple(self._search(q, k, params, documents=documents)))
+        lists = [[self._hit(r, scored, tokens, q.text, scope) for r in (best[d] if every_place else best[d][:1])]
+                 for d in chosen]
+        q = replace(q, places=tuple(self._docs[d].region for d in chosen), scopes=tuple((d,) for d in chosen))
+        return Retrieval(q, tuple(_interleave(lists, sum(map(len, lists)))))
 
     def search(self, query: str, k: int = DEFAULT_K, *, history: Sequence[str] = (),
                documents: Sequence[str] | None = None, params: SearchParams | None = None) -> list[Hit]:
@@ -379,13 +418,17 @@ class Engine:
 
         with self._rw.reading():
             documents = check_documents(documents, self._docs)
-            r = self.retrieve(question, k, history=history, documents=documents, params=params)
+            r = self._retrieve(question, check_k(k), history=history, documents=documents, params=params,
+                               every_place=True)
             # the answer speaks of the periods of the documents it answers from
             r = replace(r, query=r.query.for_documents([h.doc_id for h in r.hits]))
             # the documents asked about: an answer names its report only when several are asked
             # about, and nothing else in the library changes it
             asked = self._docs if documents is None else {d: self._docs[d] for d in documents}
-            return compose(r, documents=asked, idf=self.scope(documents).idf, years=self.document_years)
+            # the question's terms weigh as in the documents searched: those asked about, or those
+            # its places route to
+            routed = documents if documents is not None or len(r.query.scopes) != 1 else r.query.scopes[0]
+            return compose(r, documents=asked, idf=self.scope(routed).idf, years=self.document_years, k=k)
 
     def refresh(self) -> bool:
         """Pick up corpus changes (files added, changed or removed) and wait until new documents

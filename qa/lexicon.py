@@ -37,7 +37,8 @@ class Lexicon:
             if not line.strip() or line.startswith("#"):
                 continue
             word, _, terms = line.partition("\t")
-            entries[word.strip().lower()] = tuple(terms.split())
+            key = word.strip().lower()  # GDP and gdp are one entry: their terms together
+            entries[key] = tuple(dict.fromkeys(entries.get(key, ()) + tuple(terms.split())))
         return cls(entries)
 
     def matches(self, text: str) -> list[str]:

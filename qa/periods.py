@@ -49,6 +49,8 @@ _HEAD_CHARS = 3000  # the opening of a text read for its genre when the title do
 _FIVE_YEAR = re.compile(r"第([一二三四五六七八九十]{1,3})个五年(?:规划|计划)|“?十([一二三四五六七八九])五”?")
 _FIRST_PLAN_YEAR, _FIRST_PLAN_ORDINAL = 1966, 3
 # 过去五年 and its ways of saying it; 未来五年 for the span ahead
+# the same in English: the 14th Five-Year Plan (period)
+_FIVE_YEAR_EN = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)\s+five[- ]year\s+plan\b", re.I)
 _PAST_FIVE = re.compile(r"过去五年|过去的五年|这五年|五年来|近五年|\bpast five years\b|\blast five years\b", re.I)
 _NEXT_FIVE = re.compile(r"未来五年|今后五年|\bnext five years\b", re.I)
 _TWO_YEARS_AGO = re.compile(r"前年|\btwo years ago\b", re.I)
@@ -71,6 +73,8 @@ _DONE_CUES = re.compile(r"去年|上一年|上年|过去一年|完成了|完成�
                         r"\bbuilt\b|\brenovated\b", re.I)
 _PLAN_CUES = re.compile(r"今年|明年|下一年|计划|打算|将要|准备|目标|安排|要做|未来|下一步|将|要干|要建|要实现|力争|争取|"
                         r"\bthis year\b|\bnext year\b|\bplan|\bwill\b|\btarget|\bgoal|\baim", re.I)
+# the state now or of these years (现在, 目前, 这几年): the reviewed period when set against a plan
+_NOW = re.compile(r"现在|目前|如今|当前|眼下|这几年|近几年|近年来|这些年|\bnow\b|\bcurrently\b", re.I)
 _LAST_YEAR = re.compile(r"去年|上一年|过去一年|\blast year\b", re.I)
 _THIS_YEAR = re.compile(r"今年|本年|明年|下一年|\bthis year\b|\bnext year\b", re.I)
 
@@ -189,16 +193,22 @@ def five_year_span(ordinal: str) -> tuple[int, int] | None:
             n = int(cn2an.cn2an(ordinal, "smart"))
     except (ValueError, KeyError):
         return None
-    if n < _FIRST_PLAN_ORDINAL:
-        return None
-    start = _FIRST_PLAN_YEAR + 5 * (n - _FIRST_PLAN_ORDINAL)
-    return start, start + 4
+    return _plan_years(n)
 
 
 def five_year_spans(text: str) -> list[tuple[int, int]]:
     """The spans of the five-year plans ``text`` names ("十四五", 第十五个五年规划), in order."""
-    spans = [five_year_span(m.group(1) or f"十{m.group(2)}") for m in _FIVE_YEAR.finditer(text)]
-    return list(dict.fromkeys(s for s in spans if s))
+    found = [(m.start(), five_year_span(m.group(1) or f"十{m.group(2)}")) for m in _FIVE_YEAR.finditer(text)]
+    found += [(m.start(), _plan_years(int(m.group(1)))) for m in _FIVE_YEAR_EN.finditer(text)]
+    return list(dict.fromkeys(s for _at, s in sorted(found, key=lambda f: f[0]) if s))
+
+
+def _plan_years(n: int) -> tuple[int, int] | None:
+    """The years of the ``n``-th five-year plan (14 → 2021–2025)."""
+    if n < _FIRST_PLAN_ORDINAL:
+        return None
+    start = _FIRST_PLAN_YEAR + 5 * (n - _FIRST_PLAN_ORDINAL)
+    return start, start + 4
 
 
 def detect_genre(title: str, text: str = "") -> str:
@@ -324,6 +334,18 @@ def section_period(section: Sequence[str], years: DocumentYears) -> Period | Non
     return Period(years.period(phase).year, phase)
 
 
+def paragraph_period(period: Period | None, lead: str) -> Period | None:
+    """The period of a paragraph under a heading of one reviewed year (一、2025年及“十四五”时期工作
+    回顾) whose lead says it reviews the five years to it (这五年…, 五年来…, “十四五”时期…): that
+    span; else the heading's ``period``."""
+    if period is None or period.until is not None or period.phase != DONE or not period.year:
+        return period
+    head = arabic_years(lead[:16])
+    if _PAST_FIVE.search(head) or any(span[1] == period.year for span in five_year_spans(head)):
+        return Period(period.year - 4, DONE, until=period.year)
+    return period
+
+
 def question_part(text: str) -> str:
     """The part of a year a question asks about, as reports write it: 前三季度, 1-11月, 上半年."""
     for pattern, canonical in _PARTS:
@@ -411,6 +433,12 @@ def question_periods(text: str, years: DocumentYears) -> tuple[Period, ...]:
                 found[p.phase] = p
     if any(p.explicit for p in found.values()):  # words such as 计划 do not add a period to one named
         found = {ph: p for ph, p in found.items() if p.explicit}
+    plan = found.get(PLAN)
+    if plan is not None and plan.explicit and DONE not in found and years.report_year \
+            and any(_NOW.search(c) and not _clause_periods(c, years)
+                    for c in re.split(r"[，,。？?！!；;]|\band\b", text)):
+        # 现在有多少公里，今年要突破多少: "now" against this year's target is the state reported
+        found = {DONE: Period(years.report_year, DONE, explicit=True), PLAN: plan}
     if part and not found:  # 前三季度 figures are the reviewed year's
         found[DONE] = Period(years.report_year, DONE, explicit=True)
     return tuple(Period(p.year, p.phase, part if p.phase == DONE and p.until is None else "", p.explicit, p.until)

@@ -225,9 +225,10 @@ _TOPIC_CUE = re.compile(r"做了什么|做了哪些|干了什么|干了啥|有�
                         r"\bwhat (?:did|has|have|will)\b.*\bdo\b", re.I)
 _FIGURE_CUE = re.compile(
     rf"多少|(?<!哪)几(?:万|亿)?(?:{_UNITS})|百分之几|百分比|比例|占比|比重|增速|增长率|贡献率|多大|多长|多高|"
-    r"\bhow (?:many|much|far|long|large|big)\b|\bwhat (?:percentage|percent|share|proportion)\b",
+    r"\bhow (?:many|much|far|long|large|big)\b|\bwhat (?:percentage|percent|share|proportion)\b|"
+    r"\b(?:rate|ratio|intensity)\b",
     re.I)
-_REASON_CUE = re.compile(r"为什么|为何|原因|怎么回事|难在|难点|毛病|出在哪|症结|差距|不足|短板|挑战|困难|问题在|有什么问题|"
+_REASON_CUE = re.compile(r"为什么|为何|原因|怎么回事|难在|难点|毛病|出在哪|症结|差距|不足|短板|挑战|困难|问题在|什么问题|不利|"
                          r"哪些问题|不容易|不愿意|风险|凭什么|依据是什么|有利条件|\bwhy\b|\bproblems?\b|\bchallenges?\b|"
                          r"\bshortcomings?\b|\bdifficult", re.I)
 _COMPARE_CUE = re.compile(r"比去年|比上年|相比|对比|比较|比起来|分别|各是|变化|高吗|低吗|多了|少了|进度|程度|"
@@ -236,8 +237,8 @@ _COMPARE_CUE = re.compile(r"比去年|比上年|相比|对比|比较|比起来|�
 _COUNT_ONLY = re.compile(r"多少|百分之几|比例|占比|比重|增速|增长率|贡献率|多大|多长|多高|\bhow (?:many|much)", re.I)
 _ASKED_UNIT = re.compile(rf"(?:多少|几)(?:[万亿])?(?P<unit>{_UNITS})")
 _PERCENT_CUE = re.compile(r"百分之几|百分比|比例|占比|比重|增速|增长率|贡献率|增长了多少|涨了多少|涨多少|增长多少|"
-                          r"下降了多少|提高了多少|\bpercent|\bshare\b|\bgrowth\b|\bgrow\b", re.I)
-_SIZE_CUE = ((re.compile(r"多大|面积"), "平方公里"), (re.compile(r"多长|里程"), "公里"),
+                          r"下降了多少|提高了多少|\bpercent|\bshare\b|\bgrowth\b|\bgrow\b|\brate\b|\bratio\b|\bintensity\b", re.I)
+_SIZE_CUE = ((re.compile(r"多大|面积"), "平方公里"), (re.compile(r"多长(?!时间)|里程"), "公里"),  # 多长时间: a time
              (re.compile(r"多少钱|资金|金额|收入"), "元"))
 _CONTEXT = "（接上文："  # how a follow-up shows the question it leans on
 _PLACE_SUFFIX = re.compile(r"(?:区|县|市|省|镇|乡)$")
@@ -292,6 +293,7 @@ class AnalyzedQuery:
     held: tuple[str, ...] = ()
     content: str = ""  # the question without the place names that scope it ("" when the same)
     asks_place: bool = False  # the answer is places (哪些省份提出了…): one item per report
+    criterion: object = None  # qa.criteria.Criterion: the condition such a question sets on each report's figure
 
     @property
     def documents(self) -> tuple[str, ...]:
@@ -349,6 +351,9 @@ class AnalyzedQuery:
             "follow_up": self.follow_up, "notice": self.notice,
             "places": [p.to_dict() for p in self.places], "scopes": [list(s) for s in self.scopes],
             "lacked": list(self.lacked), "content": self.content, "asks_place": self.asks_place,
+            "criterion": None if self.criterion is None else {
+                "kind": self.criterion.kind, "value": self.criterion.value, "unit": self.criterion.unit,
+                "qualifier": self.criterion.qualifier},
         }
 
 
@@ -372,10 +377,19 @@ class Vocabulary:
     cut: object = None  # str -> list[str]: plain words (a place's short name must be one)
 
 
+# a question asking what is done for someone (怎么支持, 有什么帮助, 有什么办法): the measures, a summary
+_MEASURES = r"(?:支持|帮助|帮扶|扶持|办法|措施|举措|政策|优惠|便利|补贴)"
+_MEASURES_CUE = re.compile(rf"(?:怎么|怎样|如何)(?:样的)?{_MEASURES}|(?:什么|啥)[\u4e00-\u9fff]{{0,2}}?{_MEASURES}|"
+                           rf"(?:能|会|可以)(?:给|提供)?(?:哪些){_MEASURES}|"
+                           r"\bwhat (?:support|help|measures|policies)\b", re.I)
+
+
 def answer_type(text: str, periods: Sequence = ()) -> str:
     """The shape of answer a question wants, from its cue words and the periods it asks about."""
     if _REASON_CUE.search(text):
         return REASONS
+    if _MEASURES_CUE.search(text) and not _FIGURE_CUE.search(text):
+        return TOPIC
     both = len({p.phase for p in periods}) > 1
     figure = bool(_FIGURE_CUE.search(text))
     if both and (figure or _COMPARE_CUE.search(text)):
@@ -387,6 +401,27 @@ def answer_type(text: str, periods: Sequence = ()) -> str:
     if _TOPIC_CUE.search(text) or both:
         return TOPIC
     return FACT
+
+
+_MEASURES = (("增速", "增幅", "涨幅", "增长率"), ("降幅", "下降率"), ("占比", "比重", "百分比"))  # kinds of measure
+_MEASURE = re.compile("^(?:" + "|".join(w for kind in _MEASURES for w in kind) + ")$")
+
+
+def other_measure(text: str, word: str) -> bool:
+    """Whether ``text`` names a kind of measure other than ``word``'s (比重 for 增速)."""
+    kind = next((k for k in _MEASURES if word in k), ())
+    return any(w in text for k in _MEASURES if k is not kind for w in k)
+
+
+def measure_unit(word: str) -> str | None:
+    """The unit a word that names a generic measure is given in (增速, 增长率, 占比 → %), else
+    None: 增长5.5% says 增速."""
+    return "%" if _MEASURE.match(word) else None
+
+
+def asks_figure(text: str) -> bool:
+    """Whether a question asks for a figure (多少, 增速, 几个…)."""
+    return bool(_FIGURE_CUE.search(text))
 
 
 def expected_unit(text: str) -> str | None:
@@ -539,6 +574,7 @@ def _without(text: str, spans: Sequence[tuple[int, int]]) -> str:
 def analyse(question: "str | Query", vocab: Vocabulary, history: Sequence[str] = ()) -> AnalyzedQuery:
     """Analyse a question once: the question as understood, its tokens and expansions, route,
     periods, answer type, expected unit and what the documents lack (see ``AnalyzedQuery``)."""
+    from .criteria import criterion
     from .periods import document_periods, question_periods, uncovered_years
 
     q = question if isinstance(question, Query) else prepare_query(question)
@@ -576,6 +612,7 @@ def analyse(question: "str | Query", vocab: Vocabulary, history: Sequence[str] =
         by_document = tuple((d, p or q) for (d, p), (_, q) in zip(document_periods(own, vocab.documents),
                                                                  document_periods(text, vocab.documents)))
     kind = answer_type(own, periods)
+    place_answer = asks_place(own) and not placed.places
     absent: tuple = ()
     if kind == FIGURE and vocab.tag and vocab.known and not english:
         head = figure_head(own, vocab.tag)
@@ -588,4 +625,5 @@ def analyse(question: "str | Query", vocab: Vocabulary, history: Sequence[str] =
         corrections=corrections, follow_up=follow, notice=q.notice, by_document=by_document,
         places=placed.places,
         scopes=placed.scopes, lacked=placed.lacked, held=placed.held,
-        content=content if content != text else "", asks_place=asks_place(own) and not placed.places)
+        content=content if content != text else "", asks_place=place_answer,
+        criterion=criterion(own) if place_answer else None)

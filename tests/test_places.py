@@ -252,6 +252,38 @@ def test_which_places_lists_each_report_that_answers(library, monkeypatch):
     assert not library.analyse("河北有哪些城市？").asks_place  # a place named: answered from its report
 
 
+def test_which_places_lists_the_reports_whose_figure_meets_the_condition(library, monkeypatch):
+    monkeypatch.setattr("qa.answer.abstain.MIN_SCORE", 0.0)
+    a = library.ask("哪些省份今年地区生产总值增长目标定在5%左右？")
+    assert a.query.criterion.kind == "equal" and a.covered
+    assert "**河北省**" in a.text and "**山东省**" not in a.text  # 5.5%左右 is not 5%左右
+    a = library.ask("哪些地方今年地区生产总值增长目标高于5%？")
+    assert "**山东省**" in a.text and "**通州区**" in a.text and "**河北省**" not in a.text
+    assert "5.5%左右" in a.text and "6%左右" in a.text
+    # the passages cited come first in the hits, each citation pointing at its own
+    cited = {c.doc_id for c in a.citations}
+    assert {h.doc_id for h in a.hits[:len(cited)]} == cited == {"shandong.txt", "tongzhou.txt"}
+    assert all(a.hits[c.hit].doc_id == c.doc_id and a.hits[c.hit].start == c.start for c in a.citations)
+
+
+def test_which_places_without_a_condition_lists_only_the_reports_that_say_it(library, monkeypatch):
+    monkeypatch.setattr("qa.answer.abstain.MIN_SCORE", 0.0)
+    a = library.ask("哪些地方提到了综合交通枢纽？")
+    assert a.covered and "**通州区**" in a.text, a.text
+    assert "**河北省**" not in a.text and "**山东省**" not in a.text  # they share only common words with it
+    a = library.ask("哪些地方提到了中欧班列？")
+    assert "**河北省**" in a.text and "**通州区**" not in a.text and "**山东省**" not in a.text
+
+
+def test_each_place_compared_is_searched_with_its_own_quota(library, monkeypatch):
+    monkeypatch.setattr("qa.answer.abstain.MIN_SCORE", 0.0)
+    r = library._retrieve("河北和山东的城镇新增就业目标分别是多少？", 2, every_place=True)
+    assert [h.doc_id for h in r.hits] == ["hebei.txt", "shandong.txt"] * 2  # 2 each, not 2 in all
+    a = library.ask("河北和山东的城镇新增就业目标分别是多少？", k=2)
+    assert "85万人" in a.text and "110万人" in a.text
+    assert len(a.hits) >= 2 and {a.hits[c.hit].doc_id for c in a.citations} == {"hebei.txt", "shandong.txt"}
+
+
 @pytest.mark.slow
 def test_real_model_routes_questions_over_three_real_reports(tmp_path):
     """The real model over three shared provincial reports: a question naming a province (by
@@ -280,3 +312,33 @@ def test_real_model_routes_questions_over_three_real_reports(tmp_path):
     assert "来源：《2026年福建省政府工作报告》（福建省，2026年）" in a.text
     a = engine.ask("广东的地区生产总值增长目标是多少？")
     assert not a.covered and "广东省" in a.text and "现有：河北省、福建省、山东省" in a.text
+
+
+@pytest.mark.slow
+def test_real_model_answers_across_five_real_reports(tmp_path):
+    """The real model over five shared provincial reports, as a user asks across them: two
+    provinces compared (each figure cited to its report, the difference stated), and "which
+    provinces" with a condition (a range; a threshold): only the reports whose figure meets it."""
+    from qa.errors import ModelError
+
+    if not GOV.is_dir():
+        pytest.skip("no shared corpus")
+    try:
+        qa.resolve_model()
+    except ModelError as err:
+        pytest.skip(f"the real model is not installed ({err})")
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for name in ("河北省.txt", "山东省.txt", "福建省.txt", "安徽省.txt", "山西省.txt"):
+        shutil.copy(GOV / name, corpus / name)
+    engine = qa.open(corpus, tmp_path / "index", progress=False)
+    a = engine.ask("福建和山西今年地区生产总值增长目标分别是多少？")
+    plain = a.text.replace("*", "")  # figures are bold, each end of a range on its own
+    assert a.covered and "5%左右" in plain and "4.5%—5%" in plain, a.text
+    assert {a.hits[c.hit].doc_id for c in a.citations} == {"福建省.txt", "山西省.txt"}
+    assert {h.doc_id for h in a.hits[:2]} == {"福建省.txt", "山西省.txt"}
+    a = engine.ask("哪些省份今年地区生产总值增长目标是一个区间？")
+    listed = {c.doc_id for c in a.citations}
+    assert listed == {"安徽省.txt", "山西省.txt"}, a.text  # 5%—5.5%, 4.5%—5%; the others give one figure
+    a = engine.ask("哪些省份今年地区生产总值增长目标高于4.5%？")
+    assert "山西省.txt" not in {c.doc_id for c in a.citations} and "**山东省**" in a.text, a.text

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import Sequence
 
+from ..periods import YEAR_WORDS
 from ..query import CROSSLINGUAL, FIGURE, asked_unit
 from ..types import Hit
 from .evidence import Sentence, Terms, has_figure
@@ -53,6 +54,19 @@ def passing(q, hits: Sequence[Hit]) -> list[int]:
     return [i for i, h in enumerate(hits) if _passes(h, q.route)]
 
 
+def _asks_another_period(q) -> bool:
+    """A follow-up naming its own period (那今年呢？ after a question about 去年)."""
+    own, _, before = q.text.partition("（接上文：")
+    return bool(getattr(q, "follow_up", False) and before and YEAR_WORDS.search(own) and YEAR_WORDS.search(before))
+
+
+def near(q, hits: Sequence[Hit]) -> list[int]:
+    """Ranks of the hits an English question may quote once it is covered: the passing ones and
+    those just under the cross-lingual threshold (CROSSLINGUAL_NEAR)."""
+    return [i for i, h in enumerate(hits)
+            if _passes(h, q.route) or h.scores.get("dense", h.score) >= CROSSLINGUAL_NEAR]
+
+
 def _subject(q, terms: Terms, missing: list[str]) -> str:
     """The missing terms in the order the question says them: 中小学学位, 房价."""
     words = [w for w in missing if w in q.text]
@@ -89,10 +103,13 @@ def verdict(q, hits: Sequence[Hit], sentences: Sequence[Sentence], terms: Terms)
     if q.answer_type == FIGURE:
         phases = {p.phase for p in q.periods}
         figures = [s for s in pool if has_figure(s.text)
-                   and (len(phases) != 1 or (s.period is not None and s.period.phase in phases))]
+                   and (len(phases) != 1 or s.period is None or s.period.phase in phases)]
         best = max(figures, key=lambda s: s.share, default=None)
         anywhen = max((s.share for s in pool if has_figure(s.text)), default=0.0)
-        if best is None or best.share < MIN_FIGURE_SHARE or best.share < OTHER_PERIOD * anywhen:
+        # a follow-up asking the question before of another period (那今年打算建多少个？) carries that
+        # question's words for its own period (新建): another period's sentence holding more says nothing
+        other = 0.0 if _asks_another_period(q) else OTHER_PERIOD * anywhen
+        if best is None or best.share < MIN_FIGURE_SHARE or best.share < other:
             when = q.periods[0].words if len(phases) == 1 and q.periods[0].year else ""
             missing = terms.missing(best.text) if best is not None else list(terms.weights)
             return Verdict(False, f"报告没有给出{when}{_subject(q, terms, missing)}的数字")
@@ -105,8 +122,7 @@ def verdict(q, hits: Sequence[Hit], sentences: Sequence[Sentence], terms: Terms)
 def _unit_terms(terms: Terms, unit: str) -> Terms:
     """The question's terms but the unit's own (人次 in 多少亿人次): a sentence must name what is
     counted, not only the unit."""
-    kept = {t: w for t, w in terms.weights.items() if unit not in t and t not in unit}
-    return Terms(kept or terms.weights, terms.expansions, terms.known)
+    return terms.but(lambda t: unit not in t and t not in unit and terms.measures.get(t) != unit)
 
 
 def _gives_unit(figures: Sequence[Sentence], terms: Terms, unit: str) -> bool:

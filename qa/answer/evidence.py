@@ -6,10 +6,10 @@ is quoted whole and an enumeration can be followed past the passage's end), else
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Mapping, Sequence
 
-from ..periods import PERIOD_TEXT, DocumentYears, Period, is_period_word, section_period, years_for
+from ..periods import PERIOD_TEXT, DocumentYears, Period, is_period_word, paragraph_period, section_period, years_for
 from ..types import Hit
 from .text import FIGURE, ORDINAL, sentences as split_sentences
 
@@ -56,10 +56,18 @@ class Terms:
     weights: dict[str, float]
     expansions: dict[str, tuple[str, ...]]  # a token → other words that count for it
     known: frozenset = frozenset()  # terms the corpus holds: an expansion counts less for them
+    parts: dict = field(default_factory=dict)  # a compound term → its words (粮食产量: 粮食, 产量)
+    # terms that name a measure of a unit (增速, 增长率, 占比 → %): a figure in that unit says them
+    measures: Mapping[str, str] = field(default_factory=dict)
+    # how specific each lexicon term is against the term it stands for (its IDF over the term's,
+    # at most 1): 增长 says far less than 地区生产总值 for GDP
+    specific: Mapping[tuple[str, str], float] = field(default_factory=dict)
 
-    def share(self, text: str, context: str = "") -> float:
+    def share(self, text: str, context: str = "", *, specific: bool = False) -> float:
         """IDF-weighted share of the question's terms in ``text`` (a term only in ``context``
-        counts CONTEXT_SHARE)."""
+        counts CONTEXT_SHARE). With ``specific``, a lexicon term counts as much as it is
+        specific (to pick the clause that names the quantity asked, not one that shares a
+        common word with it)."""
         total = sum(self.weights.values())
         if not total:
             return 0.0
@@ -70,17 +78,48 @@ class Terms:
             part = EXPANSION_SHARE if term in self.known else 1.0
             if term in text:
                 got += w
-            elif any(a in text for a in alts):
-                got += part * w
+            elif term in self.measures and _says_measure(text, term, self.measures[term]):
+                got += w
+            elif any(a in text for a in alts) or self._split(term, text):
+                got += part * w * (max((self.specific.get((term, a), 1.0) for a in alts if a in text), default=1.0)
+                                   if specific else 1.0)
             elif term in context or any(a in context for a in alts):
                 got += CONTEXT_SHARE * w
         return got / total
+
+    def _split(self, term: str, text: str) -> bool:
+        """A compound term written apart (粮食产量 in 粮食总产量): all its words, in order."""
+        words = self.parts.get(term)
+        if not words:
+            return False
+        at = 0
+        for w in words:
+            at = text.find(w, at)
+            if at < 0:
+                return False
+            at += len(w)
+        return True
 
     def missing(self, text: str) -> list[str]:
         """The question's terms (heaviest first) that ``text`` lacks, with their expansions."""
         text = text.lower()
         return [t for t, _w in sorted(self.weights.items(), key=lambda kv: -kv[1])
-                if not any(a in text for a in (t,) + self.expansions.get(t, ()))]
+                if not any(a in text for a in (t,) + self.expansions.get(t, ()))
+                and not (t in self.measures and _says_measure(text, t, self.measures[t]))]
+
+    def but(self, keep) -> "Terms":
+        """These terms restricted to those ``keep(term)`` is true for (all when none is)."""
+        kept = {t: w for t, w in self.weights.items() if keep(t)}
+        return replace(self, weights=kept or self.weights)
+
+
+def _says_measure(text: str, term: str, unit: str) -> bool:
+    """``text`` gives a figure in ``unit`` and names no other kind of measure (占全国比重…提升至7.4%
+    is no 增速)."""
+    from ..query import other_measure
+
+    return any(m.group("unit").replace("％", "%") == unit for m in FIGURE.finditer(text)) \
+        and not other_measure(text, term)
 
 
 def question_terms(q, idf: Mapping[str, float] | None, lexicon=None) -> Terms:
@@ -102,10 +141,13 @@ def question_terms(q, idf: Mapping[str, float] | None, lexicon=None) -> Terms:
         weights[t] = idf.get(t, top) if idf else float(len(t))
     # a sub-word of a longer token (学位 in 中小学学位) is spoken for by the longer one, unless the
     # corpus lacks the longer one (农民收入: 农民, 收入)
+    parts: dict[str, list[str]] = {}
     for t in list(weights):
         longer = [o for o in weights if t != o and t in o]
         if any(not idf or o in idf for o in longer):
             weights.pop(t)
+            for o in longer:
+                parts.setdefault(o, []).append(t)
         elif longer and idf and t in idf:
             for o in longer:
                 weights.pop(o, None)
@@ -120,7 +162,15 @@ def question_terms(q, idf: Mapping[str, float] | None, lexicon=None) -> Terms:
     for t in weights:  # a follow-up's own words count more than those of the question before
         if own and t in own:
             weights[t] *= FOLLOW_UP_WEIGHT
-    return Terms(weights, alts, frozenset(t for t in weights if t in idf))
+    # a compound whose words cover it (粮食产量 = 粮食 + 产量) also counts when they stand apart
+    split = {o: tuple(sorted(ws, key=o.index)) for o, ws in parts.items() if o in weights and len(ws) >= 2
+             and sum(map(len, ws)) >= len(o)}
+    from ..query import measure_unit
+
+    measures = {t: u for t in weights if (u := measure_unit(t))}
+    # (a term the corpus never uses, an English word, is said only by its lexicon terms: in full)
+    specific = {(t, a): min(1.0, idf.get(a, top) / idf[t]) for t in weights if t in idf for a in alts.get(t, ())}
+    return Terms(weights, alts, frozenset(t for t in weights if t in idf), split, measures, specific)
 
 
 def gather(hits: Sequence[Hit], terms: Terms, years: "DocumentYears | Mapping[str, DocumentYears]",
@@ -141,6 +191,8 @@ def gather(hits: Sequence[Hit], terms: Terms, years: "DocumentYears | Mapping[st
         highlighted = [(hit.start + s.start, hit.start + s.end) for s in hit.sentences]
         period = section_period(hit.section, years_for(years, hit.doc_id))
         spans = split_sentences(text)
+        if spans:  # a paragraph that reviews five years under a heading of one year
+            period = paragraph_period(period, text[spans[0][0]:spans[0][1]].strip())
         context = " ".join(hit.section)
         for order, (s, e) in enumerate(spans):
             start, end = base + s, base + e

@@ -1,0 +1,319 @@
+"""compose() and question analysis on excerpts of real 2026 government work reports of other
+regions (../shared/corpora/gov2026): the classes of failure found on reports no one tuned for."""
+import re
+
+import pytest
+
+from qa.answer import compose
+from qa.lexical import tokenizer_for
+from qa.multilingual import looks_english
+from qa.periods import DocumentYears
+from qa.periods import question_periods
+from qa.query import COMPARE, FACT, FIGURE, LIST, TOPIC, Vocabulary, analyse, answer_type, expected_unit
+from qa.types import Document, Hit, Retrieval, Span
+
+PLAN = ("三、2026年重点工作",)
+# 山东省 2026 report, (四) 奋力推进高水平对外开放: one paragraph, one topic, few words of a user's question
+TRADE = ("（四）奋力推进高水平对外开放。发挥贯通南北、链接东西、沿黄沿海优势，在畅通双循环中拓展发展空间。推动贸易创新发展。"
+         "打响“万企出海 鲁贸全球”品牌，实施工贸协同、出口品牌培育计划，打造十大专精特新外贸优品集群。"
+         "全力稳住传统市场，精准定位细分市场，把握环保、智能、文化消费需求，开发替代市场。"
+         "着力拓展中亚、中东、拉美、非洲、东盟等新兴市场，组织企业参加境外展洽活动500场以上。"
+         "大力发展服务贸易、绿色贸易，争创国家服务贸易创新发展示范区、数字贸易示范区。")
+REPORT = "\n".join([PLAN[0], TRADE]) + "\n"
+YEARS = DocumentYears(2025, 2026, frozenset({2025, 2026}))
+DOCS = {"report": Document("report", "2026年山东省政府工作报告", REPORT)}
+TOKENIZER = tokenizer_for(())
+VOCAB = Vocabulary(years=YEARS, text=REPORT, tokenize=TOKENIZER.words, looks_english=looks_english,
+                   places=TOKENIZER.places)
+
+
+def hit(passage, section):
+    start = REPORT.index(passage)
+    return Hit(text=passage, score=0.5, doc_id="report", section=section, start=start, end=start + len(passage),
+               highlights=(Span(0, len(passage), "sentence"),), paragraph=(start, start + len(passage)),
+               scores={"dense": 0.8, "match": 0.6})
+
+
+def ask(question, hits):
+    return compose(Retrieval(analyse(question, VOCAB), tuple(hits)), documents=DOCS, years=YEARS)
+
+
+# ---------------------------------------------------------------- what is done for someone: a topic
+
+
+@pytest.mark.parametrize("question", [
+    "我想开一家小工厂，政府会怎么支持？",
+    "农民种粮有什么补贴政策和帮扶？",
+    "年轻人来这里创业，政府能给什么帮助？",
+    "企业招工难，政府有什么办法？",
+])
+def test_a_question_about_what_is_done_for_someone_wants_a_summary(question):
+    assert answer_type(question) == TOPIC
+
+
+@pytest.mark.parametrize("question, kind", [
+    ("政府对小企业的贷款支持有多少亿元？", FIGURE),  # a figure asked for stays a figure
+    ("有哪些支持政策？", LIST),  # the list cue: items (哪些 is no measures cue by itself)
+    ("支持民营企业发展是哪一年提出的？", FACT),  # 支持 as a word, not 怎么支持
+])
+def test_the_measures_cue_leaves_other_questions_alone(question, kind):
+    assert answer_type(question) == kind
+
+
+def test_a_topic_answer_summarises_the_paragraph_that_answers():
+    """The user's words (外贸, 出口) are in one sentence of the paragraph; the measures that
+    follow it (markets, trade fairs) answer too and are quoted with it, the lead left out."""
+    ans = ask("搞外贸的企业，今年政府能给什么帮助？", [hit(TRADE, PLAN)])
+    text = re.sub(r"\*\*", "", ans.text)
+    assert ans.covered and ans.kind == TOPIC
+    assert "万企出海" in text
+    assert "境外展洽活动500场以上" in text and "开发替代市场" in text
+    assert "奋力推进高水平对外开放。" not in text  # the paragraph's lead (its heading) is not an answer
+
+
+# ---------------------------------------------------------------- which figure answers
+
+# 福建省 2026 report: a paragraph under a lead that makes all its figures five-year totals, the
+# 2025 paragraph, and the 2026 targets (indicators one after another)
+FUJIAN_DONE = ("一、一年接着一年干，新福建建设持续取得新进展新成效",)
+FUJIAN_FIVE = ("五年来，我们不断增进民生福祉。财政支出近八成投向民生领域，省级财政累计投入665亿元用于为民办实事项目。"
+               "城镇新增就业265.15万人，城镇调查失业率连续5年低于全国水平。")
+FUJIAN_2025 = ("就业促进更有力。推动出台高质量充分就业促进条例，城镇新增就业54.58万人，高校毕业生就业保持稳定，"
+               "退役军人就业服务精准高效，13.2万脱贫人口实现稳岗就业。")
+FUJIAN_TARGETS = ("今年经济社会发展的主要预期目标是：全省地区生产总值增长5%左右，在实际工作中努力争取更好结果；"
+                  "城镇调查失业率控制在5%左右，城镇新增就业50万人；居民消费价格涨幅2%左右；居民收入增长与经济增长同步；"
+                  "粮食产量513万吨以上。")
+FUJIAN_PLAN = ("三、一鼓作气勇争先，全力推动“十五五”开好局、起好步",)
+FUJIAN = "\n".join([FUJIAN_DONE[0], FUJIAN_FIVE, FUJIAN_2025, FUJIAN_PLAN[0], FUJIAN_TARGETS]) + "\n"
+FUJIAN_DOCS = {"fj": Document("fj", "2026年福建省政府工作报告", FUJIAN)}
+
+
+def fujian_hit(passage, section):
+    start = FUJIAN.index(passage)
+    return Hit(text=passage, score=0.5, doc_id="fj", section=section, start=start, end=start + len(passage),
+               highlights=(), paragraph=(start, start + len(passage)), scores={"dense": 0.8, "match": 0.6})
+
+
+def fujian_ask(question):
+    vocab = Vocabulary(years=YEARS, text=FUJIAN, tokenize=TOKENIZER.words, looks_english=looks_english,
+                       places=TOKENIZER.places)
+    hits = (fujian_hit(FUJIAN_FIVE, FUJIAN_DONE), fujian_hit(FUJIAN_2025, FUJIAN_DONE),
+            fujian_hit(FUJIAN_TARGETS, FUJIAN_PLAN))
+    return compose(Retrieval(analyse(question, vocab), hits), documents=FUJIAN_DOCS, years=YEARS)
+
+
+def test_a_figure_under_a_five_year_lead_does_not_answer_a_question_about_one_year():
+    text = fujian_ask("去年全省城镇新增就业多少人？").text
+    assert "**54.58万人**" in text
+    assert "265.15万人" not in text
+
+
+def test_a_comparison_takes_each_indicator_s_own_clause_and_computes_the_difference():
+    """In a run of targets (失业率控制在5%左右，城镇新增就业50万人) the figure of 新增就业 is the
+    clause that names it, not the clause before it; the difference is computed."""
+    ans = fujian_ask("今年城镇新增就业的目标比去年实际新增的多还是少？")
+    text = ans.text.replace("*", "")
+    assert "54.58万人" in text and "50万人" in text
+    assert "对比：50万人 [2]比54.58万人 [1]低4.58万人" in text
+
+
+# ---------------------------------------------------------------- the state now against this year's target
+
+
+@pytest.mark.parametrize("question", [
+    "高铁现在通车多少公里，今年要达到多少？",
+    "这几年城镇新增就业大概多少？今年的目标呢？",
+    "目前有多少家养老机构，今年计划新增多少家？",
+])
+def test_now_set_against_this_year_s_target_asks_about_both_periods(question):
+    periods = {(p.year, p.phase) for p in question_periods(question, YEARS)}
+    assert periods == {(2025, "done"), (2026, "plan")}
+
+
+@pytest.mark.parametrize("question", ["现在高铁有多少公里？", "今年要新建多少公里高铁？"])
+def test_now_alone_or_a_plan_alone_adds_no_period(question):
+    assert len(question_periods(question, YEARS)) <= 1
+
+
+# 山东省 2026 report: the five-year review moves from one figure to another; the plan names a target
+SD_DONE = ("一、2025年及“十四五”时期工作回顾",)
+SD_ROADS = ("——基础设施建设实现新跃升。建设全国首个交通强国省域示范区，高铁里程由2110公里增至3055公里，"
+            "高速公路由7473公里增至9310公里、八车道里程全国第一。")
+SD_ROAD = "公路方面，新开工晏城至表白寺等2个项目，提速庆云至章丘等23个续建项目，建成通车济南至宁津等5个项目，高速公路里程突破9500公里。"
+SD = "\n".join([SD_DONE[0], SD_ROADS, PLAN[0], SD_ROAD]) + "\n"
+
+
+def test_a_figure_reached_is_compared_with_the_target():
+    """现在 against 今年: both figures, the current one being the figure the clause reached
+    (由7473公里增至9310公里), and their difference."""
+    docs = {"sd": Document("sd", "2026年山东省政府工作报告", SD)}
+    vocab = Vocabulary(years=YEARS, text=SD, tokenize=TOKENIZER.words, looks_english=looks_english,
+                       places=TOKENIZER.places)
+    hits = []
+    for passage, section in ((SD_ROAD, PLAN), (SD_ROADS, SD_DONE)):
+        start = SD.index(passage)
+        hits.append(Hit(text=passage, score=0.5, doc_id="sd", section=section, start=start, end=start + len(passage),
+                        highlights=(), paragraph=(start, start + len(passage)), scores={"dense": 0.8, "match": 0.6}))
+    ans = compose(Retrieval(analyse("高速公路现在通车多少公里？今年要突破多少公里？", vocab), tuple(hits)),
+                  documents=docs, years=YEARS)
+    text = ans.text.replace("*", "")
+    assert ans.kind == COMPARE
+    assert "9310公里" in text and "9500公里" in text
+    assert "对比：9500公里 [2]比9310公里 [1]高出190公里" in text
+
+
+# ---------------------------------------------------------------- a compound written apart
+
+
+def test_a_compound_term_counts_when_its_words_stand_apart():
+    """粮食产量 asked, 粮食总产量 written (湖北省 2026 report): the words of the compound, in order."""
+    from qa.answer.evidence import Terms
+
+    terms = Terms({"粮食产量": 1.0}, {}, frozenset({"粮食产量"}), {"粮食产量": ("粮食", "产量")})
+    assert terms.share("粮食总产量稳定在550亿斤左右") > 0
+    assert terms.share("产量提升，粮食安全") == 0  # not in order: another matter
+    assert terms.share("高标准农田达到4808万亩") == 0
+
+
+# ---------------------------------------------------------------- English questions: rates, growth
+
+
+@pytest.mark.parametrize("question", [
+    "What is the forest coverage rate now?",
+    "What R&D intensity is planned?",
+    "What was the unemployment rate last year?",
+])
+def test_an_english_question_about_a_rate_wants_a_percentage(question):
+    assert answer_type(question) == FIGURE
+    assert expected_unit(question) == "%"
+
+
+def test_growth_said_in_times_answers_a_growth_question():
+    """增长17.2倍 is growth as much as 增长8％ (陕西省 2026 report); not a length, not a count."""
+    from qa.answer import _unit_fits
+
+    assert _unit_fits("%", ("倍",)) and _unit_fits("%", ("%",))
+    assert not _unit_fits("公里", ("倍",)) and not _unit_fits("%", ("个",))
+
+
+# 西藏自治区 2026 report: last year's figure in one paragraph; this year's among the targets, and in
+# the paragraph on that indicator
+XZ_DONE = ("一、2025年和“十四五”时期工作回顾",)
+XZ_2025 = "四是融合发展兴城镇带乡村。稳步推进新型城镇化建设，常住人口城镇化率达到40%。实施清洁能源供暖工程22个、供氧工程13个。"
+XZ_TARGETS = ("今年经济社会发展主要预期目标是：地区生产总值增长7%以上，固定资产投资增长15%左右，社会消费品零售总额增长7%左右，"
+              "城乡居民人均可支配收入分别增长7%左右和8%左右，城镇调查失业率控制在5%以内。")
+XZ_TOWNS = "持续推进新型城镇化。支持以县城为重要载体的城镇化建设，常住人口城镇化率达到41%。高质量推进城市更新行动。"
+XZ = "\n".join([XZ_DONE[0], XZ_2025, PLAN[0], XZ_TARGETS, XZ_TOWNS]) + "\n"
+
+
+def test_a_comparison_whose_words_decide_nothing_gives_two_figures_of_one_indicator():
+    """An English question whose words the report never writes: last year's best figure is the
+    urbanisation rate (40%); this year's is the same indicator (41%), not the first target (7%)."""
+    docs = {"xz": Document("xz", "2026年西藏自治区政府工作报告", XZ)}
+    vocab = Vocabulary(years=YEARS, text=XZ, tokenize=TOKENIZER.words, looks_english=looks_english,
+                       places=TOKENIZER.places)
+    hits = []
+    for passage, section in ((XZ_2025, XZ_DONE), (XZ_TARGETS, PLAN), (XZ_TOWNS, PLAN)):
+        start = XZ.index(passage)
+        hits.append(Hit(text=passage, score=0.5, doc_id="xz", section=section, start=start, end=start + len(passage),
+                        highlights=(), paragraph=(start, start + len(passage)), scores={"dense": 0.8, "match": 0.6}))
+    q = analyse("What rate of people lived in towns in 2025, and what is the goal for 2026?", vocab)
+    ans = compose(Retrieval(q, tuple(hits)), documents=docs, years=YEARS)
+    text = ans.text.replace("*", "")
+    assert "40%" in text and "41%" in text
+    assert "比40% [1]高出1个百分点" in text
+
+
+# ---------------------------------------------------------------- reasons: the sentence that says the kind asked
+
+# 河北省 2026 report: a sentence sharing a word of the question (发展自己) and the one naming the problems
+HB_DONE = ("一、“十四五”时期经济社会发展回顾",)
+HB_OWN = ("这五年，雄安新区拔节生长，京津冀协同发展成果丰硕。"
+          "我们牢牢牵住疏解北京非首都功能“牛鼻子”，在对接京津、服务京津中加快发展自己。")
+HB_PROBLEMS = ("同时，我省经济社会发展还面临一些困难和挑战，主要是：产业转型任务依然紧迫，创新能力不够强，质量效益不够好，"
+               "城镇化建设和农业农村现代化相对滞后，市场化和开放度不够高，资源环境约束仍较突出，就业和居民增收压力较大。"
+               "我们一定正视问题，采取有力措施加以解决。")
+HB = "\n".join([HB_DONE[0], HB_OWN, HB_PROBLEMS]) + "\n"
+
+
+def test_a_question_about_problems_is_answered_by_the_sentence_naming_them():
+    docs = {"hb": Document("hb", "2026年河北省政府工作报告", HB)}
+    vocab = Vocabulary(years=YEARS, text=HB, tokenize=TOKENIZER.words, looks_english=looks_english,
+                       places=TOKENIZER.places)
+    hits = []
+    for passage in (HB_OWN, HB_PROBLEMS):
+        start = HB.index(passage)
+        hits.append(Hit(text=passage, score=0.5, doc_id="hb", section=HB_DONE, start=start, end=start + len(passage),
+                        highlights=(), paragraph=(start, start + len(passage)), scores={"dense": 0.8, "match": 0.6}))
+    ans = compose(Retrieval(analyse("发展上还存在哪些问题？", vocab), tuple(hits)), documents=docs, years=YEARS)
+    assert ans.kind == "reasons"
+    assert "创新能力不够强" in ans.text
+    assert "发展自己" not in ans.text
+
+
+# ---------------------------------------------------------------- English: plans by name, passages near the question
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("What was the forest coverage after the 14th Five-Year Plan period?", [(2021, "done", 2025)]),
+    ("What does the 15th five-year plan aim for?", [(2026, "plan", 2030)]),
+])
+def test_an_english_five_year_plan_by_ordinal_is_its_span(question, expected):
+    years = DocumentYears(2025, 2026, frozenset({2025, 2026}), review_from=2021)
+    assert [(p.year, p.phase, p.until) for p in question_periods(question, years)] == expected
+
+
+# 湖北省 2026 report: a passage the cross-lingual encoder ranks first (森林防火, no figure of forest) and
+# the one that gives the figure, just under its threshold
+HB_SAFE = ("成功应对主汛期9轮强降雨、汉江秋汛和大范围持续高温干旱，有效开展交通、消防、城镇燃气、森林防火、地质灾害等"
+           "领域风险隐患排查整治，社会大局保持平稳。")
+HB_GREEN = ("生态环境质量持续向好，科学划定“三区三线”，持续打好蓝天、碧水、净土保卫战，森林覆盖率提高到42.5%，"
+            "国控断面水质优良比例达到95.2%。")
+HUBEI = "\n".join([HB_DONE[0], HB_SAFE, HB_GREEN]) + "\n"
+
+
+def test_an_english_figure_question_quotes_a_near_passage_when_the_passing_ones_hold_no_figure():
+    from qa.answer.abstain import CROSSLINGUAL_MIN_SCORE, CROSSLINGUAL_NEAR
+
+    docs = {"hb": Document("hb", "2026年湖北省政府工作报告", HUBEI)}
+    vocab = Vocabulary(years=YEARS, text=HUBEI, tokenize=TOKENIZER.words, looks_english=looks_english,
+                       places=TOKENIZER.places, crosslingual=True)
+    hits = []
+    for passage, dense in ((HB_SAFE, CROSSLINGUAL_MIN_SCORE + 0.05), (HB_GREEN, CROSSLINGUAL_NEAR + 0.02)):
+        start = HUBEI.index(passage)
+        hits.append(Hit(text=passage, score=dense, doc_id="hb", section=HB_DONE, start=start, end=start + len(passage),
+                        highlights=(), paragraph=(start, start + len(passage)), scores={"dense": dense, "match": 0.0}))
+    q = analyse("How much of the land is covered by forest?", vocab)
+    assert q.route == "crosslingual"
+    ans = compose(Retrieval(q, tuple(hits)), documents=docs, years=YEARS)
+    assert ans.covered and "42.5%" in ans.text
+    assert "森林防火" not in ans.text
+
+
+# ---------------------------------------------------------------- a follow-up asking of another period
+
+XZ_VILLAGES_DONE = "四是融合发展兴城镇带乡村。深化“一抓两促”和树立农牧民新风貌行动，新建高原和美乡村180个。"
+XZ_VILLAGES_PLAN = ("扎实推进乡村全面振兴。锚定农业农村现代化，学习运用“千万工程”经验，建设高原和美乡村200个，"
+                    "实施农村危房改造和抗震加固8006户。")
+XZV = "\n".join([XZ_DONE[0], XZ_VILLAGES_DONE, PLAN[0], XZ_VILLAGES_PLAN]) + "\n"
+
+
+def test_a_follow_up_about_another_period_is_answered_with_that_period_s_figure():
+    """新建 is the wording of the question before (about 2025); this year's sentence says 建设: the
+    2025 sentence holding more of the words does not make the 2026 figure missing."""
+    docs = {"xz": Document("xz", "2026年西藏自治区政府工作报告", XZV)}
+    vocab = Vocabulary(years=YEARS, text=XZV, tokenize=TOKENIZER.words, looks_english=looks_english,
+                       places=TOKENIZER.places)
+    hits = []
+    for passage, section in ((XZ_VILLAGES_PLAN, PLAN), (XZ_VILLAGES_DONE, XZ_DONE)):
+        start = XZV.index(passage)
+        hits.append(Hit(text=passage, score=0.8, doc_id="xz", section=section, start=start, end=start + len(passage),
+                        highlights=(), paragraph=(start, start + len(passage)), scores={"dense": 0.8, "match": 0.6}))
+    idf = {"新建": 3.02, "高原": 1.66, "乡村": 2.65}  # as in the whole report
+    q = analyse("那今年打算建多少个？", vocab, history=["去年新建了多少个高原和美乡村？"])
+    assert q.follow_up
+    ans = compose(Retrieval(q, tuple(hits)), documents=docs, years=YEARS, idf=idf)
+    assert ans.covered and "200个" in ans.text
+    asked_directly = compose(Retrieval(analyse("今年新建多少个高原和美乡村？", vocab), tuple(hits)),
+                             documents=docs, years=YEARS, idf=idf)
+    assert asked_directly.covered is False  # asked directly, 新建 is this question's word: as before
