@@ -375,7 +375,8 @@ def main(argv=None) -> int:
                         qpath = work / f"qdrant-{code}-{n}"
                         shutil.rmtree(qpath, ignore_errors=True)
                         env = {"QA_STORE": "qdrant", "QA_QDRANT_PATH": str(qpath)}
-                    if store == "milvus":
+                    if store == "milvus":  # from an empty collection, even in a reused --workdir
+                        drop_collections(server.uri, f"scale_{code}_{n}_")
                         env = {"QA_STORE": "milvus", "QA_MILVUS_URI": server.uri,
                                "QA_MILVUS_COLLECTION": f"scale_{code}_{n}", "QA_BENCH_SERVER_PID": str(server.pid)}
                     cfg = {"corpus": str(corpora[n]), "index": str(index), "extra": str(extra), "store": store,

@@ -58,6 +58,23 @@ class FakeEmbedder(Embedder):
         return out + 1e-3
 
 
+def add_then_remove(eng, corpus: Path, *, edit: str = "") -> None:
+    """A store kept in step with the tiny corpus (``tiny_corpus``): c.txt added, then b.md removed
+    (and ``edit`` appended to a.txt in the same refresh); the store's own list of documents checked
+    after each refresh, and none of b.md's passages found afterwards."""
+    assert eng.store.documents().keys() == {"a.txt", "b.md"}
+    (corpus / "c.txt").write_text("新文件\n新增一段关于地铁换乘枢纽建设的内容。", encoding="utf-8")
+    assert eng.refresh()
+    assert eng.store.documents().keys() == {"a.txt", "b.md", "c.txt"}
+    assert eng.search("地铁换乘枢纽", k=1)[0].doc_id == "c.txt"
+    (corpus / "b.md").unlink()
+    if edit:
+        (corpus / "a.txt").write_text((corpus / "a.txt").read_text(encoding="utf-8") + edit, encoding="utf-8")
+    assert eng.refresh()
+    assert eng.store.documents().keys() == {"a.txt", "c.txt"}
+    assert all(h.doc_id != "b.md" for h in eng.search("新建学校 医院", k=100))
+
+
 def report_text() -> str:
     """The report as the .txt reader cleans it (title re-joined, one paragraph per line)."""
     from qa.readers import read

@@ -7,7 +7,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from fixtures import CORPUS, DEV, ENGLISH, FakeEmbedder
+from fixtures import CORPUS, DEV, ENGLISH, FakeEmbedder, add_then_remove
 
 import qa
 from qa.store import StoreConfig, store_config
@@ -86,20 +86,10 @@ def test_same_hits_with_exact_offsets_as_faiss(tiny_corpus, tmp_path, milvus):
 
 def test_documents_added_and_removed_are_synced(tiny_corpus, tmp_path, milvus):
     eng = _open(tiny_corpus, tmp_path, milvus)
-    assert eng.store.documents().keys() == {"a.txt", "b.md"}
-    (tiny_corpus / "c.txt").write_text("新文件\n新增一段关于地铁换乘枢纽建设的内容。", encoding="utf-8")
-    assert eng.refresh()
-    assert eng.store.documents().keys() == {"a.txt", "b.md", "c.txt"}
-    assert eng.search("地铁换乘枢纽", k=1)[0].doc_id == "c.txt"
-    (tiny_corpus / "b.md").unlink()
-    (tiny_corpus / "a.txt").write_text((tiny_corpus / "a.txt").read_text(encoding="utf-8") + "\n新增跨河大桥二期。",
-                                       encoding="utf-8")
-    assert eng.refresh()
-    assert eng.store.documents().keys() == {"a.txt", "c.txt"}
+    add_then_remove(eng, tiny_corpus, edit="\n新增跨河大桥二期。")
     # the server holds exactly the catalogue's rows: one per passage, one per sentence unit
     sentences = sum(max(int(b - a), 1) for a, b in eng.data.sentence_bounds)
     assert eng.store.count("passage") == len(eng.data.chunks) and eng.store.count("mixed") == sentences
-    assert all(h.doc_id != "b.md" for h in eng.search("新建学校 医院", k=100))
     hit = eng.search("跨河大桥二期", k=1)[0]
     assert hit.doc_id == "a.txt" and eng.document("a.txt").text[hit.start:hit.end] == hit.text
     faiss = _open(tiny_corpus, tmp_path, None, index="faiss-index")
@@ -142,11 +132,15 @@ def _until_served(eng, question: str, seconds: float = 180):
 def test_a_server_down_or_restarted_mid_session(tiny_corpus, tmp_path, milvus, milvus_server):
     eng = _open(tiny_corpus, tmp_path, milvus)
     before = _hits(eng, "厂通路 大桥")
+    saved = {p: p.read_bytes() for p in (tmp_path / "index").rglob("*") if p.is_file()}
     milvus_server.stop()
     try:
         with pytest.raises(qa.IndexFileError, match="Milvus 服务器.*无法完成") as err:
             eng.search("厂通路 大桥")
         assert "Traceback" not in str(err.value)
+        with pytest.raises(qa.IndexFileError, match="Milvus 服务器"):  # opening again meanwhile
+            _open(tiny_corpus, tmp_path, milvus)
+        assert {p: p.read_bytes() for p in (tmp_path / "index").rglob("*") if p.is_file()} == saved
     finally:
         milvus_server.start()
     assert _until_served(eng, "厂通路 大桥") == before  # the same engine reconnects; nothing lost
@@ -156,13 +150,18 @@ def test_a_server_down_or_restarted_mid_session(tiny_corpus, tmp_path, milvus, m
 
 
 @pytest.mark.slow
-def test_dev_and_answers_within_002_of_faiss(real_engine, milvus, tmp_path):
-    """The real model on Milvus: retrieval on the dev set and the share of dev answers answered
-    within 0.02 of the FAISS store's, offsets exact."""
+def test_dev_and_answers_within_002_of_faiss(real_engine, milvus, tmp_path, monkeypatch):
+    """The real model on Milvus, configured as a user does (QA_STORE=milvus, QA_MILVUS_URI,
+    QA_MILVUS_COLLECTION): retrieval on the dev set and the share of dev answers answered within
+    0.02 of the FAISS store's, offsets exact."""
     from qa.evaluate import evaluate, evaluate_answers, load_answer_questions, load_questions
 
+    monkeypatch.setenv("QA_STORE", "milvus")
+    monkeypatch.setenv("QA_MILVUS_URI", milvus.url)
+    monkeypatch.setenv("QA_MILVUS_COLLECTION", milvus.collection)
     eng = qa.open(CORPUS, tmp_path / "index", embedder=real_engine.embedder, cross=real_engine.cross,
-                  progress=False, store=milvus)
+                  progress=False)
+    assert eng.store.name == "milvus" and eng.store.collection == milvus.collection
     questions = load_questions(DEV)
     ours = evaluate(lambda q: eng.search(q, k=5), questions, "milvus")
     default = evaluate(lambda q: real_engine.search(q, k=5), questions, "faiss")

@@ -17,7 +17,9 @@ Collections (``<name>`` is ``QA_MILVUS_COLLECTION``; Milvus 2.3 holds one vector
   dimensions, splitter) they were built with: another model's collection is refused, never mixed.
 
 Searches filter on ``doc_id`` and ``period`` server-side (boolean expressions). Exact scores of a
-candidate list are a search restricted to its rows' primary keys (no vectors leave the server).
+candidate list are searches restricted to its rows' primary keys, sent together (no vectors leave
+the server). A search returns keys and scores only: the primary keys are a hash of document,
+version, position and row, so the catalogue knows each key's passage without output fields.
 The catalogue of passages (text, offsets, sentences, tokens) stays in the index folder, so hits
 carry the same exact offsets as with the FAISS store. Every call has a deadline; a server that is
 down or restarting gives an :class:`IndexFileError` saying so, and the data stays on the server.
@@ -38,12 +40,12 @@ from ..errors import IndexFileError, InputError
 from ..index import IndexData
 from ..periods import section_phase as period
 from .base import Candidates, DocumentEntry, Lexicons, Where, where_mask
-from .remote import RemoteCatalogue, sync_remote
+from .remote import SENTENCE_WEIGHT, RemoteCatalogue, check_weight, mixed_rows, sync_remote
 
 log = logging.getLogger(__name__)
 
-SENTENCE_WEIGHT = 0.5    # baked into the ``mixed`` rows (SearchParams.sentence_weight's default)
-TIMEOUT = 10.0           # seconds for one call to the server
+TIMEOUT = 10.0           # seconds for one call to the server (search, insert, delete, query)
+SETUP_TIMEOUT = 120.0    # for creating, dropping, loading or flushing a collection (slow on a busy server)
 CONNECT_TIMEOUT = 10.0
 BATCH = 2048             # rows per insert
 MAX_LIMIT = 16_384       # Milvus's largest top-k
@@ -140,12 +142,12 @@ class MilvusStore(RemoteCatalogue):
     def _name(self, part: str) -> str:
         return f"{self.collection}_{part}"
 
-    def _call(self, what: str, fn: Callable, *args, **kwargs):
+    def _call(self, what: str, fn: Callable, *args, timeout: float = TIMEOUT, **kwargs):
         """One call with a deadline; a collection the server has not loaded (after a restart) is
         loaded and the call tried again; any other failure is an IndexFileError for the user."""
         for attempt in range(2):
             try:
-                return fn(*args, timeout=TIMEOUT, **kwargs)
+                return fn(*args, timeout=timeout, **kwargs)
             except _errors() as exc:
                 reason = _reason(exc)
                 if attempt == 0 and "not loaded" in reason.lower():
@@ -167,7 +169,7 @@ class MilvusStore(RemoteCatalogue):
     def _load_all(self) -> None:
         for part in (*self._parts(), "documents"):
             try:
-                self._collection(part).load(timeout=TIMEOUT)
+                self._collection(part).load(timeout=SETUP_TIMEOUT)
             except _errors():
                 pass
 
@@ -200,7 +202,7 @@ class MilvusStore(RemoteCatalogue):
         log.info("creating Milvus collections %s_*", self.collection)
         for n in names:
             if self._call("查询集合", utility.has_collection, n, using=self.alias):
-                self._call("删除集合", utility.drop_collection, n, using=self.alias)
+                self._call("删除集合", utility.drop_collection, n, using=self.alias, timeout=SETUP_TIMEOUT)
         self._handles.clear()
         for part in self._parts():
             self._create(part, self.cross_dim if part.startswith("x") else self.dim)
@@ -212,9 +214,10 @@ class MilvusStore(RemoteCatalogue):
             f("settings", pm.DataType.VARCHAR, max_length=65535),
             f("vector", pm.DataType.FLOAT_VECTOR, dim=2)])  # Milvus 2.3 needs a vector field
         docs = self._call("建立集合", pm.Collection, self._name("documents"), schema, using=self.alias,
-                          consistency_level="Session")
-        self._call("建立索引", docs.create_index, "vector", {"index_type": "FLAT", "metric_type": "L2", "params": {}})
-        self._call("加载集合", docs.load)
+                          timeout=SETUP_TIMEOUT, consistency_level="Session")
+        self._call("建立索引", docs.create_index, "vector", {"index_type": "FLAT", "metric_type": "L2", "params": {}},
+                   timeout=SETUP_TIMEOUT)
+        self._call("加载集合", docs.load, timeout=SETUP_TIMEOUT)
         self._handles["documents"] = docs
         self._call("写入设置", docs.insert, [[SETTINGS_ROW], [""], [0],
                                          [json.dumps(marker, sort_keys=True, ensure_ascii=False)], [[0.0, 0.0]]])
@@ -233,17 +236,17 @@ class MilvusStore(RemoteCatalogue):
             fields += [f("start", pm.DataType.INT64), f("end", pm.DataType.INT64)]
         fields.append(f("vector", pm.DataType.FLOAT_VECTOR, dim=int(dim)))
         col = self._call("建立集合", pm.Collection, self._name(part), pm.CollectionSchema(fields), using=self.alias,
-                         consistency_level="Session")
+                         timeout=SETUP_TIMEOUT, consistency_level="Session")
         self._call("建立索引", col.create_index, "vector",
-                   {"index_type": self.index, "metric_type": "IP", "params": INDEXES[self.index]})
-        self._call("加载集合", col.load)
+                   {"index_type": self.index, "metric_type": "IP", "params": INDEXES[self.index]}, timeout=SETUP_TIMEOUT)
+        self._call("加载集合", col.load, timeout=SETUP_TIMEOUT)
         self._handles[part] = col
 
     def flush(self) -> None:
         """Seal what was inserted now (the server also seals on its own: inserts are durable in its
         log either way); sealed segments are searched through their index."""
         for part in (*self._parts(), "documents"):
-            self._call("保存数据", self._collection(part).flush)
+            self._call("保存数据", self._collection(part).flush, timeout=SETUP_TIMEOUT)
 
     # ------------------------------------------------------------------ catalogue
     def _set(self, data: IndexData) -> None:
@@ -252,8 +255,8 @@ class MilvusStore(RemoteCatalogue):
         self.lexicon = self.lexicons.all
         self.periods = np.array([period(c.section) for c in data.chunks], dtype=object)
         keys = data.manifest.get("documents", {})
-        self._position = {(c.doc_id, i - data.doc_ranges[c.doc_id][0]): i for i, c in enumerate(data.chunks)}
         self._keys = [keys.get(c.doc_id, "") for c in data.chunks]
+        self._row_index: tuple | None = None  # made by _rows() when first searched
         self._recent = (None, {}, {})
 
     @property
@@ -266,8 +269,9 @@ class MilvusStore(RemoteCatalogue):
                           f"doc_id != {quote(SETTINGS_ROW)}", output_fields=["doc_id", "key"])
         return {r["doc_id"]: r["key"] for r in rows}
 
-    def upsert(self, entry: DocumentEntry) -> None:
-        self._delete_rows(entry.doc_id)
+    def write(self, entry: DocumentEntry) -> None:
+        """Insert a document's rows (replacing its earlier ones) on the server."""
+        self.erase(entry.doc_id)
         rows: dict[int, list[int]] = {}
         for j, (i, _s, _e) in enumerate(entry.sentences):
             rows.setdefault(i, []).append(j)
@@ -283,7 +287,7 @@ class MilvusStore(RemoteCatalogue):
                 np.asarray(pv, dtype=np.float32)])
             pks, ordinals, row_ids, vectors = [], [], [], []
             for i in range(n):
-                for r, v in enumerate(_mixed(pv[i], sv, rows.get(i, []))):
+                for r, v in enumerate(mixed_rows(pv[i], sv, rows.get(i, []))):
                     pks.append(row_key(entry.doc_id, entry.key, i, r))
                     ordinals.append(i)
                     row_ids.append(r)
@@ -294,9 +298,6 @@ class MilvusStore(RemoteCatalogue):
                                             np.asarray(vectors, dtype=np.float32).reshape(m, -1)])
         self._call("写入文档", self._collection("documents").insert,
                    [[entry.doc_id], [entry.key], [n], [""], [[0.0, 0.0]]])
-        entries = self._data.entries()
-        entries[entry.doc_id] = entry
-        self.catalogue(entries)
 
     def _insert(self, part: str, columns: list) -> None:
         col = self._collection(part)
@@ -304,33 +305,52 @@ class MilvusStore(RemoteCatalogue):
             batch = [c[a:a + BATCH] for c in columns[:-1]] + [columns[-1][a:a + BATCH].tolist()]
             self._call("写入向量", col.insert, batch)
 
-    def _delete_rows(self, doc_id: str) -> None:
+    def erase(self, doc_id: str) -> None:
+        """Delete a document's rows on the server."""
         for part in self._parts():
             self._call("删除文档", self._collection(part).delete, f"doc_id in [{quote(doc_id)}]")
         self._call("删除文档", self._collection("documents").delete, f"doc_id in [{quote(doc_id)}]")
 
-    def delete(self, doc_id: str) -> None:
-        self._delete_rows(doc_id)
-        entries = self._data.entries()
-        if entries.pop(doc_id, None) is not None:
-            self.catalogue(entries)
-
     # ------------------------------------------------------------------ search
-    def _search(self, part: str, vector: np.ndarray, limit: int, expr: str) -> list:
-        params = {"metric_type": "IP", "params": {"ef": max(limit, 64)} if self.index == "HNSW" else {}}
-        res = self._call("检索", self._collection(part).search, [np.asarray(vector, dtype=np.float32).tolist()],
-                         "vector", params, limit=min(limit, MAX_LIMIT), expr=expr or None,
-                         output_fields=["doc_id", "key", "ordinal"] + (["row"] if part.endswith("mixed") else []),
-                         consistency_level="Session")
-        return list(res[0])
+    def _rows(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The primary keys of the catalogue's rows (sorted), with each one's passage position and
+        mixed row (-1: the passage row); made on first use after the catalogue changes. A row of a
+        version the catalogue does not hold has a key that is not among them."""
+        if self._row_index is None:
+            data, pks, pos, row = self._data, [], [], []
+            for i, c in enumerate(data.chunks):
+                ordinal = i - data.doc_ranges[c.doc_id][0]
+                a, b = (int(x) for x in data.sentence_bounds[i])
+                for r in range(-1, max(b - a, 1)):
+                    pks.append(row_key(c.doc_id, self._keys[i], ordinal, r))
+                    pos.append(i)
+                    row.append(r)
+            order = np.argsort(np.array(pks, dtype=np.int64), kind="stable")
+            self._row_index = (np.array(pks, dtype=np.int64)[order], np.array(pos, dtype=np.int64)[order],
+                               np.array(row, dtype=np.int64)[order])
+        return self._row_index
 
-    def _where(self, hit) -> tuple[int | None, int]:
-        """Catalogue position (None for a row of a version the catalogue does not hold) and row."""
-        e = hit.entity
-        pos = self._position.get((e.get("doc_id"), e.get("ordinal")))
-        if pos is None or self._keys[pos] != e.get("key"):
-            return None, 0
-        return pos, (e.get("row") if e.get("row") is not None else -1)
+    def _located(self, ids: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+        """Catalogue position (-1 for a row the catalogue does not hold) and mixed row of each key."""
+        pks, pos, row = self._rows()
+        ids = np.asarray(ids, dtype=np.int64)
+        at = np.minimum(np.searchsorted(pks, ids), max(len(pks) - 1, 0))
+        found = pks[at] == ids if len(pks) else np.zeros(len(ids), dtype=bool)
+        return np.where(found, pos[at], -1), np.where(found, row[at], 0)
+
+    def _search(self, requests: list[tuple[str, int, str]], vector: np.ndarray) -> list[tuple[list, list]]:
+        """Searches ``(part, limit, expression)`` for ``vector``, sent together; the keys and
+        similarities of each one's hits, best first. Only keys come back (no output fields): the
+        catalogue knows where each key belongs (``_rows``)."""
+        query = [np.asarray(vector, dtype=np.float32).tolist()]
+
+        def send(timeout):
+            futures = [self._collection(part).search(
+                query, "vector", {"metric_type": "IP", "params": {"ef": max(limit, 64)} if self.index == "HNSW" else {}},
+                limit=min(limit, MAX_LIMIT), expr=expr or None, output_fields=[], consistency_level="Session",
+                timeout=timeout, _async=True) for part, limit, expr in requests]
+            return [f.result() for f in futures]
+        return [(list(r[0].ids), list(r[0].distances)) for r in self._call("检索", send)]
 
     def dense(self, query_vector: np.ndarray, k: int, *, space: str = "main",
               sentence_weight: float = SENTENCE_WEIGHT, where: Where | None = None) -> Candidates:
@@ -341,25 +361,24 @@ class MilvusStore(RemoteCatalogue):
         prefix = "" if space == "main" else "x"
         expr = expression(where)
         if sentence_weight == 0:
-            hits = self._search(f"{prefix}passage", query_vector, k, expr)
-            got = [(self._where(h)[0], h.distance) for h in hits]
-            return _candidates([(p, s) for p, s in got if p is not None][:k])
+            (ids, scores), = self._search([(f"{prefix}passage", k, expr)], query_vector)
+            pos, _row = self._located(ids)
+            return _candidates([(p, s) for p, s in zip(pos.tolist(), scores) if p >= 0][:k])
         _check_weight(sentence_weight)
         limit = min(k * ROWS_PER_PASSAGE, MAX_LIMIT)
         while True:
-            hits = self._search(f"{prefix}mixed", query_vector, limit, expr)
+            (ids, scores), = self._search([(f"{prefix}mixed", limit, expr)], query_vector)
             best: dict[int, float] = {}
-            for h in hits:  # best first: a passage's first row is its best
-                pos = self._where(h)[0]
-                if pos is not None and pos not in best:
-                    best[pos] = h.distance
-            if len(best) >= k or len(hits) < limit or limit >= MAX_LIMIT:
+            for p, s in zip(self._located(ids)[0].tolist(), scores):  # best first: a passage's first row is its best
+                if p >= 0 and p not in best:
+                    best[p] = s
+            if len(best) >= k or len(ids) < limit or limit >= MAX_LIMIT:
                 return _candidates(list(best.items())[:k])
             limit = min(limit * 4, MAX_LIMIT)
 
     def _scores(self, query_vector: np.ndarray, ids: Sequence[int], space: str) -> tuple[dict, dict]:
-        """Passage and mixed-row similarities of the passages ``ids``: two searches restricted to
-        their rows' primary keys, sent together (kept for the highlights of the same query)."""
+        """Passage and mixed-row similarities of the passages ``ids``: searches restricted to their
+        rows' primary keys, sent together (kept for the highlights of the same query)."""
         prefix = "" if space == "main" else "x"
         query_key = (hashlib.blake2b(np.asarray(query_vector, np.float32).tobytes(), digest_size=16).digest(), space)
         key, passages, rows = self._recent
@@ -369,25 +388,24 @@ class MilvusStore(RemoteCatalogue):
             passages, rows = {}, {}
         ids = [int(i) for i in ids if int(i) not in passages]
         data = self._data
-        pks = [row_key(data.chunks[i].doc_id, self._keys[i], i - data.doc_ranges[data.chunks[i].doc_id][0])
-               for i in ids]
-        row_pks = []
+        pks, row_pks = [], []
         for i in ids:
+            doc_id = data.chunks[i].doc_id
+            ordinal = i - data.doc_ranges[doc_id][0]
+            pks.append(row_key(doc_id, self._keys[i], ordinal))
             a, b = (int(x) for x in data.sentence_bounds[i])
-            ordinal = i - data.doc_ranges[data.chunks[i].doc_id][0]
-            row_pks += [row_key(data.chunks[i].doc_id, self._keys[i], ordinal, r) for r in range(max(b - a, 1))]
-        for start in range(0, len(ids), MAX_LIMIT):
-            for h in self._search(f"{prefix}passage", query_vector, len(pks[start:start + MAX_LIMIT]),
-                                  f"pk in [{', '.join(map(str, pks[start:start + MAX_LIMIT]))}]"):
-                pos, _r = self._where(h)
-                if pos is not None:
-                    passages[pos] = h.distance
-        for start in range(0, len(row_pks), MAX_LIMIT):
-            chunk = row_pks[start:start + MAX_LIMIT]
-            for h in self._search(f"{prefix}mixed", query_vector, len(chunk), f"pk in [{', '.join(map(str, chunk))}]"):
-                pos, r = self._where(h)
-                if pos is not None:
-                    rows[(pos, r)] = h.distance
+            row_pks += [row_key(doc_id, self._keys[i], ordinal, r) for r in range(max(b - a, 1))]
+        requests = [(f"{prefix}{part}", len(chunk), f"pk in [{', '.join(map(str, chunk))}]")
+                    for part, keys in (("passage", pks), ("mixed", row_pks))
+                    for chunk in (keys[a:a + MAX_LIMIT] for a in range(0, len(keys), MAX_LIMIT))]
+        for found, scores in self._search(requests, query_vector):
+            for p, r, s in zip(*(x.tolist() for x in self._located(found)), scores):
+                if p < 0:
+                    continue
+                if r < 0:
+                    passages[p] = s
+                else:
+                    rows[(p, r)] = s
         missing = [i for i in ids if i not in passages]
         if missing:
             raise IndexFileError(f"Milvus 集合 {self.collection} 缺少 {len(missing)} 个段落（例如 "
@@ -411,20 +429,9 @@ class MilvusStore(RemoteCatalogue):
             out.append(max(rows.get((int(i), r), -np.inf) for r in range(max(b - a, 1))))
         return np.array(out, dtype=np.float64)
 
-    def sentence_scores(self, query_vector: np.ndarray, sentence_ids: np.ndarray, *,
-                        space: str = "main") -> np.ndarray:
-        """Recovered from the ``mixed`` rows: sentence = (row − ½ passage) / ½."""
-        sentence_ids = np.asarray(sentence_ids, dtype=np.int64)
-        if not len(sentence_ids):
-            return np.zeros(0)
-        chunks = sorted({int(self._data.sentence_chunk[j]) for j in sentence_ids})
+    def _mixed_scores(self, query_vector: np.ndarray, chunks: list[int], space: str) -> Callable:
         passages, rows = self._scores(query_vector, chunks, space)
-        out = []
-        for j in sentence_ids:
-            i = int(self._data.sentence_chunk[j])
-            row = rows[(i, int(j) - int(self._data.sentence_bounds[i][0]))]
-            out.append((row - (1 - SENTENCE_WEIGHT) * passages[i]) / SENTENCE_WEIGHT)
-        return np.array(out, dtype=np.float64)
+        return lambda i, r: (rows[(i, r)], passages[i])
 
     def mask(self, where: Where | None) -> np.ndarray | None:
         return where_mask(self._data, self.periods, where)
@@ -449,15 +456,7 @@ def _candidates(pairs: list[tuple[int, float]]) -> Candidates:
 
 
 def _check_weight(w: float) -> None:
-    if abs(w - SENTENCE_WEIGHT) > 1e-9:
-        raise ValueError(f"the Milvus store holds ½ passage + ½ sentence rows: sentence_weight must be "
-                         f"{SENTENCE_WEIGHT} or 0, not {w}")
-
-
-def _mixed(passage: np.ndarray, sentences: np.ndarray, rows: list[int]) -> np.ndarray:
-    if not rows:
-        return np.asarray(passage, dtype=np.float32)[None, :]
-    return ((1 - SENTENCE_WEIGHT) * passage[None, :] + SENTENCE_WEIGHT * sentences[rows]).astype(np.float32)
+    check_weight(w, "Milvus")
 
 
 def open_milvus(config, docs, fingerprints, embedder, settings, cross, index, *, rebuild: bool,

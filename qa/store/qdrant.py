@@ -33,11 +33,10 @@ import numpy as np
 from ..index import IndexData
 from ..periods import section_phase as period
 from .base import Candidates, DocumentEntry, Lexicons, Where, where_mask
-from .remote import RemoteCatalogue, sync_remote
+from .remote import SENTENCE_WEIGHT, RemoteCatalogue, check_weight, mixed_rows, sync_remote
 
 log = logging.getLogger(__name__)
 
-SENTENCE_WEIGHT = 0.5   # baked into the ``mixed`` rows (SearchParams.sentence_weight's default)
 AVG_LENGTH = 60.0       # BM25 length normalisation: tokens in a typical passage with its context
 K1, B = 1.2, 0.75
 BATCH = 64
@@ -170,10 +169,11 @@ class QdrantStore(RemoteCatalogue):
             if offset is None:
                 return out
 
-    def upsert(self, entry: DocumentEntry) -> None:
+    def write(self, entry: DocumentEntry) -> None:
+        """Upsert a document's points (replacing its earlier ones) in Qdrant."""
         from qdrant_client import models as m
 
-        self._delete_points(entry.doc_id)
+        self.erase(entry.doc_id)
         points = []
         bounds = {}
         for j, (i, _s, _e) in enumerate(entry.sentences):
@@ -197,21 +197,13 @@ class QdrantStore(RemoteCatalogue):
         self.client.upsert(self.registry, [m.PointStruct(
             id=str(uuid.uuid5(_NS, f"doc\x00{entry.doc_id}")), vector={},
             payload={"doc_id": entry.doc_id, "key": entry.key, "n_chunks": len(entry.chunks)})])
-        entries = self._data.entries()
-        entries[entry.doc_id] = entry
-        self.catalogue(entries)
 
-    def _delete_points(self, doc_id: str) -> None:
+    def erase(self, doc_id: str) -> None:
+        """Delete a document's points in Qdrant."""
         from qdrant_client import models as m
 
         self.client.delete(self.collection, m.FilterSelector(filter=_filter(Where.of(documents=[doc_id]))))
         self.client.delete(self.registry, m.PointIdsList(points=[str(uuid.uuid5(_NS, f"doc\x00{doc_id}"))]))
-
-    def delete(self, doc_id: str) -> None:
-        self._delete_points(doc_id)
-        entries = self._data.entries()
-        if entries.pop(doc_id, None) is not None:
-            self.catalogue(entries)
 
     # ------------------------------------------------------------------ search
     def _positions(self, points) -> tuple[np.ndarray, np.ndarray]:
@@ -302,34 +294,17 @@ class QdrantStore(RemoteCatalogue):
             out.append(sum(v * idf[by_index[j]] for j, v in zip(idx, val) if j in query))
         return np.array(out, dtype=np.float64)
 
-    def sentence_scores(self, query_vector: np.ndarray, sentence_ids: np.ndarray, *,
-                        space: str = "main") -> np.ndarray:
-        """Recovered from the ``mixed`` rows: sentence = (row - ½ passage) / ½."""
-        sentence_ids = np.asarray(sentence_ids, dtype=np.int64)
-        if not len(sentence_ids):
-            return np.zeros(0)
-        chunks = sorted({int(self._data.sentence_chunk[j]) for j in sentence_ids})
+    def _mixed_scores(self, query_vector: np.ndarray, chunks: list[int], space: str) -> Callable:
         vectors = dict(zip(chunks, self._vectors(np.array(chunks), space)))
-        out = []
-        for j in sentence_ids:
-            i = int(self._data.sentence_chunk[j])
-            p, rows = vectors[i]
-            first = int(self._data.sentence_bounds[i][0])
-            row = rows[int(j) - first]
-            out.append(float((row @ query_vector - (1 - SENTENCE_WEIGHT) * (p @ query_vector)) / SENTENCE_WEIGHT))
-        return np.array(out)
+        return lambda i, r: (vectors[i][1][r] @ query_vector, vectors[i][0] @ query_vector)
 
 
 def _check_weight(w: float) -> None:
-    if abs(w - SENTENCE_WEIGHT) > 1e-9:
-        raise ValueError(f"the Qdrant store holds ½ passage + ½ sentence rows: sentence_weight must be "
-                         f"{SENTENCE_WEIGHT} or 0, not {w}")
+    check_weight(w, "Qdrant")
 
 
 def _mixed(passage: np.ndarray, sentences: np.ndarray, rows: list[int]) -> list[list[float]]:
-    if not rows:
-        return [passage.tolist()]
-    return ((1 - SENTENCE_WEIGHT) * passage[None, :] + SENTENCE_WEIGHT * sentences[rows]).tolist()
+    return mixed_rows(passage, sentences, rows).tolist()
 
 
 def _filter(where: Where | None):
