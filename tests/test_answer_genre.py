@@ -34,6 +34,13 @@ def hit(passage, section):
                scores={"dense": 0.8, "match": 0.6})
 
 
+def excerpt_hit(report, passage, section, doc_id, *, score=0.5, dense=0.8, match=0.6):
+    """A hit on ``passage`` where it stands in ``report`` (whole paragraph, no highlights)."""
+    start = report.index(passage)
+    return Hit(text=passage, score=score, doc_id=doc_id, section=section, start=start, end=start + len(passage),
+               highlights=(), paragraph=(start, start + len(passage)), scores={"dense": dense, "match": match})
+
+
 def ask(question, hits):
     return compose(Retrieval(analyse(question, VOCAB), tuple(hits)), documents=DOCS, years=YEARS)
 
@@ -89,9 +96,7 @@ FUJIAN_DOCS = {"fj": Document("fj", "2026年福建省政府工作报告", FUJIAN
 
 
 def fujian_hit(passage, section):
-    start = FUJIAN.index(passage)
-    return Hit(text=passage, score=0.5, doc_id="fj", section=section, start=start, end=start + len(passage),
-               highlights=(), paragraph=(start, start + len(passage)), scores={"dense": 0.8, "match": 0.6})
+    return excerpt_hit(FUJIAN, passage, section, "fj")
 
 
 def fujian_ask(question):
@@ -149,11 +154,7 @@ def test_a_figure_reached_is_compared_with_the_target():
     docs = {"sd": Document("sd", "2026年山东省政府工作报告", SD)}
     vocab = Vocabulary(years=YEARS, text=SD, tokenize=TOKENIZER.words, looks_english=looks_english,
                        places=TOKENIZER.places)
-    hits = []
-    for passage, section in ((SD_ROAD, PLAN), (SD_ROADS, SD_DONE)):
-        start = SD.index(passage)
-        hits.append(Hit(text=passage, score=0.5, doc_id="sd", section=section, start=start, end=start + len(passage),
-                        highlights=(), paragraph=(start, start + len(passage)), scores={"dense": 0.8, "match": 0.6}))
+    hits = [excerpt_hit(SD, passage, section, "sd") for passage, section in ((SD_ROAD, PLAN), (SD_ROADS, SD_DONE))]
     ans = compose(Retrieval(analyse("高速公路现在通车多少公里？今年要突破多少公里？", vocab), tuple(hits)),
                   documents=docs, years=YEARS)
     text = ans.text.replace("*", "")
@@ -212,11 +213,8 @@ def test_a_comparison_whose_words_decide_nothing_gives_two_figures_of_one_indica
     docs = {"xz": Document("xz", "2026年西藏自治区政府工作报告", XZ)}
     vocab = Vocabulary(years=YEARS, text=XZ, tokenize=TOKENIZER.words, looks_english=looks_english,
                        places=TOKENIZER.places)
-    hits = []
-    for passage, section in ((XZ_2025, XZ_DONE), (XZ_TARGETS, PLAN), (XZ_TOWNS, PLAN)):
-        start = XZ.index(passage)
-        hits.append(Hit(text=passage, score=0.5, doc_id="xz", section=section, start=start, end=start + len(passage),
-                        highlights=(), paragraph=(start, start + len(passage)), scores={"dense": 0.8, "match": 0.6}))
+    hits = [excerpt_hit(XZ, passage, section, "xz")
+            for passage, section in ((XZ_2025, XZ_DONE), (XZ_TARGETS, PLAN), (XZ_TOWNS, PLAN))]
     q = analyse("What rate of people lived in towns in 2025, and what is the goal for 2026?", vocab)
     ans = compose(Retrieval(q, tuple(hits)), documents=docs, years=YEARS)
     text = ans.text.replace("*", "")
@@ -240,11 +238,7 @@ def test_a_question_about_problems_is_answered_by_the_sentence_naming_them():
     docs = {"hb": Document("hb", "2026年河北省政府工作报告", HB)}
     vocab = Vocabulary(years=YEARS, text=HB, tokenize=TOKENIZER.words, looks_english=looks_english,
                        places=TOKENIZER.places)
-    hits = []
-    for passage in (HB_OWN, HB_PROBLEMS):
-        start = HB.index(passage)
-        hits.append(Hit(text=passage, score=0.5, doc_id="hb", section=HB_DONE, start=start, end=start + len(passage),
-                        highlights=(), paragraph=(start, start + len(passage)), scores={"dense": 0.8, "match": 0.6}))
+    hits = [excerpt_hit(HB, passage, HB_DONE, "hb") for passage in (HB_OWN, HB_PROBLEMS)]
     ans = compose(Retrieval(analyse("发展上还存在哪些问题？", vocab), tuple(hits)), documents=docs, years=YEARS)
     assert ans.kind == "reasons"
     assert "创新能力不够强" in ans.text
@@ -278,11 +272,8 @@ def test_an_english_figure_question_quotes_a_near_passage_when_the_passing_ones_
     docs = {"hb": Document("hb", "2026年湖北省政府工作报告", HUBEI)}
     vocab = Vocabulary(years=YEARS, text=HUBEI, tokenize=TOKENIZER.words, looks_english=looks_english,
                        places=TOKENIZER.places, crosslingual=True)
-    hits = []
-    for passage, dense in ((HB_SAFE, CROSSLINGUAL_MIN_SCORE + 0.05), (HB_GREEN, CROSSLINGUAL_NEAR + 0.02)):
-        start = HUBEI.index(passage)
-        hits.append(Hit(text=passage, score=dense, doc_id="hb", section=HB_DONE, start=start, end=start + len(passage),
-                        highlights=(), paragraph=(start, start + len(passage)), scores={"dense": dense, "match": 0.0}))
+    hits = [excerpt_hit(HUBEI, passage, HB_DONE, "hb", score=dense, dense=dense, match=0.0)
+            for passage, dense in ((HB_SAFE, CROSSLINGUAL_MIN_SCORE + 0.05), (HB_GREEN, CROSSLINGUAL_NEAR + 0.02))]
     q = analyse("How much of the land is covered by forest?", vocab)
     assert q.route == "crosslingual"
     ans = compose(Retrieval(q, tuple(hits)), documents=docs, years=YEARS)
@@ -304,11 +295,8 @@ def test_a_follow_up_about_another_period_is_answered_with_that_period_s_figure(
     docs = {"xz": Document("xz", "2026年西藏自治区政府工作报告", XZV)}
     vocab = Vocabulary(years=YEARS, text=XZV, tokenize=TOKENIZER.words, looks_english=looks_english,
                        places=TOKENIZER.places)
-    hits = []
-    for passage, section in ((XZ_VILLAGES_PLAN, PLAN), (XZ_VILLAGES_DONE, XZ_DONE)):
-        start = XZV.index(passage)
-        hits.append(Hit(text=passage, score=0.8, doc_id="xz", section=section, start=start, end=start + len(passage),
-                        highlights=(), paragraph=(start, start + len(passage)), scores={"dense": 0.8, "match": 0.6}))
+    hits = [excerpt_hit(XZV, passage, section, "xz", score=0.8)
+            for passage, section in ((XZ_VILLAGES_PLAN, PLAN), (XZ_VILLAGES_DONE, XZ_DONE))]
     idf = {"新建": 3.02, "高原": 1.66, "乡村": 2.65}  # as in the whole report
     q = analyse("那今年打算建多少个？", vocab, history=["去年新建了多少个高原和美乡村？"])
     assert q.follow_up
@@ -334,9 +322,7 @@ def test_a_figure_in_a_paragraph_opening_with_the_five_years_does_not_answer_a_q
                        places=TOKENIZER.places)
 
     def at(passage):
-        start = ANHUI.index(passage)
-        return Hit(text=passage, score=0.5, doc_id="ah", section=ANHUI_DONE, start=start, end=start + len(passage),
-                   highlights=(), paragraph=(start, start + len(passage)), scores={"dense": 0.8, "match": 0.6})
+        return excerpt_hit(ANHUI, passage, ANHUI_DONE, "ah")
 
     docs = {"ah": Document("ah", "2026年安徽省政府工作报告", ANHUI)}
     text = compose(Retrieval(analyse("去年粮食产量有多少？", vocab), (at(ANHUI_FIVE), at(ANHUI_2025))),

@@ -284,11 +284,8 @@ def test_each_place_compared_is_searched_with_its_own_quota(library, monkeypatch
     assert len(a.hits) >= 2 and {a.hits[c.hit].doc_id for c in a.citations} == {"hebei.txt", "shandong.txt"}
 
 
-@pytest.mark.slow
-def test_real_model_routes_questions_over_three_real_reports(tmp_path):
-    """The real model over three shared provincial reports: a question naming a province (by
-    name, short name or 简称) is answered from its report and names it; one naming a province
-    the library lacks is not covered."""
+def real_library(tmp_path, *names):
+    """The engine (real model) over these shared reports; skips where they or the model are missing."""
     from qa.errors import ModelError
 
     if not GOV.is_dir():
@@ -299,9 +296,17 @@ def test_real_model_routes_questions_over_three_real_reports(tmp_path):
         pytest.skip(f"the real model is not installed ({err})")
     corpus = tmp_path / "corpus"
     corpus.mkdir()
-    for name in ("河北省.txt", "山东省.txt", "福建省.txt"):
+    for name in names:
         shutil.copy(GOV / name, corpus / name)
-    engine = qa.open(corpus, tmp_path / "index", progress=False)
+    return qa.open(corpus, tmp_path / "index", progress=False)
+
+
+@pytest.mark.slow
+def test_real_model_routes_questions_over_three_real_reports(tmp_path):
+    """The real model over three shared provincial reports: a question naming a province (by
+    name, short name or 简称) is answered from its report and names it; one naming a province
+    the library lacks is not covered."""
+    engine = real_library(tmp_path, "河北省.txt", "山东省.txt", "福建省.txt")
     for question, doc in (("河北省地区生产总值增长目标是多少？", "河北省.txt"),
                           ("闽的城镇新增就业目标是多少？", "福建省.txt"),
                           ("山东城镇新增就业目标是多少？", "山东省.txt")):
@@ -319,19 +324,7 @@ def test_real_model_answers_across_five_real_reports(tmp_path):
     """The real model over five shared provincial reports, as a user asks across them: two
     provinces compared (each figure cited to its report, the difference stated), and "which
     provinces" with a condition (a range; a threshold): only the reports whose figure meets it."""
-    from qa.errors import ModelError
-
-    if not GOV.is_dir():
-        pytest.skip("no shared corpus")
-    try:
-        qa.resolve_model()
-    except ModelError as err:
-        pytest.skip(f"the real model is not installed ({err})")
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    for name in ("河北省.txt", "山东省.txt", "福建省.txt", "安徽省.txt", "山西省.txt"):
-        shutil.copy(GOV / name, corpus / name)
-    engine = qa.open(corpus, tmp_path / "index", progress=False)
+    engine = real_library(tmp_path, "河北省.txt", "山东省.txt", "福建省.txt", "安徽省.txt", "山西省.txt")
     a = engine.ask("福建和山西今年地区生产总值增长目标分别是多少？")
     plain = a.text.replace("*", "")  # figures are bold, each end of a range on its own
     assert a.covered and "5%左右" in plain and "4.5%—5%" in plain, a.text
