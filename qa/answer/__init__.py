@@ -204,10 +204,11 @@ def _figure_clauses(ctx: Context, sub: str, pool: list[Sentence]) -> list[tuple[
             found = units(clause)
             if not found:
                 continue
-            window = "".join(parts[max(0, i - 1):i + 1])
+            named = _named(clause)
+            window = "".join(parts[max(0, i - 1):i]) + named
             # the clause's own words count as much as those of the clause before it with it
             # (城镇调查失业率控制在5%左右，城镇新增就业50万人: 新增就业 is the second's)
-            score = 0.5 * (sub_terms.share(clause, specific=True) + sub_terms.share(window, specific=True)) \
+            score = 0.5 * (sub_terms.share(named, specific=True) + sub_terms.share(window, specific=True)) \
                 + 0.5 * sub_terms.share(s.text) + 0.2 * s.score
             score += 0.4 if unit and _unit_fits(unit, found) else 0.0
             score += 0.2 if part and part in s.text else 0.0
@@ -215,6 +216,22 @@ def _figure_clauses(ctx: Context, sub: str, pool: list[Sentence]) -> list[tuple[
             score -= SPAN_PENALTY if spanned != span else 0.0
             out.append((score, s, i))
     return out
+
+
+# the base of a ratio (工业增加值占地区生产总值比重, 单位GDP能耗): its words name no quantity of the clause
+_BASE = re.compile(r"(?<=占)[^，,；;。、：:占]{1,16}?(?=比重|比例|份额)|(?<=单位)(?:GDP|地区生产总值|国内生产总值|工业增加值)")
+# units that count things (5个国家区域医疗中心: what is counted follows the figure), not measures
+_COUNTERS = frozenset("个 家 所 项 条 座 处 套 辆 名 张 台 间 栋 批 届 颗 列 艘 架 位 件 部 种 份 场 次 户 只 头 株 册".split())
+
+
+def _named(clause: str) -> str:
+    """The words of ``clause`` that may name the quantity of its figures: a quantity is said before
+    its measure (生产碳酸锂16.9万吨), so what follows the last figure in a measure (…2万吨高质碳酸锂项目)
+    qualifies something else; and the base of a ratio is left out."""
+    figures = list(FIGURE_TEXT.finditer(clause))
+    if figures and figures[-1].group("unit").strip().lstrip("万亿") not in _COUNTERS:
+        clause = clause[:figures[-1].end()]
+    return _BASE.sub(" ", clause)
 
 
 def _lead_of(ctx: Context, s: Sentence) -> str:
