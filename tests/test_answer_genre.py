@@ -331,3 +331,62 @@ def test_a_figure_in_a_paragraph_opening_with_the_five_years_does_not_answer_a_q
     text = compose(Retrieval(analyse("这五年粮食产量稳定在多少？", vocab), (at(ANHUI_FIVE), at(ANHUI_2025))),
                    documents=docs, years=YEARS).text
     assert "**800亿斤**" in text
+
+
+# ---------------------------------------------------------------- the clause that names the quantity asked
+
+def _one_report(doc_id, title, section, passages):
+    text = "\n".join([section[0], *passages]) + "\n"
+    docs = {doc_id: Document(doc_id, title, text)}
+    vocab = Vocabulary(years=YEARS, text=text, tokenize=TOKENIZER.words, looks_english=looks_english,
+                       places=TOKENIZER.places)
+    hits = tuple(excerpt_hit(text, p, section, doc_id, score=0.8 - 0.1 * i) for i, p in enumerate(passages))
+    return lambda question, idf: compose(Retrieval(analyse(question, vocab), hits), documents=docs, years=YEARS,
+                                         idf=idf).text
+
+
+# 贵州省 2026 report: the industry paragraph ranked first, the one with the economy's growth second.
+# The report never writes GDP: its word is 地区生产总值, and 增长 alone is any indicator's growth.
+GZ_DONE = ("一、2025年和“十四五”时期工作回顾",)
+GZ_INDUSTRY = "规模以上工业增加值增长7%，工业增加值占地区生产总值比重提高到25.5%。"
+GZ_ECONOMY = "全年地区生产总值增长4.9%，一般公共预算收入增长2.5%。"
+GZ_IDF = {"增长": 1.73, "地区": 2.47, "生产": 1.8, "总值": 2.94, "生产总值": 2.94, "经济": 1.4, "工业": 2.16}
+
+
+def test_a_word_the_report_never_uses_counts_through_its_most_specific_lexicon_term():
+    ask_gz = _one_report("gz", "2026年贵州省政府工作报告", GZ_DONE, [GZ_INDUSTRY, GZ_ECONOMY])
+    for question in ("去年GDP增长了多少？", "去年经济增长了多少？"):
+        text = ask_gz(question, GZ_IDF)
+        assert "**4.9%**" in text, question
+        assert "7%" not in text.replace("4.9%", ""), question  # 工业增加值增长7%: 增长 alone is no GDP
+
+
+# 青海省 2026 report: a project's capacity (…2万吨高质碳酸锂项目) before the year's output (生产碳酸锂16.9万吨)
+QH_DONE = ("一、2025年和“十四五”时期工作回顾",)
+QH_PROJECT = "中国盐湖集团组建后焕新提质，一年内就实现年产4万吨基础锂盐一体化和2万吨高质碳酸锂项目顺利投产。"
+QH_OUTPUT = ("全年生产钾肥757.5万吨、增长1.1%，生产碳酸锂16.9万吨、增长25.3%，"
+             "持续为保障国家粮食安全和新能源产业链供应链安全稳定作出青海贡献。")
+
+
+def test_the_quantity_asked_is_the_one_named_before_its_measure():
+    text = _one_report("qh", "2026年青海省政府工作报告", QH_DONE, [QH_PROJECT, QH_OUTPUT])(
+        "去年碳酸锂产了多少？", {"碳酸锂": 3.89, "碳酸": 3.89, "生产": 2.17})
+    assert "**16.9万吨**" in text and "2万吨" not in text
+
+
+# 江西省 2026 report: GDP written once, as the base of an intensity (单位GDP能耗); the five-year
+# paragraph gives the economy's size in the report's own word
+JX_DONE = ("一、2025年工作及“十四五”时期发展回顾",)
+JX_GREEN = ("全面完成国家生态文明试验区重点改革任务，全省域推进生态产品价值实现；森林覆盖率稳居全国第2，"
+            "国务院实行最严格水资源管理制度考核连续7年优秀，单位GDP能耗累计下降16%左右，生态质量指数居全国前列。")
+JX_SIZE = ("五年来，我们全力巩固经济发展量质双升的良好势头，有效应对系列超预期因素影响，经济实力迈上新台阶。"
+           "面对世纪疫情、国内外形势急剧变化和多发频发的自然灾害等冲击挑战，坚决贯彻党中央部署，及时出台针对性措施，"
+           "地区生产总值突破3万亿元、达3.6万亿元，人均地区生产总值突破1万美元、达1.12万美元。")
+
+
+def test_the_base_of_a_ratio_names_no_quantity():
+    text = _one_report("jx", "2026年江西省政府工作报告", JX_DONE, [JX_GREEN, JX_SIZE])(
+        "“十四五”末GDP总量和人均GDP是多少？",
+        {"gdp": 4.1, "总量": 3.76, "人均": 2.77, "地区": 2.21, "生产总值": 3.51, "能耗": 4.61, "单位": 3.76})
+    assert "3.6万亿元" in text and "1.12万美元" in text
+    assert "16%" not in text
