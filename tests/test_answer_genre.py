@@ -390,3 +390,33 @@ def test_the_base_of_a_ratio_names_no_quantity():
         {"gdp": 4.1, "总量": 3.76, "人均": 2.77, "地区": 2.21, "生产总值": 3.51, "能耗": 4.61, "单位": 3.76})
     assert "3.6万亿元" in text and "1.12万美元" in text
     assert "16%" not in text
+
+
+# ---------------------------------------------------------------- why a figure the question gives
+
+# 黑龙江省 and 辽宁省 2026 reports: the targets, then the paragraph that says why they were set so
+HLJ_PLAN = ("三、2026年重点工作",)
+HLJ_TARGETS = ('今年全省经济社会发展主要预期目标是：地区生产总值增长4.5-5%，在实际工作中争取更好结果，粮食产量1600亿斤以上，城镇新增就业30万人以上，城镇调查失业率5.7%左右，居民消费价格涨幅2%左右，城乡居民收入增长与经济增长同步，单位地区生产总值二氧化碳排放降低3.8%左右。')
+HLJ_WHY = ('提出这些预期目标，是综合考虑国内国际形势，立足当前、着眼长远制定的，是深入分析我省经济增长支撑条件和有利因素综合权衡的，兼顾了需要和可能，既积极有为又切实可行，与国家预期目标相协调，与省“十五五”规划目标相衔接，与经济增长能力相匹配，资源要素条件可支撑，经过努力是可以实现的。')
+LN_PLAN = ("二、“十五五”时期目标任务和2026年工作安排",)
+LN_TARGETS = ('全省经济社会发展的主要预期目标是：地区生产总值增长4.5%左右，在实际工作中努力争取更好结果，一般公共预算收入增长2.5%左右，城镇新增就业45万人以上，城镇调查失业率5.5%左右，居民消费价格涨幅2%左右，居民人均可支配收入增长与经济增长基本同步，完成国家下达的单位地区生产总值二氧化碳排放降低任务。')
+LN_WHY = ('确定4.5%左右的增长目标，在实际工作中努力争取更好结果，兼顾了需要与可能、当前与长远、发展与安全，既实事求是、又留有余地，为调结构、防风险、促改革留出空间；既体现贯彻落实党中央决策部署，更好服务国家经济社会发展大局，又同我省2035年远景目标和“十五五”规划目标总体衔接，是需要跳起来才能实现的。城镇新增就业45万人以上的目标，体现了就业优先的政策导向。')
+
+
+@pytest.mark.parametrize("doc_id, section, targets, why, question, said", [
+    ("hlj", HLJ_PLAN, HLJ_TARGETS, HLJ_WHY, "为什么认为今年4.5-5%的增长目标能实现？", "与经济增长能力相匹配"),
+    ("ln", LN_PLAN, LN_TARGETS, LN_WHY, "今年为什么把增长目标定在4.5%左右？", "兼顾了需要与可能"),
+])
+def test_why_a_figure_the_question_gives_is_answered_by_the_sentence_justifying_it(
+        doc_id, section, targets, why, question, said):
+    """The sentence stating the figure holds most of the question's words, yet it is the premise:
+    the answer is the sentence after it giving the causes, though ranked far below."""
+    text = _one_report(doc_id, "2026年政府工作报告", section, [targets, why])(question, {"增长": 1.5, "目标": 2.0})
+    assert said in text.replace("*", "")
+    assert "城镇新增就业" not in text  # not the list of targets
+
+
+def test_why_another_figure_of_the_same_statement_is_justified_too():
+    text = _one_report("hlj", "2026年政府工作报告", HLJ_PLAN, [HLJ_TARGETS, HLJ_WHY])(
+        "为什么粮食产量目标是1600亿斤以上？", {"粮食": 2.5})
+    assert "提出这些预期目标" in text  # the figure given: the justification

@@ -372,6 +372,26 @@ def _said_bonus(said, text: str) -> float:
     return SAID_BONUS * min(len(set(said.findall(text))), SAID_WORDS) / SAID_WORDS
 
 
+_GIVEN = re.compile(r"(?<![\d.])(?!(?:19|20)\d\d(?!\d))\d+(?:\.\d+)?")  # a figure the question gives (not a year)
+JUSTIFY_GAP = 200  # characters between a figure's statement and the sentence that justifies it, at most (set, not fitted)
+
+
+def _justification(ctx: Context) -> Sentence | None:
+    """Why a figure the question gives (为什么把增长目标定在4.5%左右): the sentence stating it is the
+    premise, not the answer; the answer is the sentence after it that gives causes (提出这些预期目标，
+    是综合考虑…; 确定4.5%左右的增长目标，…衔接), None when there is none."""
+    given = _GIVEN.findall(ctx.q.text.split("（接上文：")[0])
+    if not given:
+        return None
+    stating = [s for s in ctx.sentences if all(g in s.text for g in given) and not _SAYS_CAUSES.search(s.text)]
+    if not stating:
+        return None
+    premise = max(stating, key=lambda s: (s.score, -s.rank))
+    after = sorted((s for s in ctx.sentences if s.doc_id == premise.doc_id and 0 <= s.start - premise.end <= JUSTIFY_GAP),
+                   key=lambda s: s.start)
+    return next((s for s in after if _SAYS_CAUSES.search(s.text)), None)
+
+
 def _reasons(ctx: Context) -> list[Item]:
     """The enumeration under the sentence that best matches the question: a numbered point
     (二是…) with the sentences that explain it, or a lead sentence with all the points that
@@ -379,6 +399,9 @@ def _reasons(ctx: Context) -> list[Item]:
     sents = ctx.quotable()
     if not sents:
         return []
+    justified = _justification(ctx)
+    if justified is not None:
+        return [Item(md(justified.text), justified)]
     said = _says(ctx.q.text)
     lead = max(sents, key=lambda s: (s.score, -s.rank))
     para = ctx.paragraph(lead)
