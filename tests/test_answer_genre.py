@@ -420,3 +420,15 @@ def test_why_another_figure_of_the_same_statement_is_justified_too():
     text = _one_report("hlj", "2026年政府工作报告", HLJ_PLAN, [HLJ_TARGETS, HLJ_WHY])(
         "为什么粮食产量目标是1600亿斤以上？", {"粮食": 2.5})
     assert "提出这些预期目标" in text  # the figure given: the justification
+
+
+# ---------------------------------------------------------------- units in Latin letters, in any case
+
+GZ_PLAN = ("三、2026年工作安排", "全力打造“六大产业集群”")
+GZ_COMPUTE = "深入实施“东数西算”工程，优化调整“算力券”政策，制定算电协同长效措施，全省算力规模突破190Eflops。"
+
+
+def test_a_figure_in_a_latin_unit_written_in_lower_case_is_a_figure():
+    text = _one_report("gz", "2026年贵州省政府工作报告", GZ_PLAN, [GZ_COMPUTE])(
+        "今年全省算力规模要达到多少？", {"算力": 4.0, "规模": 2.5, "全省": 1.2})
+    assert "**190Eflops**" in text
