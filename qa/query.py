@@ -238,7 +238,8 @@ _COUNT_ONLY = re.compile(r"多少|百分之几|比例|占比|比重|增速|增�
 _ASKED_UNIT = re.compile(rf"(?:多少|几)(?:[万亿])?(?P<unit>{_UNITS})")
 _PERCENT_CUE = re.compile(r"百分之几|百分比|比例|占比|比重|增速|增长率|贡献率|增长了多少|涨了多少|涨多少|增长多少|"
                           r"下降了多少|提高了多少|\bpercent|\bshare\b|\bgrowth\b|\bgrow\b|\brate\b|\bratio\b|\bintensity\b", re.I)
-_SIZE_CUE = ((re.compile(r"多大|面积"), "平方公里"), (re.compile(r"多长(?!时间)|里程"), "公里"),  # 多长时间: a time
+# 多大 asks an area unless the question names an amount (经济总量有多大, 规模多大)
+_SIZE_CUE = ((re.compile(r"面积|占地|^(?!.*(?:总量|规模|体量|力度|产值|经济|投资|收入|资金)).*多大"), "平方公里"), (re.compile(r"多长(?!时间)|里程"), "公里"),  # 多长时间: a time
              (re.compile(r"多少钱|资金|金额|收入"), "元"))
 _CONTEXT = "（接上文："  # how a follow-up shows the question it leans on
 _PLACE_SUFFIX = re.compile(r"(?:区|县|市|省|镇|乡)$")

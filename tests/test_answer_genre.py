@@ -432,3 +432,20 @@ def test_a_figure_in_a_latin_unit_written_in_lower_case_is_a_figure():
     text = _one_report("gz", "2026年贵州省政府工作报告", GZ_PLAN, [GZ_COMPUTE])(
         "今年全省算力规模要达到多少？", {"算力": 4.0, "规模": 2.5, "全省": 1.2})
     assert "**190Eflops**" in text
+
+
+# ---------------------------------------------------------------- the end of a span; how big an amount is
+
+@pytest.mark.parametrize("question", ["“十四五”结束时经济总量有多大？", "“十四五”末地区生产总值有多大规模？"])
+def test_the_end_of_a_span_is_a_period_and_how_big_an_amount_is_no_area(question):
+    from qa.answer.evidence import question_terms
+
+    q = analyse(question, VOCAB)
+    assert q.periods and q.periods[0].until is not None  # the span of the plan
+    assert q.unit is None  # not 平方公里
+    terms = question_terms(q, None)
+    assert not {"结束", "末"} & set(terms.weights)  # words of the period, not of what is asked
+
+
+def test_how_big_a_place_is_still_asks_an_area():
+    assert analyse("城市绿心森林公园有多大？", VOCAB).unit == "平方公里"
