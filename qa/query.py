@@ -457,6 +457,27 @@ def unknown_places(places: Sequence[str], corpus_text) -> tuple[str, ...]:
     return tuple(dict.fromkeys(out))
 
 
+# a thing named by its number among others of its kind: 3号线, 二期工程
+_NUMBERED = re.compile(r"(\d{1,3}|[一二两三四五六七八九十]{1,3})(号线|期工程)")
+
+
+def unknown_numbered(text: str, corpus_text) -> tuple[str, ...]:
+    """The numbered names of a question (3号线, 二期工程) the corpus never mentions, in digits or in
+    words (3号线 is 三号线): a report on 二号线 does not cover 3号线."""
+    import cn2an  # imported here: paid only by a question naming one
+
+    out = []
+    for m in _NUMBERED.finditer(text):
+        number, kind = m.groups()
+        try:
+            other = cn2an.an2cn(number) if number.isdigit() else str(cn2an.cn2an(number.replace("两", "二"), "smart"))
+        except (ValueError, KeyError, TypeError, IndexError):
+            other = number
+        if not any(form + kind in corpus_text for form in {number, other}):
+            out.append(m.group())
+    return tuple(dict.fromkeys(out))
+
+
 def figure_head(text: str, tag) -> str | None:
     """The quantity a figure question asks for: the noun just before 多少 (and its verb) as tagged,
     of two characters at least (城镇登记失业率是多少 → 失业率); None when there is none."""
@@ -588,6 +609,7 @@ def analyse(question: "str | Query", vocab: Vocabulary, history: Sequence[str] =
     missing = tuple(f"{y}年" for y in uncovered_years(text, vocab.years))
     missing += tuple(p for p in unknown_places(vocab.places(text) if vocab.places else (), vocab.text)
                      if not any(n in p for n in placed.named))  # places of the gazetteer are routed
+    missing += unknown_numbered(text, vocab.text)
     corrections: tuple = ()
     if vocab.correct and not english:
         protected = text

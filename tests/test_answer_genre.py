@@ -449,3 +449,27 @@ def test_the_end_of_a_span_is_a_period_and_how_big_an_amount_is_no_area(question
 
 def test_how_big_a_place_is_still_asks_an_area():
     assert analyse("城市绿心森林公园有多大？", VOCAB).unit == "平方公里"
+
+
+# ---------------------------------------------------------------- a numbered thing the report names another of
+
+# 甘肃省 2026 report: the review of infrastructure names line 二号线 of Lanzhou's metro, no other
+GS_DONE = ("一、“十四五”时期和2025年工作回顾",)
+GS_LINES = ('兰张三四线铁路中武段、银兰高铁中兰段、酒额铁路、中川机场环线铁路等建成投运。平庆铁路、兰合铁路、天陇铁路、西成铁路甘肃段、兰张三四线铁路武张段等项目加快建设。建成兰州轨道交通二号线。')
+
+
+@pytest.mark.parametrize("question, covered", [
+    ("兰州轨道交通3号线今年什么时候开通？", False),
+    ("兰州轨道交通三号线什么时候开通？", False),
+    ("兰州轨道交通2号线建成了吗？", True),  # 2号线 is the report's 二号线
+])
+def test_a_numbered_line_the_report_does_not_name_is_not_covered(question, covered):
+    text = GS_DONE[0] + "\n" + GS_LINES + "\n"
+    vocab = Vocabulary(years=YEARS, text=text, tokenize=TOKENIZER.words, looks_english=looks_english,
+                       places=TOKENIZER.places)
+    docs = {"gs": Document("gs", "2026年甘肃省政府工作报告", text)}
+    ans = compose(Retrieval(analyse(question, vocab), (excerpt_hit(text, GS_LINES, GS_DONE, "gs"),)),
+                  documents=docs, years=YEARS)
+    assert ans.covered is covered
+    if not covered:
+        assert "号线" in ans.text.split("；")[0]  # says what is missing
