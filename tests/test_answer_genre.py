@@ -473,3 +473,24 @@ def test_a_numbered_line_the_report_does_not_name_is_not_covered(question, cover
     assert ans.covered is covered
     if not covered:
         assert "号线" in ans.text.split("；")[0]  # says what is missing
+
+
+# ---------------------------------------------------------------- one year under a heading of five
+
+# 河北省 2026 report: its review is headed by the five years; the paragraph on 2025 opens
+# 刚刚过去的2025年，… and its figures are that year's, not the span's
+HB_DONE = ("一、“十四五”时期经济社会发展回顾",)
+HB_FIVE = ('这五年，高质量发展扎实推进，经济实力跃上新台阶。我们坚持以新发展理念引领发展，有效应对世纪疫情冲击和多重风险挑战，推动经济稳中有进、向新向优。全省生产总值从2020年的3.68万亿元增长到2025年的4.93万亿元、实现万亿级跃升，一般公共预算收入从3826.5亿元增长到4398.6亿元，规上工业增加值年均增长6.5%，固定资产投资增速连续超过全国平均水平，社会消费品零售总额突破1.5万亿元，粮食产量稳定在760亿斤以上。')
+HB_2025 = ('刚刚过去的2025年，我们全面贯彻党中央决策部署，认真落实省委工作要求，顶住压力、迎难而上，千方百计稳增长，加力实施“两重”“两新”政策，抓投资上项目扩消费，经济回升向好态势持续巩固；凝心聚力促协同，全域对接合作，全面承接疏解，雄安新区建设展现新气象；多措并举转动能，抓创新强链条壮集群，主导产业和县域特色产业攀高向新；改革开放增活力，“小切口”举措撬动营商环境大提升；用心用情惠民生，推动各项事业发展取得新成效，人民群众获得感幸福感安全感不断增强。全省生产总值增长5.6%，一般公共预算收入增长2%，规上工业增加值增长7.9%，固定资产投资增长6.1%，社会消费品零售总额增长5.6%，主要经济指标增速高于全国平均水平，为全国大局作出河北贡献。')
+
+
+def test_a_paragraph_opening_on_the_last_year_under_a_five_year_heading_reviews_that_year():
+    from qa.periods import Period, paragraph_period
+
+    span = Period(2021, "done", until=2025)
+    assert paragraph_period(span, HB_2025[:16]) == Period(2025, "done")
+    assert paragraph_period(span, HB_FIVE[:16]) == span
+    assert paragraph_period(span, "过去一年，我们") == Period(2025, "done")
+    text = _one_report("hb", "2026年河北省政府工作报告", HB_DONE, [HB_FIVE, HB_2025])(
+        "去年规上工业增加值增长了多少？", {"规上": 3.5, "工业": 2.0, "增加值": 2.5, "增长": 1.5})
+    assert "**7.9%**" in text and "6.5%" not in text
