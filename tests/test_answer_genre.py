@@ -494,3 +494,24 @@ def test_a_paragraph_opening_on_the_last_year_under_a_five_year_heading_reviews_
     text = _one_report("hb", "2026年河北省政府工作报告", HB_DONE, [HB_FIVE, HB_2025])(
         "去年规上工业增加值增长了多少？", {"规上": 3.5, "工业": 2.0, "增加值": 2.5, "增长": 1.5})
     assert "**7.9%**" in text and "6.5%" not in text
+
+
+# ---------------------------------------------------------------- an amount asked, a rate named with its words
+
+# 山东省 2026 report: 常住人口 written only inside the name of a rate
+SD_DONE = ("一、2025年和“十四五”时期工作回顾",)
+SD_TOWNS = ('千亿县超过30个，常住人口城镇化率达到67.5%、5年提高4.5个百分点，城乡收入比缩小至2.12，新改建农村公路4.2万公里，统筹新型城镇化和乡村全面振兴取得扎实成效。')
+
+
+@pytest.mark.parametrize("question, covered", [
+    ("现在常住人口一共有多少？", False),  # an amount: the report gives none
+    ("常住人口城镇化率是多少？", True),  # the rate itself
+])
+def test_an_amount_is_not_given_by_a_rate_named_with_its_words(question, covered):
+    text = SD_DONE[0] + "\n" + SD_TOWNS + "\n"
+    vocab = Vocabulary(years=YEARS, text=text, tokenize=TOKENIZER.words, looks_english=looks_english,
+                       places=TOKENIZER.places)
+    docs = {"sd": Document("sd", "2026年山东省政府工作报告", text)}
+    ans = compose(Retrieval(analyse(question, vocab), (excerpt_hit(text, SD_TOWNS, SD_DONE, "sd"),)),
+                  documents=docs, years=YEARS, idf={"常住": 4.44, "人口": 3.59, "常住人口": 4.44, "城镇化率": 4.44, "城镇化": 3.59})  # as in the report
+    assert ans.covered is covered
