@@ -515,3 +515,22 @@ def test_an_amount_is_not_given_by_a_rate_named_with_its_words(question, covered
     ans = compose(Retrieval(analyse(question, vocab), (excerpt_hit(text, SD_TOWNS, SD_DONE, "sd"),)),
                   documents=docs, years=YEARS, idf={"常住": 4.44, "人口": 3.59, "常住人口": 4.44, "城镇化率": 4.44, "城镇化": 3.59})  # as in the report
     assert ans.covered is covered
+
+
+# ---------------------------------------------------------------- a clause of the sentence's topic; a change asked
+
+# 黑龙江省 2026 report: the year's grain total among the headline figures, and a paragraph whose
+# topic (粮食总产) its later clauses speak of without naming it (增量39.7亿斤)
+HLJ_DONE = ("一、2025年工作回顾和“十四五”时期发展成就",)
+HLJ_HEADLINE = "全省地区生产总值增长4.2%，粮食总产量1640.06亿斤，城镇新增就业35.8万人，一般公共预算收入增长5.7%，全体居民人均可支配收入增长5.1%。"
+HLJ_GRAIN = ("（四）现代化大农业迈上新台阶。粮食总产再创历史新高，连续16年位居全国首位，增量39.7亿斤、占全国23.6%，"
+             "在保障国家粮食安全中彰显龙江责任、龙江担当。")
+HLJ_IDF = {"粮食": 2.47, "总产": 3.5, "总产量": 3.8}
+
+
+def test_a_change_asked_is_the_clause_giving_a_change_of_the_sentence_s_topic():
+    ask_hlj = _one_report("hlj", "2026年黑龙江省政府工作报告", HLJ_DONE, [HLJ_HEADLINE, HLJ_GRAIN])
+    text = ask_hlj("去年粮食比上一年多打了多少？", HLJ_IDF)
+    assert "**39.7亿斤**" in text and "1640.06" not in text
+    text = ask_hlj("去年粮食总产量是多少？", HLJ_IDF)  # the total asked: the total
+    assert "**1640.06亿斤**" in text

@@ -185,6 +185,13 @@ _SPAN = re.compile(r"年均|累计|[两二三四五六七八九十几\d]年(?:�
                    r"[十]?[一二三四五]五|以来|期间")
 
 
+# a question asking how much a figure changed, and a clause saying a change by a figure
+_ASKS_CHANGE = re.compile(r"比(?:上一?年|去年|前一?年|上年|上期)[^，,。？?]{0,6}?(?:多|少|增|减|高|低)|"
+                          r"(?:多|少|增加|减少)了多少|增量|增加量")
+_CHANGE_SAID = re.compile(r"(?:增加|增长|增量|增|多|减少|减|少|提高|下降|降低)了?(?:\d|[一二两三四五六七八九十百千]+[万亿])")
+KIND_BONUS = 0.4  # a clause giving the kind of figure asked: the asked unit, a change for a change (set, not fitted)
+
+
 def _figure_clauses(ctx: Context, sub: str, pool: list[Sentence]) -> list[tuple[float, Sentence, int]]:
     """(score, sentence, clause) for every clause with a figure: the sub-question's terms in it
     and the clause before, the asked unit, the asked part of the year; a figure over several
@@ -194,6 +201,7 @@ def _figure_clauses(ctx: Context, sub: str, pool: list[Sentence]) -> list[tuple[
     sub_terms = ctx.terms.but(lambda t: t in low or any(a in low for a in ctx.terms.expansions.get(t, ())))
     part = next((p.part for p in ctx.q.periods if p.part), "")
     span = bool(_SPAN.search(ctx.q.text))
+    change = bool(_ASKS_CHANGE.search(sub))  # 比上一年多打了多少: the increase, not the total
     # one year asked (2025年, 去年): a passage about the five years to it (这五年…) is a span too
     one_year = not span and any(p.explicit and p.year and p.until is None for p in ctx.q.periods)
     out = []
@@ -206,11 +214,17 @@ def _figure_clauses(ctx: Context, sub: str, pool: list[Sentence]) -> list[tuple[
                 continue
             named = _named(clause)
             window = "".join(parts[max(0, i - 1):i]) + named
+            if i >= 1 and not sub_terms.share(window) and sub_terms.share(parts[0]) >= abstain.MIN_FIGURE_SHARE:
+                # a clause naming nothing of the question (增量39.7亿斤) speaks of its sentence's
+                # topic (粮食总产再创历史新高，连续16年…，增量…): the topic is its subject, when it
+                # holds what a figure's sentence must hold of the question
+                named = window = parts[0] + named
             # the clause's own words count as much as those of the clause before it with it
             # (城镇调查失业率控制在5%左右，城镇新增就业50万人: 新增就业 is the second's)
             score = 0.5 * (sub_terms.share(named, specific=True) + sub_terms.share(window, specific=True)) \
                 + 0.5 * sub_terms.share(s.text) + 0.2 * s.score
-            score += 0.4 if unit and _unit_fits(unit, found) else 0.0
+            score += KIND_BONUS if unit and _unit_fits(unit, found) else 0.0
+            score += KIND_BONUS if change and _CHANGE_SAID.search(named) else 0.0
             score += 0.2 if part and part in s.text else 0.0
             spanned = spans or bool(_SPAN.search(window)) or (one_year and s.period is not None and s.period.until is not None)
             score -= SPAN_PENALTY if spanned != span else 0.0
