@@ -224,7 +224,7 @@ _TOPIC_CUE = re.compile(r"做了什么|做了哪些|干了什么|干了啥|有�
                         r"这块|这方面|方面|情况如何|怎么样|有什么新|有何|进展|还要做什么|要做什么|做了些什么|"
                         r"\bwhat (?:did|has|have|will)\b.*\bdo\b", re.I)
 _FIGURE_CUE = re.compile(
-    rf"多少|(?<!哪)几(?:万|亿)?(?:{_UNITS})|百分之几|百分比|比例|占比|比重|增速|增长率|贡献率|多大|多长|多高|"
+    rf"多少|(?<![哪第])几(?:万|亿)?(?:{_UNITS})|百分之几|百分比|比例|占比|比重|增速|增长率|贡献率|多大|多长|多高|"
     r"\bhow (?:many|much|far|long|large|big)\b|\bwhat (?:percentage|percent|share|proportion)\b|"
     r"\b(?:rate|ratio|intensity)\b",
     re.I)
@@ -235,7 +235,7 @@ _COMPARE_CUE = re.compile(r"比去年|比上年|相比|对比|比较|比起来|�
                           r"[高低多少快慢大小]还是[高低多少快慢大小]|哪个|谁|\bcompared?\b", re.I)
 # 几个 before a noun in a question that asks 什么/哪些 counts nothing: 几个特色小镇去年各有什么进展
 _COUNT_ONLY = re.compile(r"多少|百分之几|比例|占比|比重|增速|增长率|贡献率|多大|多长|多高|\bhow (?:many|much)", re.I)
-_ASKED_UNIT = re.compile(rf"(?:多少|几)(?:[万亿])?(?P<unit>{_UNITS})")
+_ASKED_UNIT = re.compile(rf"(?:多少|(?<!第)几)(?:[万亿])?(?P<unit>{_UNITS})")
 _PERCENT_CUE = re.compile(r"百分之几|百分比|比例|占比|比重|增速|增长率|贡献率|增长了多少|涨了多少|涨多少|增长多少|"
                           r"下降了多少|提高了多少|\bpercent|\bshare\b|\bgrowth\b|\bgrow\b|\brate\b|\bratio\b|\bintensity\b", re.I)
 # 多大 asks an area unless the question names an amount (经济总量有多大, 规模多大)

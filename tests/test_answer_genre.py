@@ -534,3 +534,26 @@ def test_a_change_asked_is_the_clause_giving_a_change_of_the_sentence_s_topic():
     assert "**39.7亿斤**" in text and "1640.06" not in text
     text = ask_hlj("去年粮食总产量是多少？", HLJ_IDF)  # the total asked: the total
     assert "**1640.06亿斤**" in text
+
+
+
+# ---------------------------------------------------------------- an ordinal asked (第几届)
+
+# 河北省 2026 report, the plan for 雄安: the event is held for the third time (第三届), no figure
+HB_PLAN = ("三、2026年重点工作", "推动雄安新区高标准高质量建设")
+HB_XIONGAN = ('加快疏解项目落地见效，服务保障疏解央企、高校、医院建设。攻坚启动区等重点片区，推进国贸中心等重大项目建设。做大做强雄安中关村科技园等平台，发展空天信息和卫星互联网等产业。办好第三届雄安未来之城场景汇。')
+
+
+@pytest.mark.parametrize("question, kind", [
+    ("雄安那个未来之城场景汇，今年办到第几届了？", FACT),  # an ordinal: a fact, not a figure
+    ("今年要办几届场景汇？", FIGURE),
+    ("去年粮食打了多少？在全国排第几？", FIGURE),  # 多少 asks a figure still
+])
+def test_an_ordinal_asked_is_a_fact(question, kind):
+    assert answer_type(question) == kind
+
+
+def test_an_ordinal_asked_is_answered_by_the_sentence_saying_it():
+    text = _one_report("hb", "2026年河北省政府工作报告", HB_PLAN, [HB_XIONGAN])(
+        "雄安那个未来之城场景汇，今年办到第几届了？", {"雄安": 2.33, "未来": 2.47, "场景": 2.64})
+    assert "第三届" in text and "没有" not in text
