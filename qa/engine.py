@@ -528,9 +528,10 @@ class Engine:
         swapped in when the corpus did not change meanwhile, else another round. With the FAISS
         store and ``QA_INDEXING=process`` (the default) the build runs in a child process
         (``qa.indexworker``) and only its result is installed here; else in this thread."""
-        _lower_priority()
         reuse = None
         in_child = self._in_child(self._opened)
+        if not in_child:  # the build runs here. In a child, this thread only installs its result,
+            _lower_priority()  # holding the interpreter lock: not at a priority that preempts it meanwhile
         try:
             while True:
                 with self._refreshing:

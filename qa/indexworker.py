@@ -26,7 +26,7 @@ from .errors import QAError
 __all__ = ["Built", "Split", "build_in_child", "prestart", "split_in_child"]
 
 CHILD_NICE = 10  # the build child's niceness: questions get the CPU first
-SPLIT_NICE = 0  # the keyword child's: its few seconds are waited for (the app's lock is not taken)
+SPLIT_NICE = 0  # the keyword child's (on any core): its few seconds are waited for, and take no lock of the app
 POLL = 0.5  # seconds between checks that the child is alive
 
 
@@ -69,7 +69,7 @@ def split_in_child(files: Sequence[tuple[str, str]], settings, limits, *,
     (it holds the interpreter lock for seconds per MB). A file that cannot be read is skipped (its
     reason in ``skipped``), as ``qa.open`` skips it. Raises QAError when the child fails or dies."""
     job = {"files": tuple((str(p), name) for p, name in files), "settings": settings, "limits": limits}
-    return Split(*_run(_split, job, memory_mb=memory_mb, nice=SPLIT_NICE))
+    return Split(*_run(_split, job, memory_mb=memory_mb, nice=SPLIT_NICE, one_core=False))
 
 
 def _context():
@@ -92,15 +92,15 @@ def prestart() -> None:
 
 def _run(body, job: dict, *, progress: Callable[[int, int], None] | None = None,
          started: Callable[[int], None] | None = None, memory_mb: int | None = None,
-         nice: int = CHILD_NICE) -> tuple:
-    """Run ``body(job, send)`` in a limited child process (``_limit_child``, at niceness ``nice``)
-    and return what it
+         nice: int = CHILD_NICE, one_core: bool = True) -> tuple:
+    """Run ``body(job, send)`` in a limited child process (``_limit_child``: at niceness ``nice``,
+    on ``one_core`` of several) and return what it
     sent last ("done", …); "progress" messages go to ``progress``."""
     memory_mb = settings.get("QA_INDEXING_MEMORY_MB") if memory_mb is None else memory_mb
     ctx = _context()
     receive, send = ctx.Pipe(duplex=False)
     watched, alive = ctx.Pipe(duplex=False)  # only this process holds ``alive``: the child ends with it
-    child = ctx.Process(target=_child, args=(body, send, watched, job, memory_mb, nice), name="qa-indexing",
+    child = ctx.Process(target=_child, args=(body, send, watched, job, memory_mb, nice, one_core), name="qa-indexing",
                         daemon=True)
     child.start()
     send.close()
@@ -146,8 +146,8 @@ def _death(child) -> str:
     return f"建立索引的子进程意外结束（{how}，可能是内存不足：QA_INDEXING_MEMORY_MB）"
 
 
-def _limit_child(memory_mb: int, nice: int = CHILD_NICE) -> None:
-    """Lower priority, one core, one thread per encoder, at most ``memory_mb`` MB of address space."""
+def _limit_child(memory_mb: int, nice: int = CHILD_NICE, one_core: bool = True) -> None:
+    """Lower priority, one core (``one_core``), one thread per encoder, at most ``memory_mb`` MB of address space."""
     os.environ.update(OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
     try:  # ``nice`` itself, not added to the niceness of the thread that started the forkserver
         os.setpriority(os.PRIO_PROCESS, 0, max(nice, os.getpriority(os.PRIO_PROCESS, 0)))
@@ -155,7 +155,7 @@ def _limit_child(memory_mb: int, nice: int = CHILD_NICE) -> None:
         pass
     try:
         cores = sorted(os.sched_getaffinity(0))
-        if len(cores) > 1:  # the app keeps the other cores for answering
+        if one_core and len(cores) > 1:  # the app keeps the other cores for answering
             os.sched_setaffinity(0, cores[-1:])
     except (AttributeError, OSError):
         pass
@@ -192,13 +192,13 @@ def _end_with_parent(watched) -> None:
     os._exit(1)
 
 
-def _child(body, send, watched, job: dict, memory_mb: int, nice: int) -> None:
+def _child(body, send, watched, job: dict, memory_mb: int, nice: int, one_core: bool) -> None:
     """The child's frame: limits, then ``body``; its result (or the error, in Chinese) is sent."""
     import threading
 
     threading.Thread(target=_end_with_parent, args=(watched,), name="qa-parent-watch", daemon=True).start()
     try:
-        _limit_child(memory_mb, nice)
+        _limit_child(memory_mb, nice, one_core)
         send.send(("done", *body(job, send)))
     except MemoryError:
         _send_error(send, f"建立索引超出内存上限（QA_INDEXING_MEMORY_MB={memory_mb}）")
