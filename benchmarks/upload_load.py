@@ -196,9 +196,8 @@ def run(args, mode: str, questions: list[str]) -> dict:
             clients.start()
             timer = threading.Timer(args.window, stop.set)
             timer.start()
-            status = page.locator("#qa-lib-status")
-            status.filter(has_text="可按关键词检索").or_(status.filter(has_text="索引完成")).wait_for(
-                timeout=600_000)
+            status, index_status = page.locator("#qa-lib-status"), page.locator("#qa-index-status")
+            status.filter(has_text="可按关键词检索").wait_for(timeout=600_000)
             searchable = time.perf_counter() - started
             stop.wait()
             prober.join()
@@ -208,11 +207,11 @@ def run(args, mode: str, questions: list[str]) -> dict:
             load_window = os.getloadavg()[0]
             indexed = None
             try:
-                status.filter(has_text="索引完成").wait_for(timeout=args.index_timeout * 1000)
+                index_status.filter(has_text="语义索引完成").wait_for(timeout=args.index_timeout * 1000)
                 indexed = time.perf_counter() - started
             except Exception:  # noqa: BLE001 - reported as not finished
                 pass
-            final = status.inner_text()
+            final = f"{status.inner_text()} | {index_status.inner_text()}"
             browser.close()
         after = ask_clients(base, questions, args.clients, per_client=args.after)[0] \
             if indexed is not None and args.after else []
