@@ -447,18 +447,22 @@ class Engine:
             raise QAError(job.error)
         return True
 
-    def refresh_in_background(self) -> Indexing | None:
+    def refresh_in_background(self, *, wait: bool = True) -> Indexing | None:
         """Pick up corpus changes without waiting for embedding. On return, new or changed documents
         are searchable by keywords (their dense scores estimated from BM25, ``qa.search.impute_dense``)
         and removed ones are gone; their embedding runs in a background thread at a lower CPU
         priority, and the full state is swapped in when it ends (answers then use both signals).
         Returns the handle on that work (progress, done, error), None when nothing changed.
+        ``wait=False`` (a question noticing changes): when another thread is picking changes up
+        (reading an upload), return at once rather than wait for it.
 
         Nothing here holds the read/write lock while it works: searches go on meanwhile."""
         opened = self._opened
         if opened is None or corpus_state(opened["corpus"]) == self._seen:
             return self.indexing
-        with self._refreshing:
+        if not self._refreshing.acquire(blocking=wait):
+            return self.indexing  # the refresh under way shows its changes when it has read them
+        try:
             state = corpus_state(opened["corpus"])
             if state == self._seen:
                 return self.indexing  # another thread picked it up meanwhile
@@ -472,6 +476,8 @@ class Engine:
             else:
                 job.extend(new)  # the running worker takes it in its next round
             return job
+        finally:
+            self._refreshing.release()
 
     def _show_changes(self, opened: dict, state: tuple) -> tuple[str, ...]:
         """Swap in a state where the corpus files' changes show (FAISS store): new or changed
