@@ -481,8 +481,9 @@ class Engine:
 
     def _show_changes(self, opened: dict, state: tuple) -> tuple[str, ...]:
         """Swap in a state where the corpus files' changes show (FAISS store): new or changed
-        documents read, split and tokenized, with zero vectors, removed ones gone. Returns the new
-        or changed document ids. Another store waits for the full build (nothing swapped here)."""
+        documents read, split and tokenized (by a child process with QA_INDEXING=process), with
+        zero vectors, removed ones gone. Returns the new or changed document ids. Another store
+        waits for the full build (nothing swapped here)."""
         corpus = Path(opened["corpus"])
         before = {e[0]: e[1:] for e in self._seen if isinstance(e, tuple)}
         now = {e[0]: e[1:] for e in state if isinstance(e, tuple)}

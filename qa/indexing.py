@@ -1,12 +1,12 @@
 """Indexing that nobody waits on: a changed corpus is searchable by keywords at once, by meaning
 when its vectors are ready.
 
-``Engine.refresh_in_background`` works in two steps. First, in the caller's thread and in about
-a second for a report, only the new or changed files are read, split and tokenized, and
-:func:`keyword_catalogue` assembles a catalogue in which their passages have zero vectors: BM25
-finds them at once, and the engine estimates their dense scores from their keyword scores
-(``qa.search.impute_dense``). Then a background thread embeds them and the full state replaces the
-interim one. :class:`Indexing` is the handle on that work: the documents, the true share embedded,
+``Engine.refresh_in_background`` works in two steps. First, while the caller waits (about a second
+for a report), only the new or changed files are read, split and tokenized (:func:`split_entry`,
+in a child process with ``QA_INDEXING=process``), and :func:`keyword_catalogue` assembles a
+catalogue in which their passages have zero vectors: BM25 finds them at once, and the engine
+estimates their dense scores from their keyword scores (``qa.search.impute_dense``). Then a
+background thread (or the child it starts) embeds them and the full state replaces the interim one. :class:`Indexing` is the handle on that work: the documents, the true share embedded,
 done, and why it failed (in Chinese).
 """
 from __future__ import annotations

@@ -1,7 +1,9 @@
-"""The background build of a running app in a child process, so that indexing an upload never
-takes the app's CPU core or its interpreter lock.
+"""The indexing of a running app in child processes, so that an upload never takes the app's
+interpreter lock (nor, while it is embedded, its CPU core).
 
-:func:`build_in_child` starts one process (``forkserver``: forked from a clean server that has
+:func:`split_in_child` does the keyword step of new files (read, split, tokenize; the pinyin of
+their words) in a child at the app's priority, since the upload waits for it; the app assembles
+and installs its result. :func:`build_in_child` starts one process (``forkserver``: forked from a clean server that has
 imported ``qa`` once, so no lock of the app's threads is inherited) which reads, splits, tokenizes
 and embeds the new documents exactly as ``qa.open`` would — the unchanged ones come from the index
 on disk — saves the index (atomically, as ever), and sends back plain data: the documents, the
