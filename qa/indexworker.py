@@ -3,14 +3,15 @@ interpreter lock (nor, while it is embedded, its CPU core).
 
 :func:`split_in_child` does the keyword step of new files (read, split, tokenize; the pinyin of
 their words) in a child at the app's priority, since the upload waits for it; the app assembles
-and installs its result. :func:`build_in_child` starts one process (``forkserver``: forked from a clean server that has
-imported ``qa`` once, so no lock of the app's threads is inherited) which reads, splits, tokenizes
+and installs its result. :func:`build_in_child` starts one process which reads, splits, tokenizes
 and embeds the new documents exactly as ``qa.open`` would — the unchanged ones come from the index
 on disk — saves the index (atomically, as ever), and sends back plain data: the documents, the
 catalogue (:class:`qa.index.IndexData`, numpy arrays and frozen dataclasses) and the corpus state
-it read. The parent only installs it. The child runs at a lower priority, on one core when there
-are several (one thread per encoder), under an address-space limit (``QA_INDEXING_MEMORY_MB``), so
-a file that slips past the size checks kills the child and not the app. A child that fails, dies
+it read. The parent only installs it. That child runs at a lower priority, on one core when there
+are several (one thread per encoder). Both are forked from a ``forkserver`` (a clean server that
+has imported ``qa.indexpreload`` once, so no lock of the app's threads is inherited) and run under
+an address-space limit (``QA_INDEXING_MEMORY_MB``), so a file that slips past the size checks
+kills the child and not the app. A child that fails, dies
 or is killed is a :class:`~qa.errors.QAError` with a Chinese message; nothing it did is installed.
 """
 from __future__ import annotations
