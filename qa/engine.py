@@ -24,11 +24,11 @@ from .highlight import highlight, shared_terms
 from .index import IndexData
 from .lexical import abbreviation_phrases, mine_terms, tokenizer_for
 from .multilingual import MultilingualEncoder, is_available, looks_english
-from .lexicon import PinyinCorrector, default_lexicon
+from .lexicon import PinyinCorrector, default_lexicon, remember_pinyin
 from .periods import DocumentYears, document_years, merge_years, section_phase
 from .query import DEFAULT_K, AnalyzedQuery, Query, Vocabulary, analyse, check_documents, check_k, unknown_documents
 from .indexing import Indexing, keyword_catalogue
-from .indexworker import build_in_child
+from .indexworker import build_in_child, prestart, split_in_child
 from .search import Ranked, SearchParams, impute_dense, rank
 from .store import Store, StoreConfig, Where, as_store, open_store, store_config
 from .store.base import where_mask
@@ -242,7 +242,10 @@ class Engine:
     def warm_up(self, *, crosslingual: bool = True) -> "Engine":
         """Load and exercise the models now rather than on the first question: the main encoder,
         the whole answer path (tokenizer, scoring, composition), then the cross-lingual encoder
-        (it loads under its own lock, so a Chinese question asked meanwhile does not wait)."""
+        (it loads under its own lock, so a Chinese question asked meanwhile does not wait); and
+        start the server the indexing children are forked from (``qa.indexworker.prestart``)."""
+        if self._opened is not None and self._in_child(self._opened):
+            prestart()  # the children that index uploads start from it at once
         if hasattr(self.embedder, "warm_up"):
             self.embedder.warm_up()
         self.ask("预热", k=1)
@@ -444,18 +447,22 @@ class Engine:
             raise QAError(job.error)
         return True
 
-    def refresh_in_background(self) -> Indexing | None:
+    def refresh_in_background(self, *, wait: bool = True) -> Indexing | None:
         """Pick up corpus changes without waiting for embedding. On return, new or changed documents
         are searchable by keywords (their dense scores estimated from BM25, ``qa.search.impute_dense``)
         and removed ones are gone; their embedding runs in a background thread at a lower CPU
         priority, and the full state is swapped in when it ends (answers then use both signals).
         Returns the handle on that work (progress, done, error), None when nothing changed.
+        ``wait=False`` (a question noticing changes): when another thread is picking changes up
+        (reading an upload), return at once rather than wait for it.
 
         Nothing here holds the read/write lock while it works: searches go on meanwhile."""
         opened = self._opened
         if opened is None or corpus_state(opened["corpus"]) == self._seen:
             return self.indexing
-        with self._refreshing:
+        if not self._refreshing.acquire(blocking=wait):
+            return self.indexing  # the refresh under way shows its changes when it has read them
+        try:
             state = corpus_state(opened["corpus"])
             if state == self._seen:
                 return self.indexing  # another thread picked it up meanwhile
@@ -469,11 +476,14 @@ class Engine:
             else:
                 job.extend(new)  # the running worker takes it in its next round
             return job
+        finally:
+            self._refreshing.release()
 
     def _show_changes(self, opened: dict, state: tuple) -> tuple[str, ...]:
         """Swap in a state where the corpus files' changes show (FAISS store): new or changed
-        documents read, split and tokenized, with zero vectors, removed ones gone. Returns the new
-        or changed document ids. Another store waits for the full build (nothing swapped here)."""
+        documents read, split and tokenized (by a child process with QA_INDEXING=process), with
+        zero vectors, removed ones gone. Returns the new or changed document ids. Another store
+        waits for the full build (nothing swapped here)."""
         corpus = Path(opened["corpus"])
         before = {e[0]: e[1:] for e in self._seen if isinstance(e, tuple)}
         now = {e[0]: e[1:] for e in state if isinstance(e, tuple)}
@@ -485,34 +495,50 @@ class Engine:
         if self.data.passage_vectors is None:
             return tuple(changed)
         limits = opened.get("limits") or Limits.from_env()
-        new = []
-        for name in changed:
+        new, split = [], {}
+        if changed and self._in_child(opened):  # the CPU of reading and tokenizing is not the chat's
             try:
-                new.append(read_document(files[name], name, limits)[0])
-            except CorpusError as err:
-                log.warning("skipping %s", err)
+                made = split_in_child([(files[name], name) for name in changed], opened["settings"], limits)
+            except QAError as err:  # not shown yet: the full build (a child too) says what is wrong
+                log.warning("reading %s failed: %s", ", ".join(changed), err)
+            else:
+                for reason in made.skipped:
+                    log.warning("skipping %s", reason)
+                new, split = list(made.docs), {e.doc_id: e for e in made.entries}
+                remember_pinyin(made.pinyin)
+        else:
+            for name in changed:
+                try:
+                    new.append(read_document(files[name], name, limits)[0])
+                except CorpusError as err:
+                    log.warning("skipping %s", err)
         by_id = {d.id: d for d in self._docs.values() if d.id in files and d.id not in changed}
         by_id.update((d.id, d) for d in new)
         docs = [by_id[name] for name in files if name in by_id]
         if not docs:
             return ()  # an empty corpus: the full build says so
-        store = as_store(keyword_catalogue(self.data, docs, new, opened["settings"]))
-        store.lexicon.prepare()
+        store = as_store(keyword_catalogue(self.data, docs, new, opened["settings"], split))
         pending = (set(self.pending) | {d.id for d in new}) & set(by_id)
-        prepared = self._prepare(docs, store, opened["cross"], pending=pending)
+        prepared = _ready(self._prepare(docs, store, opened["cross"], pending=pending))
         with self._rw.writing():
             self._install(prepared)
         return tuple(d.id for d in new)
+
+    @staticmethod
+    def _in_child(opened: dict) -> bool:
+        """Whether a refresh reads and embeds in child processes (FAISS store, QA_INDEXING=process)."""
+        return (qa_settings.get("QA_INDEXING") == "process"
+                and getattr(opened["store"], "kind", "faiss") == "faiss")
 
     def _embed_pending(self, job: Indexing) -> None:
         """The background worker: the full incremental build (only pending documents are embedded),
         swapped in when the corpus did not change meanwhile, else another round. With the FAISS
         store and ``QA_INDEXING=process`` (the default) the build runs in a child process
         (``qa.indexworker``) and only its result is installed here; else in this thread."""
-        _lower_priority()
         reuse = None
-        in_child = (qa_settings.get("QA_INDEXING") == "process"
-                    and getattr(self._opened["store"], "kind", "faiss") == "faiss")
+        in_child = self._in_child(self._opened)
+        if not in_child:  # the build runs here. In a child, this thread only installs its result,
+            _lower_priority()  # holding the interpreter lock: not at a priority that preempts it meanwhile
         try:
             while True:
                 with self._refreshing:
@@ -521,12 +547,13 @@ class Engine:
                         reuse = reuse or self.store.data
                 if in_child:  # the child reuses the index on disk
                     built = build_in_child(opened, progress=job.update, started=job.started)
-                    prepared, state = self._prepare(built.docs, as_store(built.data), opened["cross"]), built.state
+                    prepared = _ready(self._prepare(built.docs, as_store(built.data), opened["cross"]))
+                    state = built.state
                     del built
                 else:
                     fresh = open(**{k: v for k, v in opened.items() if k != "state"}, progress=job.update,
                                  reuse=reuse)
-                    prepared, state = fresh._prepared, fresh._opened["state"]
+                    prepared, state = _ready(fresh._prepared), fresh._opened["state"]
                 with self._refreshing:
                     if self._seen != target:  # changed again meanwhile: what was embedded is reused
                         if not in_child:
@@ -767,6 +794,14 @@ def _interleave(lists: Sequence[Sequence[Hit]], k: int) -> list[Hit]:
                 seen.add((hits[rank].doc_id, hits[rank].start))
                 out.append(hits[rank])
     return out[:k]
+
+
+def _ready(prepared: dict) -> dict:
+    """``prepared`` (``Engine._prepare``) with what the first question would build made now, in
+    the refresh's thread: the BM25 index and the pinyin corrector of the whole library."""
+    prepared["store"].lexicon.prepare()
+    prepared["_library"].corrector.prepare()
+    return prepared
 
 
 def _years_of(doc: Document) -> DocumentYears:

@@ -108,3 +108,21 @@ def test_the_vocabulary_order_is_the_same_in_processes_with_other_hash_seeds():
     outs = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                            env=dict(os.environ, PYTHONHASHSEED=seed)).stdout for seed in ("1", "2", "3")}
     assert len(outs) == 1
+
+
+def test_pinyin_table_is_what_a_corrector_looks_up(monkeypatch):
+    import pypinyin
+
+    import qa.lexicon
+    from qa.lexicon import PinyinCorrector, pinyin_table, remember_pinyin
+
+    monkeypatch.setattr(qa.lexicon, "_PINYIN", {})
+    table = pinyin_table(["改造", "改造工程", "GDP", "改造", "安贞"])
+    assert table == {"改造": ("gai", "zao"), "安贞": ("an", "zhen")}
+    qa.lexicon._PINYIN.clear()
+    remember_pinyin(table)  # a table made elsewhere (the indexing child) serves here
+    computed, lazy = [], pypinyin.lazy_pinyin
+    monkeypatch.setattr(pypinyin, "lazy_pinyin", lambda text: computed.append(text) or lazy(text))
+    corrector = PinyinCorrector(["改造", "安贞"], "老旧小区改造，安贞街道", cut=lambda t: [t]).prepare()
+    assert corrector.correct("该造") == ("改造", (("该造", "改造"),))
+    assert computed == ["该造"]  # only the typed word's pinyin was made here
