@@ -423,12 +423,17 @@ class Engine:
 
         ``history``: the earlier questions of the conversation, oldest first (an elliptical
         follow-up such as 那2023年呢？ is read against them; ``Answer.understood`` says how)."""
-        from .answer import compose
-
         with self._rw.reading():
             documents = check_documents(documents, self._docs)
             r = self._retrieve(question, check_k(k), history=history, documents=documents, params=params,
                                every_place=True)
+            return self._compose(r, documents, k)
+
+    def _compose(self, r: Retrieval, documents: Sequence[str] | None, k: int) -> Answer:
+        """``ask``'s answer from its retrieval (``_retrieve`` with ``every_place``)."""
+        from .answer import compose
+
+        with self._rw.reading():
             # the answer speaks of the periods of the documents it answers from
             r = replace(r, query=r.query.for_documents([h.doc_id for h in r.hits]))
             # the documents asked about: an answer names its report only when several are asked
