@@ -146,6 +146,7 @@ def build_app(engine, *, llm_module=None, llm_config=None, upload: bool = False)
                         gr.Markdown("此服务器未开启上传（仅本机 127.0.0.1 运行时默认开启，或使用 `--allow-upload`）。")
                         doc_remove = gr.State(None)
                     lib_status = gr.HTML(status(), elem_id="qa-lib-status", padding=False)
+                    index_status = gr.HTML(status(), elem_id="qa-index-status", padding=False)
             with gr.Column(scale=2, min_width=300, elem_id="qa-evidence-col"):
                 gr.HTML(PANEL, elem_id="qa-evidence", padding=False)
 
@@ -167,9 +168,10 @@ def build_app(engine, *, llm_module=None, llm_config=None, upload: bool = False)
         demo.load(panel.view, None, lib_out, api_visibility="private", queue=False)
         if upload:
             # its own queue: an upload being indexed never takes a slot of the chat's
-            files_in.upload(panel.add, [files_in], [*lib_out, lib_status], api_visibility="private",
+            files_in.upload(panel.add, [files_in], [*lib_out, lib_status, index_status], api_visibility="private",
                             show_progress="hidden", concurrency_id="upload", concurrency_limit=1)
-            remove_btn.click(panel.remove, [doc_remove], [*lib_out, lib_status], api_visibility="private")
+            remove_btn.click(panel.remove, [doc_remove, doc_filter], [*lib_out, lib_status],
+                             api_visibility="private")
 
         gr.api(talk.search, api_name="search")
         gr.api(talk.ask, api_name="ask")

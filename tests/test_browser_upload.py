@@ -71,7 +71,7 @@ def test_a_report_is_answered_by_keywords_while_it_is_indexed_then_fully(browser
         status = page.locator("#qa-lib-status", has_text="可按关键词检索")
         status.wait_for(timeout=ANSWER_MS)
         page.locator("#qa-docs tbody tr", has_text="湖北").wait_for()
-        bar = page.locator("#qa-lib-status progress")
+        bar = page.locator("#qa-index-status progress")
         assert 0 <= int(bar.get_attribute("value")) < 100
 
         # a question about the new report: a keyword answer, and it says so
@@ -88,8 +88,9 @@ def test_a_report_is_answered_by_keywords_while_it_is_indexed_then_fully(browser
         assert any(w in page.locator("#qa-evidence").inner_text() for w in ("厂通路", "22号线"))
 
         # indexing ends: the same question gets the full answer (both signals), without the note
-        page.locator("#qa-lib-status", has_text="索引完成").wait_for(timeout=INDEX_MS)
-        assert page.locator("#qa-lib-status progress").count() == 0
+        page.locator("#qa-index-status", has_text="语义索引完成").wait_for(timeout=INDEX_MS)
+        assert page.locator("#qa-index-status progress").count() == 0
+        assert "可按关键词检索" in page.locator("#qa-lib-status").inner_text()  # not overwritten
         answer = ask(page, "湖北去年技术合同成交额有多少？")
         assert "6121亿元" in answer.locator(".qa-body").inner_text()
         assert answer.locator(".qa-note").count() == 0
