@@ -38,6 +38,13 @@ SD_YEAR = ("（一）经济增长迈出坚实步伐。抓好国家政策落实�
 SD_FIVE = ("——经济综合实力实现新跃升。全省地区生产总值年均增长5.9%、高于全国0.5个百分点；经济总量连续跨过3个万亿元大关，"
            "占全国比重由2020年的7.2%提升至7.4%，在北方地区占比由20.5%提升至21.1%。")
 SD = "\n".join([SD_DONE[0], SD_FIVE, SD_YEAR]) + "\n"
+# 贵州省 2026: the economy's size, and shares of it
+GZ_DONE = ("一、2025年和“十四五”时期工作回顾",)
+GZ_SHARES = ("——产业结构不断优化。工业继续挑大梁，数字经济、新能源等新兴产业快速增长。规模以上工业增加值增长7%，"
+             "工业增加值占地区生产总值比重提高到25.5%。把发展服务业作为战略任务来抓，服务业增加值占地区生产总值比重达56.2%。")
+GZ_SIZE = ("全省上下思想观念、发展理念、工作方法发生深刻变革，高质量发展成为主旋律。全省地区生产总值突破2万亿元、达到23562亿元，"
+           "一般公共预算收入、税收收入年均分别增长4.5%、3%，居民人均可支配收入年均增长6.6%。")
+GZ = "\n".join([GZ_DONE[0], GZ_SHARES, GZ_SIZE]) + "\n"
 # 广西壮族自治区 2026: a time taken, said in days
 GX_DONE = ("一、2025年工作回顾",)
 GX = ("（二）争创人工智能发展优势，激活创新动能。自治区党委、政府主要领导挂帅推进“人工智能+”行动，制定出台系列支持政策文件，"
@@ -85,6 +92,16 @@ def test_last_year_s_total_is_the_amount_not_the_five_years_share():
     hits = [at(SD, SD_FIVE, SD_DONE, "山东省", 1.0), at(SD, SD_YEAR, SD_DONE, "山东省", 0.9)]
     a = answer("去年的GDP总量是多少？", SD, "山东省", hits)
     assert a.covered and "**10.3万亿元**" in a.text and "7.4%" not in a.text
+
+
+def test_a_share_of_the_quantity_asked_is_not_its_figure():
+    """工业增加值占地区生产总值比重 names 地区生产总值 as the whole of a share: the figure of 地区生产总值
+    is 23562亿元; asked for the share, the share answers."""
+    hits = [at(GZ, GZ_SHARES, GZ_DONE, "贵州省", 1.0), at(GZ, GZ_SIZE, GZ_DONE, "贵州省", 0.9)]
+    text = answer("“十四五”末地区生产总值达到了多少？", GZ, "贵州省", hits).text
+    assert "**23562亿元**" in text and "25.5%" not in text
+    text = answer("工业增加值占地区生产总值的比重是多少？", GZ, "贵州省", hits).text
+    assert "**25.5%**" in text
 
 
 # ---------------------------------------------------------------- the amount or the time asked for
