@@ -735,7 +735,9 @@ class Engine:
         the question's years differently, each passage's document's reading."""
         if not q.by_document:
             return q.intent
-        return [q.intent_of(self.data.chunks[i].doc_id) for i in ids]
+        chunks, by_doc = self.data.chunks, {}  # read once per document, not per passage
+        return [by_doc[d] if (d := chunks[i].doc_id) in by_doc else by_doc.setdefault(d, q.intent_of(d))
+                for i in ids]
 
     def _sentence_info(self, j: int, scope: Scope) -> tuple[frozenset[str], bool]:
         """A sentence's tokens (read with its passage's context, by the scope's tokenizer) and

@@ -139,7 +139,7 @@ class BM25:
     The statistics are ready at once; the bm25s index is built by ``prepare``
     (the FAISS store calls it while opening) or else on the first ``scores`` call (a store that
     searches elsewhere never builds it). Nothing is kept per document
-    beyond the token tuples given: ``match`` makes the sets of the few documents it is asked about."""
+    beyond the token tuples given and the token sets ``match`` made of those it was asked about."""
 
     def __init__(self, docs_tokens: Sequence[Sequence[str]], k1: float = 1.2, b: float = 0.75, *,
                  positions: Sequence[int] | None = None):
@@ -147,6 +147,7 @@ class BM25:
         self.positions = None if positions is None else np.asarray(positions, dtype=np.int64)
         self._tokens = docs_tokens if positions is None else [docs_tokens[int(i)] for i in self.positions]
         self._bm25 = None
+        self._sets: dict[int, frozenset] = {}  # match's token sets, by row (_set)
         self._lock = threading.Lock()
         self.n_docs = len(self._tokens)
         df: dict[str, int] = {}
@@ -156,6 +157,14 @@ class BM25:
         self.df = df
         self.idf = {t: float(np.log(1 + (self.n_docs - n + 0.5) / (n + 0.5))) for t, n in df.items()}
         self.max_idf = max(self.idf.values(), default=1.0)  # the weight of a token never seen
+
+    def _set(self, row: int) -> frozenset:
+        """The tokens of the document at ``row`` as a set, made on first use and kept (a question
+        over a library asks ``match`` of a thousand passages or more)."""
+        found = self._sets.get(row)
+        if found is None:
+            found = self._sets[row] = frozenset(self._tokens[row])
+        return found
 
     def prepare(self) -> "BM25":
         """Build the bm25s index now (a store that scores with it calls this while loading)."""
@@ -198,8 +207,8 @@ class BM25:
         """IDF-weighted fraction of the query's tokens present in each document (0..1), for all
         indexed documents or those at catalogue positions ``ids``. Unknown tokens weigh as much as
         the rarest known one."""
-        docs = self._tokens if ids is None else [self._tokens[int(i)] for i in self.local(ids)]
-        sets = [frozenset(t) for t in docs]
+        rows = range(self.n_docs) if ids is None else self.local(ids)
+        sets = [self._set(int(r)) for r in rows]
         toks = list(dict.fromkeys(query_tokens))
         if not toks or not sets:
             return np.zeros(len(sets), dtype=np.float32)
