@@ -9,7 +9,8 @@ into a temporary folder), on the same cached index (benchmarks/reports.py builds
 after opening (one warm-up question, as benchmarks/reports.py measures: every report's first
 question builds its statistics) and a *warm* pass after it (the same questions again). The two
 sides alternate round by round so that load on the machine falls on both alike; printed: p50 and
-p95 of each pass per side and the ratio this / baseline. Figures, not a test.
+p95 of each pass per side and the ratio this / baseline, and each side's RSS at the end (every
+report's statistics then made). Figures, not a test.
 """
 from __future__ import annotations
 
@@ -44,6 +45,8 @@ for name in ("first", "warm"):
         engine.ask(q["question"], history=list(q.get("history") or ()))
         ms.append((time.perf_counter() - t) * 1000)
     out[name] = ms
+status = Path("/proc/self/status").read_text() if Path("/proc/self/status").exists() else ""
+out["rss"] = [int(line.split()[1]) / 1024 for line in status.splitlines() if line.startswith("VmRSS")]
 print(json.dumps(out))
 """
 
@@ -81,7 +84,7 @@ def main() -> None:
         qfile.write_text(json.dumps(load(Path(a.sets) / "library.jsonl"), ensure_ascii=False), encoding="utf-8")
         base = export(a.baseline, Path(tmp) / "baseline")
         sides = {"baseline": base, "this": ROOT}
-        times: dict[str, dict[str, list[float]]] = {s: {"first": [], "warm": []} for s in sides}
+        times: dict[str, dict[str, list[float]]] = {s: {"first": [], "warm": [], "rss": []} for s in sides}
         for n in range(a.rounds):
             for side in (sides if n % 2 == 0 else dict(reversed(list(sides.items())))):
                 for name, ms in run(sides[side], corpus, index, qfile).items():
@@ -94,6 +97,9 @@ def main() -> None:
         bm, tm = statistics.median(b), statistics.median(t)
         print(f"| {name} | {bm:.1f} / {pct(b, 0.95):.1f} | {tm:.1f} / {pct(t, 0.95):.1f} | "
               f"{tm / bm:.2f} | {pct(t, 0.95) / pct(b, 0.95):.2f} |")
+    rss = {side: max(times[side]["rss"], default=0.0) for side in times}
+    if all(rss.values()):
+        print(f"RSS at the end (MB): baseline {rss['baseline']:.0f}, this {rss['this']:.0f}")
 
 
 if __name__ == "__main__":
