@@ -154,10 +154,10 @@ class Scope:
         return self.lexicon.idf
 
 
-SCOPES = 4  # scopes of several documents asked about kept besides the whole library's (~15 MB each)
+SCOPES = 4  # scopes of several documents asked about kept besides the whole library's
 # and scopes of one document: a question naming a place is asked of its report, and a library's
-# reports are asked about in turn, so each one's is kept once made, up to this many (~15 MB each:
-# most of it the tokenizer's dictionary; building one costs ~40-80 ms of a question's time)
+# reports are asked about in turn, so each one's is kept once made, up to this many (a report's:
+# ~0.5 MB, its tokenizer reading jieba's dictionary through; building one costs ~20-60 ms)
 DOCUMENT_SCOPES = 32
 QUERY_VECTORS = 16  # question vectors kept (a question across reports embeds its text once)
 NEIGHBOURS, NEIGHBOUR_SIM = 3, 0.82  # nearest corpus words added for an unknown word, and how near
