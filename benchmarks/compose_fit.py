@@ -38,7 +38,6 @@ MORE = {
     (answer_module, "SAME_INDICATOR"): (0.0, 0.25, 0.5, 1.0),
     (answer_module, "SAID_BONUS"): (0.0, 0.15, 0.3, 0.5),
     (answer_module, "SAID_SPAN_PENALTY"): (0.0, 0.15, 0.3, 0.5),
-    (answer_module, "SHARE_PENALTY"): (0.0, 0.15, 0.3),
 }
 LIBRARY = "library:"  # --library: the library set's questions, each a fold of its (first) report
 

@@ -50,7 +50,6 @@ POINT_BONUS = 0.2  # a reasons answer prefers a numbered point (三是…差距)
 SPAN_PENALTY = 0.15  # a figure over several years (年均, 累计, 五年来) for a question about one, or the reverse (fitted)
 STATES_SHARE = 0.8  # 哪些省份提出了…: a report says it when its best sentence holds this much of what the best report's holds (set, not fitted)
 SAID_SPAN_PENALTY = 0.15  # and as much again when the figure's clause itself says so, for a question about one year (fitted)
-SHARE_PENALTY = 0.15  # a figure that is a share of what is asked (占…比重), for a question asking no share (fitted)
 SPAN_LEAD = 16  # characters of a passage that say it reviews a span (这五年，…)
 LIKE_ENOUGH = 0.3  # two figure clauses this alike (bigram Jaccard, figures left out) name one indicator
 SAME_INDICATOR = 0.25  # a comparison's second figure: weight of its clause's likeness to the first one's (fitted)
@@ -206,7 +205,6 @@ def _figure_clauses(ctx: Context, sub: str, pool: list[Sentence]) -> list[tuple[
     change = bool(_ASKS_CHANGE.search(sub))  # 比上一年多打了多少: the increase, not the total
     # one year asked (2025年, 去年): a passage about the five years to it (这五年…) is a span too
     one_year = not span and any(p.explicit and p.year and p.until is None for p in ctx.q.periods)
-    share_asked = bool(_SHARE_OF.search(sub) or _SHARE_ASK.search(sub))
     out = []
     for s in pool:
         parts = clauses(s.text)
@@ -235,14 +233,10 @@ def _figure_clauses(ctx: Context, sub: str, pool: list[Sentence]) -> list[tuple[
             # one year asked and the figure's own words say several (a section's period is only a
             # guess: 2025年工作回顾和“十四五”成就 holds both)
             score -= SAID_SPAN_PENALTY if one_year and said else 0.0
-            # a share of a whole (工业增加值占地区生产总值比重25.5%) names the whole, not its figure
-            score -= SHARE_PENALTY if not share_asked and _SHARE_OF.search(clause) else 0.0
             out.append((score, s, i))
     return out
 
 
-_SHARE_OF = re.compile(r"占[^，。；：]{0,24}?(?:比重|比例)|占比")
-_SHARE_ASK = re.compile(r"比重|比例|占比|百分之几|\bshare\b|\bproportion\b", re.I)
 # the base of a ratio (工业增加值占地区生产总值比重, 单位GDP能耗): its words name no quantity of the clause
 _BASE = re.compile(r"(?<=占)[^，,；;。、：:占]{1,16}?(?=比重|比例|份额)|(?<=单位)(?:GDP|地区生产总值|国内生产总值|工业增加值)")
 # units that count things (5个国家区域医疗中心: what is counted follows the figure), not measures
