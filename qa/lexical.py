@@ -86,7 +86,7 @@ class _Overlay(dict):
         self.base = base
 
     def __contains__(self, key) -> bool:
-        return dict.__contains__(self, key) or key in self.base
+        return key in self.base or dict.__contains__(self, key)
 
     def __getitem__(self, key):
         return dict.get(self, key) if dict.__contains__(self, key) else self.base[key]
