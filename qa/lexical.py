@@ -130,8 +130,10 @@ class Tokenizer:
         return [(w, flag) for w, flag in self._pos.lcut(text)]
 
     def places(self, text: str) -> list[str]:
-        """Place names jieba tags in ``text`` (大兴区, 天津)."""
-        return [w for w, flag in self.tag(text) if flag.startswith("ns") and len(w) >= 2]
+        """Place names jieba tags in ``text`` (大兴区, 天津); not words of directions alone, which it
+        tags as places too (东西 "a thing", 南北)."""
+        return [w for w, flag in self.tag(text) if flag.startswith("ns") and len(w) >= 2
+                and not _DIRECTIONS.fullmatch(w)]
 
     def cut(self, text: str) -> list[str]:
         """Plain jieba tokens (unknown words joined by its HMM), nothing removed."""
@@ -146,6 +148,9 @@ class Tokenizer:
 @lru_cache(maxsize=4)
 def tokenizer_for(user_words: tuple[str, ...]) -> Tokenizer:
     return Tokenizer(user_words)
+
+
+_DIRECTIONS = re.compile(r"[东南西北中上下内外前后左右]+")
 
 
 class BM25:

@@ -557,3 +557,11 @@ def test_an_ordinal_asked_is_answered_by_the_sentence_saying_it():
     text = _one_report("hb", "2026年河北省政府工作报告", HB_PLAN, [HB_XIONGAN])(
         "雄安那个未来之城场景汇，今年办到第几届了？", {"雄安": 2.33, "未来": 2.47, "场景": 2.64})
     assert "第三届" in text and "没有" not in text
+
+
+# ---------------------------------------------------------------- a word of directions is no place
+
+def test_a_word_of_directions_alone_is_no_place_so_nothing_is_missing():
+    assert TOKENIZER.places("去年鞍钢搞出了什么全球首套的东西？") == []  # jieba tags 东西 as a place
+    assert TOKENIZER.places("大兴区和东城有什么项目？") == ["大兴区", "东城"]
+    assert analyse("去年鞍钢搞出了什么全球首套的东西？", VOCAB).missing == ()
