@@ -154,7 +154,12 @@ class Scope:
         return self.lexicon.idf
 
 
-SCOPES = 4  # scopes (sets of documents asked about) kept besides the whole library's (~15 MB each)
+SCOPES = 4  # scopes of several documents asked about kept besides the whole library's
+# and scopes of one document: a question naming a place is asked of its report, and a library's
+# reports are asked about in turn, so each one's is kept once made, up to this many (a report's:
+# ~0.5 MB, its tokenizer reading jieba's dictionary through; building one costs ~20-60 ms)
+DOCUMENT_SCOPES = 32
+QUERY_VECTORS = 16  # question vectors kept (a question across reports embeds its text once)
 NEIGHBOURS, NEIGHBOUR_SIM = 3, 0.82  # nearest corpus words added for an unknown word, and how near
 _CJK_WORD = re.compile(r"[\u4e00-\u9fff]+")
 
@@ -178,6 +183,7 @@ class Engine:
         self._refreshing = threading.RLock()
         self._indexing: Indexing | None = None  # the background embedding under way
         self._scopes_lock = threading.Lock()
+        self._vectors: OrderedDict[tuple[bool, str], np.ndarray] = OrderedDict()  # question vectors (_query_vector)
         self._opened: dict | None = None  # how open() made this engine (for refresh)
         self._seen: tuple = ()  # the corpus files' state the documents show (refresh_in_background)
         self._install(self._prepare(docs, store, cross, user_dictionary))
@@ -215,6 +221,7 @@ class Engine:
         or before the engine is shared)."""
         self.__dict__.update(state)
         self._prepared = state
+        self._vectors = OrderedDict()  # the encoders may have changed with the store
 
     @property
     def data(self) -> IndexData:
@@ -299,7 +306,8 @@ class Engine:
 
     def scope(self, documents: Sequence[str] | None = None) -> Scope:
         """The documents a question is asked about (ids; None: all) with their statistics, made on
-        first use (the last ``SCOPES`` kept). Unknown ids are refused."""
+        first use (the last ``SCOPES`` of several documents and ``DOCUMENT_SCOPES`` of one kept).
+        Unknown ids are refused."""
         where = self.where(documents)
         if where is None or where.documents == frozenset(self._docs):
             return self._library
@@ -315,8 +323,8 @@ class Engine:
                       self._user_dictionary)
         with self._scopes_lock:
             scope = self._scopes.setdefault(key, scope)
-            while len(self._scopes) > SCOPES:
-                self._scopes.popitem(last=False)
+            _evict(self._scopes, lambda k: len(k) == 1, DOCUMENT_SCOPES)
+            _evict(self._scopes, lambda k: len(k) > 1, SCOPES)
         return scope
 
     def _known(self, word: str, scope: Scope | None = None) -> bool:
@@ -418,12 +426,17 @@ class Engine:
 
         ``history``: the earlier questions of the conversation, oldest first (an elliptical
         follow-up such as 那2023年呢？ is read against them; ``Answer.understood`` says how)."""
-        from .answer import compose
-
         with self._rw.reading():
             documents = check_documents(documents, self._docs)
             r = self._retrieve(question, check_k(k), history=history, documents=documents, params=params,
                                every_place=True)
+            return self._compose(r, documents, k)
+
+    def _compose(self, r: Retrieval, documents: Sequence[str] | None, k: int) -> Answer:
+        """``ask``'s answer from its retrieval (``_retrieve`` with ``every_place``)."""
+        from .answer import compose
+
+        with self._rw.reading():
             # the answer speaks of the periods of the documents it answers from
             r = replace(r, query=r.query.for_documents([h.doc_id for h in r.hits]))
             # the documents asked about: an answer names its report only when several are asked
@@ -642,8 +655,7 @@ class Engine:
             tokens = q.search_tokens
         cross = q.english and self.cross is not None  # English question, Chinese report
         text = _dense_text(q, params)
-        with self._lock:  # one encoder call at a time: torch on 2 cores gains nothing from more
-            qv = self.cross.embed([text], kind="query")[0] if cross else self.embedder.embed_query(text)
+        qv = self._query_vector(text, cross)
         space, w = ("cross" if cross else "main"), params.sentence_weight
         dense = self.store.dense(qv, candidates, space=space, sentence_weight=w, where=where)
         lexical = self.store.lexical(tokens, candidates, where=where)
@@ -657,6 +669,21 @@ class Engine:
         if self._pending_mask is not None:  # documents without vectors yet: estimated from keywords
             dense_s = impute_dense(dense_s, bm25, self._pending_mask[ids])
         return Scored(ids, dense_s, bm25, self._lexicon(where).match(tokens, ids), qv, space)
+
+    def _query_vector(self, text: str, cross: bool) -> np.ndarray:
+        """The question's vector by the main or the cross-lingual encoder, the last QUERY_VECTORS
+        kept: a question across reports searches each report with the same text."""
+        key = (cross, text)
+        with self._lock:  # one encoder call at a time: torch on 2 cores gains nothing from more
+            qv = self._vectors.get(key)
+            if qv is None:
+                qv = self.cross.embed([text], kind="query")[0] if cross else self.embedder.embed_query(text)
+                self._vectors[key] = qv
+                while len(self._vectors) > QUERY_VECTORS:
+                    self._vectors.popitem(last=False)
+            else:
+                self._vectors.move_to_end(key)
+        return qv
 
     def _lexicon(self, where: Where | None):
         """The BM25 statistics of the documents ``where`` names (all without a filter)."""
@@ -735,7 +762,9 @@ class Engine:
         the question's years differently, each passage's document's reading."""
         if not q.by_document:
             return q.intent
-        return [q.intent_of(self.data.chunks[i].doc_id) for i in ids]
+        chunks, by_doc = self.data.chunks, {}  # read once per document, not per passage
+        return [by_doc[d] if (d := chunks[i].doc_id) in by_doc else by_doc.setdefault(d, q.intent_of(d))
+                for i in ids]
 
     def _sentence_info(self, j: int, scope: Scope) -> tuple[frozenset[str], bool]:
         """A sentence's tokens (read with its passage's context, by the scope's tokenizer) and
@@ -777,6 +806,13 @@ class Engine:
         return Hit(text=c.text, score=r.score, doc_id=c.doc_id, section=c.section, start=c.start,
                    end=c.end, highlights=highlight(c.text, spans, rel, terms), paragraph=c.paragraph,
                    scores={"dense": r.dense, "bm25": r.bm25, "match": r.match})
+
+
+def _evict(cache: OrderedDict, kind: Callable[[frozenset], bool], keep: int) -> None:
+    """Drop the least recently used entries of ``cache`` whose key is of ``kind`` beyond ``keep``."""
+    keys = [k for k in cache if kind(k)]
+    for k in keys[:max(0, len(keys) - keep)]:
+        del cache[k]
 
 
 def _dense_text(q, params: SearchParams) -> str:

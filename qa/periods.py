@@ -336,11 +336,15 @@ def section_period(section: Sequence[str], years: DocumentYears) -> Period | Non
     return Period(years.period(phase).year, phase)
 
 
+# a lead that speaks of one year, though it may name the five-year plan it ends (“十四五”收官之年)
+ONE_YEAR = re.compile(r"(?<![几两二三四五六七八九十\d])一年(?!来|间|以来)|之年|去年|全年")
+
+
 def paragraph_period(period: Period | None, lead: str) -> Period | None:
     """The period of a paragraph under a heading of one reviewed year (一、2025年及“十四五”时期工作
     回顾) whose lead says it reviews the five years to it (这五年…, 五年来…, “十四五”时期…): that
-    span; under a heading of the five years, one whose lead names their last year alone (刚刚过去的
-    2025年，…): that year; else the heading's ``period``."""
+    span, unless it names one year (“十四五”收官之年); under a heading of the five years, one whose
+    lead names their last year alone (刚刚过去的2025年，…): that year; else the heading's ``period``."""
     if period is None or period.phase != DONE or not period.year:
         return period
     head = arabic_years(lead[:16])
@@ -351,6 +355,8 @@ def paragraph_period(period: Period | None, lead: str) -> Period | None:
         if not five_year_spans(head) and not _PAST_FIVE.search(head) and (
                 _ONE_YEAR_LEAD.search(head) or named == {period.until}):
             return Period(period.until, DONE)
+        return period
+    if ONE_YEAR.search(head):  # under one year's heading, 刚刚过去的一年，是“十四五”收官之年: that year
         return period
     if _PAST_FIVE.search(head) or any(span[1] == period.year for span in five_year_spans(head)):
         return Period(period.year - 4, DONE, until=period.year)

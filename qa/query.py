@@ -414,10 +414,23 @@ def other_measure(text: str, word: str) -> bool:
     return any(w in text for k in _MEASURES if k is not kind for w in k)
 
 
+# words that ask for the amount itself (经济总量, 体量): said by a figure in any unit but a rate's
+AMOUNT = "amount"
+_AMOUNT = re.compile("^(?:总量|体量)$")
+RATE_UNITS = frozenset({"%", "个百分点", "百分点", "倍", "位", "名"})  # rates, and ranks (居全国第2位)
+# and a time taken (多长时间, 用时): said by a figure in days or hours (仅用90天建成)
+DURATION = "duration"
+_DURATION = re.compile("^(?:时间|用时|耗时|工期)$")
+DURATION_UNITS = frozenset({"天", "小时", "分钟"})
+
+
 def measure_unit(word: str) -> str | None:
-    """The unit a word that names a generic measure is given in (增速, 增长率, 占比 → %), else
-    None: 增长5.5% says 增速."""
-    return "%" if _MEASURE.match(word) else None
+    """The unit a word that names a generic measure is given in (增速, 增长率, 占比 → %; 总量 →
+    AMOUNT: any unit of a quantity; 时间 → DURATION: days, hours), else None: 增长5.5% says 增速,
+    地区生产总值5696亿元 经济总量, 用90天建成 时间."""
+    if _MEASURE.match(word):
+        return "%"
+    return AMOUNT if _AMOUNT.match(word) else DURATION if _DURATION.match(word) else None
 
 
 def asks_figure(text: str) -> bool:

@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 from typing import Callable, Mapping, Sequence
 
 from ..lexicon import default_lexicon
-from ..periods import DONE, PLAN, Period, paragraph_period
+from ..periods import DONE, ONE_YEAR, PLAN, Period, paragraph_period
 from ..query import COMPARE, FACT, FIGURE, LIST, REASONS, TOPIC, expected_unit
 from ..types import Answer, Citation, Hit, Retrieval
 from . import abstain
@@ -49,6 +49,7 @@ SAID_WORDS = 3  # in this many distinct words
 POINT_BONUS = 0.2  # a reasons answer prefers a numbered point (三是…差距) to another sentence
 SPAN_PENALTY = 0.15  # a figure over several years (年均, 累计, 五年来) for a question about one, or the reverse (fitted)
 STATES_SHARE = 0.8  # 哪些省份提出了…: a report says it when its best sentence holds this much of what the best report's holds (set, not fitted)
+SAID_SPAN_PENALTY = 0.15  # and as much again when the figure's clause itself says so, for a question about one year (fitted)
 SPAN_LEAD = 16  # characters of a passage that say it reviews a span (这五年，…)
 LIKE_ENOUGH = 0.3  # two figure clauses this alike (bigram Jaccard, figures left out) name one indicator
 SAME_INDICATOR = 0.25  # a comparison's second figure: weight of its clause's likeness to the first one's (fitted)
@@ -226,8 +227,12 @@ def _figure_clauses(ctx: Context, sub: str, pool: list[Sentence]) -> list[tuple[
             score += KIND_BONUS if unit and _unit_fits(unit, found) else 0.0
             score += KIND_BONUS if change and _CHANGE_SAID.search(named) else 0.0
             score += 0.2 if part and part in s.text else 0.0
-            spanned = spans or bool(_SPAN.search(window)) or (one_year and s.period is not None and s.period.until is not None)
+            said = spans or bool(_SPAN.search(window))  # its own words: 年均增长, 较“十三五”末, 五年来
+            spanned = said or (one_year and s.period is not None and s.period.until is not None)
             score -= SPAN_PENALTY if spanned != span else 0.0
+            # one year asked and the figure's own words say several (a section's period is only a
+            # guess: 2025年工作回顾和“十四五”成就 holds both)
+            score -= SAID_SPAN_PENALTY if one_year and said else 0.0
             out.append((score, s, i))
     return out
 
@@ -252,7 +257,8 @@ def _lead_of(ctx: Context, s: Sentence) -> str:
     """The lead of ``s``'s paragraph (五年来，我们扎实推动闽台融合。), "" when it has none or is it."""
     para = ctx.paragraph(s)
     first = para[0] if para else s
-    return first.text if first.start != s.start and is_lead(first.text, 0, len(para)) else ""
+    lead = first.text if first.start != s.start and is_lead(first.text, 0, len(para)) else ""
+    return "" if ONE_YEAR.search(lead) else lead  # 刚刚过去的一年，是“十四五”收官之年。: one year's
 
 
 def _unit_fits(unit: str, found) -> bool:
@@ -736,7 +742,10 @@ def _across(retrieval: Retrieval, documents: Mapping[str, object], idf, years, k
     if q.asks_place and criterion is None and parts:
         # no condition (哪些省份提出了…): the reports that say it, i.e. whose best sentence holds
         # about as much of the question as the best report's (STATES_SHARE of it)
-        said = {id(p): max((i.source.share for i in p[3]), default=0.0) for p in parts}
+        # (of either alternative when it names two: 免陪照护或“免陪护”病房, each report saying one)
+        alternatives = _alternatives(question_terms(part_q, idf, default_lexicon()), part_q.text)
+        said = {id(p): max((i.source.share if alternatives is None else max(a.share(i.source.text) for a in alternatives)
+                            for i in p[3]), default=0.0) for p in parts}
         best = max(said.values())
         parts = [p for p in parts if said[id(p)] >= STATES_SHARE * best]
     for place, ranks, part, items, figure in parts:
@@ -772,6 +781,21 @@ def _across(retrieval: Retrieval, documents: Mapping[str, object], idf, years, k
     hits, citations = _cited_first(hits, citations, k)
     return Answer(q.asked, head + "\n\n".join(blocks), tuple(citations), hits, covered=covered,
                   kind=kind if covered else NOT_COVERED, understood=q.understood, query=q)
+
+
+_OR = re.compile(r"或者|或是|或")
+
+
+def _alternatives(terms: Terms, text: str) -> list[Terms] | None:
+    """The question's terms split where it says 或 (A或B: the terms of each side), None when it
+    does not or a side holds none of them."""
+    sides = [side.lower() for side in _OR.split(text)]
+    if len(sides) < 2:
+        return None
+    alts = [terms.but(lambda t, side=side: t in side) for side in sides]
+    if any(a.weights is terms.weights or a.weights == terms.weights for a in alts):
+        return None
+    return alts
 
 
 def _cited_first(hits: Sequence[Hit], citations: list[Citation], k: int | None) -> tuple[tuple[Hit, ...], list[Citation]]:

@@ -116,10 +116,14 @@ class Terms:
 def _says_measure(text: str, term: str, unit: str) -> bool:
     """``text`` gives a figure in ``unit`` and names no other kind of measure (占全国比重…提升至7.4%
     is no 增速)."""
-    from ..query import other_measure
+    from ..query import AMOUNT, DURATION, DURATION_UNITS, RATE_UNITS, other_measure
 
-    return any(m.group("unit").replace("％", "%") == unit for m in FIGURE.finditer(text)) \
-        and not other_measure(text, term)
+    units = [m.group("unit").replace("％", "%").strip() for m in FIGURE.finditer(text)]
+    if unit == AMOUNT:
+        return any(u not in RATE_UNITS for u in units) and not other_measure(text, term)
+    if unit == DURATION:
+        return any(u in DURATION_UNITS for u in units)
+    return unit in units and not other_measure(text, term)
 
 
 def question_terms(q, idf: Mapping[str, float] | None, lexicon=None) -> Terms:
