@@ -177,6 +177,9 @@ def worker(cfg: dict) -> dict:
     if cfg["store"] != "default" and "store" not in inspect.signature(qa.open).parameters:
         return {"skipped": f"this qa has no store option (store={cfg['store']})"}
     if cfg["embedder"] == "hash":
+        # the cheap embedder is a local class: it cannot be sent to the indexing child process, so
+        # a report is added in a thread of this process (as with the Milvus and Qdrant stores)
+        os.environ["QA_INDEXING"] = "thread"
         embedder, cross = hash_embedder(), None
     else:
         from qa.embedding import load_embedder

@@ -122,6 +122,10 @@ def main(argv=None) -> int:
     from qa.store import StoreConfig
     from scale import hash_embedder, synthetic_report
 
+    # a report is added in a thread of this process for every store (the embedders here, with their
+    # cache of document vectors, are not sent to FAISS's indexing child process)
+    os.environ["QA_INDEXING"] = "thread"
+
     spans: list[tuple[float, float]] = []  # when the model encoded documents
     if args.embedder == "hash":
         embedder, cross = hash_embedder(), None
