@@ -37,7 +37,9 @@ MORE = {
     (answer_module, "TOPIC_NEIGHBOURS"): (0, 1, 2, 3, 4),
     (answer_module, "SAME_INDICATOR"): (0.0, 0.25, 0.5, 1.0),
     (answer_module, "SAID_BONUS"): (0.0, 0.15, 0.3, 0.5),
+    (answer_module, "SAID_SPAN_PENALTY"): (0.0, 0.15, 0.3, 0.5),
 }
+LIBRARY = "library:"  # --library: the library set's questions, each a fold of its (first) report
 
 
 def retrieve_all(engine, questions):
@@ -69,6 +71,26 @@ def run(engine, retrieved) -> dict:
     return summarise(rows)
 
 
+def retrieve_library(engine, questions):
+    """As Engine.ask retrieves (each place's passages kept for the answer composed per report)."""
+    from qa.query import DEFAULT_K
+
+    out = []
+    for q in questions:
+        try:
+            out.append((q, engine._retrieve(q["question"], DEFAULT_K, history=list(q.get("history") or ()),
+                                            every_place=True)))
+        except qa.QAError:
+            out.append((q, None))
+    return out
+
+
+def run_library(engine, retrieved) -> dict:
+    from qa.query import DEFAULT_K
+
+    return summarise([judge(q, r and engine._compose(r, None, DEFAULT_K)) for q, r in retrieved])
+
+
 def with_constants(point: dict, fn):
     saved = {k: getattr(*k) for k in point}
     try:
@@ -89,6 +111,8 @@ def main() -> None:
     ap.add_argument("--only", nargs="*")
     ap.add_argument("--cache", default=str(ROOT / ".cache" / "reports"))
     ap.add_argument("--table", action="store_true", help="every point's answered per report")
+    ap.add_argument("--library", action="store_true",
+                    help="also the library set over all 20 reports, its questions folded with their (first) report")
     ap.add_argument("--grid", nargs="*", default=(), metavar="NAME=V1,V2",
                     help="replace the grid (names: " + ", ".join(name for _m, name in list(GRID) + list(MORE)) + ")")
     a = ap.parse_args()
@@ -102,10 +126,20 @@ def main() -> None:
     names = [p.stem for p in sorted(SETS.glob("*.jsonl")) if p.stem != "library" and (not a.only or p.stem in a.only)]
     engines = {n: engine_for([REPORTS / f"{n}.txt"], cache, n) for n in names}
     retrieved = {n: retrieve_all(engines[n], load(SETS / f"{n}.jsonl")) for n in names}
+    runs = {n: run for n in names}
+    if a.library:  # a fold per report named first by a library question (beside that report's own set)
+        lib = engine_for(sorted(REPORTS.glob("*.txt")), cache, "library")
+        by_report: dict[str, list] = {}
+        for q, r in retrieve_library(lib, load(SETS / "library.jsonl")):
+            doc = q.get("doc")
+            by_report.setdefault(LIBRARY + ((doc if isinstance(doc, str) else doc[0]) if doc else "none"), []).append((q, r))
+        for n, got in sorted(by_report.items()):
+            names.append(n)
+            engines[n], retrieved[n], runs[n] = lib, got, run_library
     keys = list(GRID)
     points = [dict(zip(keys, vs)) for vs in itertools.product(*GRID.values())]
-    results = [{n: with_constants(p, lambda n=n: run(engines[n], retrieved[n])) for n in names} for p in points]
-    current = {n: run(engines[n], retrieved[n]) for n in names}
+    results = [{n: with_constants(p, lambda n=n: runs[n](engines[n], retrieved[n])) for n in names} for p in points]
+    current = {n: runs[n](engines[n], retrieved[n]) for n in names}
     label = lambda p: ", ".join(f"{name}={v}" for (_m, name), v in p.items())  # noqa: E731
     if a.table:
         for p, res in zip(points, results):
@@ -115,13 +149,20 @@ def main() -> None:
     print("| report | current | left out | chosen | kinds (left out) |\n|---|---|---|---|---|")
     held_out = []
     for n in names:
-        rest = [m for m in names if m != n]
+        # left out: the report and the library questions about it (or, for those, the report's own set)
+        rest = [m for m in names if m.removeprefix(LIBRARY) != n.removeprefix(LIBRARY)]
         best = max(range(len(points)), key=lambda i: (sum(results[i][m]["answered"] for m in rest), -i))
         r = results[best][n]
         held_out.append(r["answered"])
         print(f"| {n} | {current[n]['answered']:.2f} | {r['answered']:.2f} | {label(points[best])} | {kinds_line(r)} |")
     print(f"\nmean: current {sum(c['answered'] for c in current.values()) / len(names):.3f}, "
           f"left out {sum(held_out) / len(held_out):.3f}")
+    lib = [n for n in names if n.startswith(LIBRARY)]
+    if lib:  # the library questions, each answered with the point chosen without its report
+        count = sum(current[n]["n"] for n in lib)
+        now = sum(current[n]["answered"] * current[n]["n"] for n in lib) / count
+        out = sum(h * current[n]["n"] for n, h in zip(names, held_out) if n in lib) / count
+        print(f"library questions ({count}): current {now:.3f}, left out {out:.3f}")
     overall = max(range(len(points)), key=lambda i: (sum(results[i][m]["answered"] for m in names), -i))
     print(f"chosen on all {len(names)} reports: {label(points[overall])}")
     if TONGZHOU_SET.exists():

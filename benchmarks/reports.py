@@ -82,7 +82,20 @@ def summarise(rows: list[dict]) -> dict:
     return dict(n=len(rows), answered=mean([r["ok"] for r in rows]), top5=mean(top),
                 kinds={k: (sum(v), len(v)) for k, v in kinds.items()},
                 p50_ms=statistics.median([r["ms"] for r in rows if r["ms"]] or [0]),
-                fails=[(r["id"], r["got"]) for r in rows if not r["ok"]])
+                fails=[(r["id"], r["got"]) for r in rows if not r["ok"]], rows=rows)
+
+
+def prefixes(rows: list[dict]) -> str:
+    """Answered and top 5 per id prefix (lib, lib2, lib3: the batches the library set was written in)."""
+    groups: dict[str, list[dict]] = {}
+    for r in rows:
+        groups.setdefault(r["id"].rsplit("-", 1)[0], []).append(r)
+    out = []
+    for name, rs in sorted(groups.items()):
+        top = [r["top5"] for r in rs if r["top5"] is not None]
+        out.append(f"{name}: n {len(rs)}, answered {sum(r['ok'] for r in rs) / len(rs):.2f}, "
+                   f"top 5 {fmt(sum(top) / len(top) if top else None)}")
+    return "\n".join(out)
 
 
 def engine_for(files: list[Path], cache: Path, name: str, rebuild: bool = False):
@@ -132,6 +145,8 @@ def main() -> None:
     ap.add_argument("--only", nargs="*", help="report names (file stems) to run")
     ap.add_argument("--library", action="store_true", help="also the library set over all 20 reports")
     ap.add_argument("--no-tongzhou", action="store_true")
+    ap.add_argument("--library-only", action="store_true",
+                    help="only the library set (no single-report sets, no Tongzhou)")
     ap.add_argument("--sets", default=str(SETS), help="folder of <report stem>.jsonl sets (and library.jsonl)")
     ap.add_argument("--cache", default=str(ROOT / ".cache" / "reports"), help="corpus/index folders")
     ap.add_argument("--rebuild", action="store_true", help="rebuild the cached indexes")
@@ -141,12 +156,12 @@ def main() -> None:
     cache, sets = Path(a.cache), Path(a.sets)
     results: dict[str, dict] = {}
     for path in sorted(sets.glob("*.jsonl")):
-        if path.stem == "library" or (a.only and path.stem not in a.only):
+        if path.stem == "library" or a.library_only or (a.only and path.stem not in a.only):
             continue
         eng = engine_for([REPORTS / f"{path.stem}.txt"], cache, path.stem, a.rebuild)
         results[path.stem] = score(eng, load(path))
         print(f"{path.stem}: {fmt(results[path.stem]['answered'])}", file=sys.stderr)
-    if not a.no_tongzhou and TONGZHOU_SET.exists():
+    if not (a.no_tongzhou or a.library_only) and TONGZHOU_SET.exists():
         results["Tongzhou dev"] = score(engine_for(sorted((ROOT / "corpus").iterdir()), cache, "tongzhou",
                                                    a.rebuild), load(TONGZHOU_SET))
         shifted = shift_corpus(ROOT / "corpus", cache / "tongzhou-shift-src", 1)
@@ -156,10 +171,13 @@ def main() -> None:
               for q in load(TONGZHOU_SET)]
         results["Tongzhou dev, years +1"] = score(engine_for(sorted(Path(shifted).iterdir()), cache,
                                                              "tongzhou-shift", a.rebuild), qs)
-    if a.library and (sets / "library.jsonl").exists():
+    if (a.library or a.library_only) and (sets / "library.jsonl").exists():
         eng = engine_for(sorted(REPORTS.glob("*.txt")), cache, "library", a.rebuild)
         results["library (20 reports)"] = score(eng, load(sets / "library.jsonl"))
     print(table(results))
+    lib = results.get("library (20 reports)")
+    if lib:
+        print("\nlibrary per id prefix:\n" + prefixes(lib["rows"]))
     if a.show:
         for name, r in results.items():
             for qid, got in r["fails"]:

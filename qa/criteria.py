@@ -24,7 +24,10 @@ _BELOW_VERB = r"低于|少于|小于|不到|不足|不超过|不高于|下调到
 _THRESHOLD = re.compile(rf"(?P<verb>{_ABOVE_VERB}|{_BELOW_VERB})“?(?P<num>{_NUM})(?P<unit>{_UNIT})?”?(?P<qual>{_QUAL})?")
 # a figure said as it is (定在4.5%左右, 用“5%以上”这种提法, 增长5%的)
 _LITERAL = re.compile(rf"“?(?P<num>{_NUM})(?P<unit>{_UNIT})(?P<qual>{_QUAL})?”?")
-_RANGE_ASK = re.compile(r"(?:是|为|给(?:的|出)?(?:是)?)?(?:一个)?(?:区间|范围|幅度)(?:而不是|而非|不是)?(?:一个)?(?:单一|单个|具体)?(?:数字|数值|数)?")
+# asking for a figure given as a range: said of the figure (是一个区间, 给的是范围), not the noun of a
+# phrase (政策范围内, 覆盖范围)
+_RANGE_ASK = re.compile(r"(?:是|为|给(?:的|出)?(?:是)?|一个)(?:一个)?(?:区间|范围|幅度)(?![内外])"
+                        r"(?:而不是|而非|不是)?(?:一个)?(?:单一|单个|具体)?(?:数字|数值|数)?")
 # a range as reports write it: 5%—5.5%, 4.5-5%, 5.5%～6%, 5%到5.5%
 _RANGE = re.compile(rf"({_NUM})(?:%|％)?\s*(?:—|–|－|-|~|～|至|到)\s*({_NUM})")
 # the frame of a question across reports: which places, each/both, who is higher, the difference

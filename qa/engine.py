@@ -24,11 +24,11 @@ from .highlight import highlight, shared_terms
 from .index import IndexData
 from .lexical import abbreviation_phrases, mine_terms, tokenizer_for
 from .multilingual import MultilingualEncoder, is_available, looks_english
-from .lexicon import PinyinCorrector, default_lexicon
+from .lexicon import PinyinCorrector, default_lexicon, remember_pinyin
 from .periods import DocumentYears, document_years, merge_years, section_phase
 from .query import DEFAULT_K, AnalyzedQuery, Query, Vocabulary, analyse, check_documents, check_k, unknown_documents
 from .indexing import Indexing, keyword_catalogue
-from .indexworker import build_in_child
+from .indexworker import build_in_child, prestart, split_in_child
 from .search import Ranked, SearchParams, impute_dense, rank
 from .store import Store, StoreConfig, Where, as_store, open_store, store_config
 from .store.base import DenseQuery, where_mask
@@ -154,7 +154,12 @@ class Scope:
         return self.lexicon.idf
 
 
-SCOPES = 4  # scopes (sets of documents asked about) kept besides the whole library's (~15 MB each)
+SCOPES = 4  # scopes of several documents asked about kept besides the whole library's
+# and scopes of one document: a question naming a place is asked of its report, and a library's
+# reports are asked about in turn, so each one's is kept once made, up to this many (a report's:
+# ~0.5 MB, its tokenizer reading jieba's dictionary through; building one costs ~20-60 ms)
+DOCUMENT_SCOPES = 32
+QUERY_VECTORS = 16  # question vectors kept (a question across reports embeds its text once)
 NEIGHBOURS, NEIGHBOUR_SIM = 3, 0.82  # nearest corpus words added for an unknown word, and how near
 _CJK_WORD = re.compile(r"[\u4e00-\u9fff]+")
 
@@ -178,6 +183,7 @@ class Engine:
         self._refreshing = threading.RLock()
         self._indexing: Indexing | None = None  # the background embedding under way
         self._scopes_lock = threading.Lock()
+        self._vectors: OrderedDict[tuple[bool, str], np.ndarray] = OrderedDict()  # question vectors (_query_vector)
         self._opened: dict | None = None  # how open() made this engine (for refresh)
         self._seen: tuple = ()  # the corpus files' state the documents show (refresh_in_background)
         self._install(self._prepare(docs, store, cross, user_dictionary))
@@ -215,6 +221,7 @@ class Engine:
         or before the engine is shared)."""
         self.__dict__.update(state)
         self._prepared = state
+        self._vectors = OrderedDict()  # the encoders may have changed with the store
 
     @property
     def data(self) -> IndexData:
@@ -242,7 +249,10 @@ class Engine:
     def warm_up(self, *, crosslingual: bool = True) -> "Engine":
         """Load and exercise the models now rather than on the first question: the main encoder,
         the whole answer path (tokenizer, scoring, composition), then the cross-lingual encoder
-        (it loads under its own lock, so a Chinese question asked meanwhile does not wait)."""
+        (it loads under its own lock, so a Chinese question asked meanwhile does not wait); and
+        start the server the indexing children are forked from (``qa.indexworker.prestart``)."""
+        if self._opened is not None and self._in_child(self._opened):
+            prestart()  # the children that index uploads start from it at once
         if hasattr(self.embedder, "warm_up"):
             self.embedder.warm_up()
         self.ask("预热", k=1)
@@ -296,7 +306,8 @@ class Engine:
 
     def scope(self, documents: Sequence[str] | None = None) -> Scope:
         """The documents a question is asked about (ids; None: all) with their statistics, made on
-        first use (the last ``SCOPES`` kept). Unknown ids are refused."""
+        first use (the last ``SCOPES`` of several documents and ``DOCUMENT_SCOPES`` of one kept).
+        Unknown ids are refused."""
         where = self.where(documents)
         if where is None or where.documents == frozenset(self._docs):
             return self._library
@@ -312,8 +323,8 @@ class Engine:
                       self._user_dictionary)
         with self._scopes_lock:
             scope = self._scopes.setdefault(key, scope)
-            while len(self._scopes) > SCOPES:
-                self._scopes.popitem(last=False)
+            _evict(self._scopes, lambda k: len(k) == 1, DOCUMENT_SCOPES)
+            _evict(self._scopes, lambda k: len(k) > 1, SCOPES)
         return scope
 
     def _known(self, word: str, scope: Scope | None = None) -> bool:
@@ -415,12 +426,17 @@ class Engine:
 
         ``history``: the earlier questions of the conversation, oldest first (an elliptical
         follow-up such as 那2023年呢？ is read against them; ``Answer.understood`` says how)."""
-        from .answer import compose
-
         with self._rw.reading():
             documents = check_documents(documents, self._docs)
             r = self._retrieve(question, check_k(k), history=history, documents=documents, params=params,
                                every_place=True)
+            return self._compose(r, documents, k)
+
+    def _compose(self, r: Retrieval, documents: Sequence[str] | None, k: int) -> Answer:
+        """``ask``'s answer from its retrieval (``_retrieve`` with ``every_place``)."""
+        from .answer import compose
+
+        with self._rw.reading():
             # the answer speaks of the periods of the documents it answers from
             r = replace(r, query=r.query.for_documents([h.doc_id for h in r.hits]))
             # the documents asked about: an answer names its report only when several are asked
@@ -444,18 +460,22 @@ class Engine:
             raise QAError(job.error)
         return True
 
-    def refresh_in_background(self) -> Indexing | None:
+    def refresh_in_background(self, *, wait: bool = True) -> Indexing | None:
         """Pick up corpus changes without waiting for embedding. On return, new or changed documents
         are searchable by keywords (their dense scores estimated from BM25, ``qa.search.impute_dense``)
         and removed ones are gone; their embedding runs in a background thread at a lower CPU
         priority, and the full state is swapped in when it ends (answers then use both signals).
         Returns the handle on that work (progress, done, error), None when nothing changed.
+        ``wait=False`` (a question noticing changes): when another thread is picking changes up
+        (reading an upload), return at once rather than wait for it.
 
         Nothing here holds the read/write lock while it works: searches go on meanwhile."""
         opened = self._opened
         if opened is None or corpus_state(opened["corpus"]) == self._seen:
             return self.indexing
-        with self._refreshing:
+        if not self._refreshing.acquire(blocking=wait):
+            return self.indexing  # the refresh under way shows its changes when it has read them
+        try:
             state = corpus_state(opened["corpus"])
             if state == self._seen:
                 return self.indexing  # another thread picked it up meanwhile
@@ -469,11 +489,14 @@ class Engine:
             else:
                 job.extend(new)  # the running worker takes it in its next round
             return job
+        finally:
+            self._refreshing.release()
 
     def _show_changes(self, opened: dict, state: tuple) -> tuple[str, ...]:
         """Swap in a state where the corpus files' changes show (FAISS store): new or changed
-        documents read, split and tokenized, with zero vectors, removed ones gone. Returns the new
-        or changed document ids. Another store waits for the full build (nothing swapped here)."""
+        documents read, split and tokenized (by a child process with QA_INDEXING=process), with
+        zero vectors, removed ones gone. Returns the new or changed document ids. Another store
+        waits for the full build (nothing swapped here)."""
         corpus = Path(opened["corpus"])
         before = {e[0]: e[1:] for e in self._seen if isinstance(e, tuple)}
         now = {e[0]: e[1:] for e in state if isinstance(e, tuple)}
@@ -485,34 +508,50 @@ class Engine:
         if self.data.passage_vectors is None:
             return tuple(changed)
         limits = opened.get("limits") or Limits.from_env()
-        new = []
-        for name in changed:
+        new, split = [], {}
+        if changed and self._in_child(opened):  # the CPU of reading and tokenizing is not the chat's
             try:
-                new.append(read_document(files[name], name, limits)[0])
-            except CorpusError as err:
-                log.warning("skipping %s", err)
+                made = split_in_child([(files[name], name) for name in changed], opened["settings"], limits)
+            except QAError as err:  # not shown yet: the full build (a child too) says what is wrong
+                log.warning("reading %s failed: %s", ", ".join(changed), err)
+            else:
+                for reason in made.skipped:
+                    log.warning("skipping %s", reason)
+                new, split = list(made.docs), {e.doc_id: e for e in made.entries}
+                remember_pinyin(made.pinyin)
+        else:
+            for name in changed:
+                try:
+                    new.append(read_document(files[name], name, limits)[0])
+                except CorpusError as err:
+                    log.warning("skipping %s", err)
         by_id = {d.id: d for d in self._docs.values() if d.id in files and d.id not in changed}
         by_id.update((d.id, d) for d in new)
         docs = [by_id[name] for name in files if name in by_id]
         if not docs:
             return ()  # an empty corpus: the full build says so
-        store = as_store(keyword_catalogue(self.data, docs, new, opened["settings"]))
-        store.lexicon.prepare()
+        store = as_store(keyword_catalogue(self.data, docs, new, opened["settings"], split))
         pending = (set(self.pending) | {d.id for d in new}) & set(by_id)
-        prepared = self._prepare(docs, store, opened["cross"], pending=pending)
+        prepared = _ready(self._prepare(docs, store, opened["cross"], pending=pending))
         with self._rw.writing():
             self._install(prepared)
         return tuple(d.id for d in new)
+
+    @staticmethod
+    def _in_child(opened: dict) -> bool:
+        """Whether a refresh reads and embeds in child processes (FAISS store, QA_INDEXING=process)."""
+        return (qa_settings.get("QA_INDEXING") == "process"
+                and getattr(opened["store"], "kind", "faiss") == "faiss")
 
     def _embed_pending(self, job: Indexing) -> None:
         """The background worker: the full incremental build (only pending documents are embedded),
         swapped in when the corpus did not change meanwhile, else another round. With the FAISS
         store and ``QA_INDEXING=process`` (the default) the build runs in a child process
         (``qa.indexworker``) and only its result is installed here; else in this thread."""
-        _lower_priority()
         reuse = None
-        in_child = (qa_settings.get("QA_INDEXING") == "process"
-                    and getattr(self._opened["store"], "kind", "faiss") == "faiss")
+        in_child = self._in_child(self._opened)
+        if not in_child:  # the build runs here. In a child, this thread only installs its result,
+            _lower_priority()  # holding the interpreter lock: not at a priority that preempts it meanwhile
         try:
             while True:
                 with self._refreshing:
@@ -521,12 +560,13 @@ class Engine:
                         reuse = reuse or self.store.data
                 if in_child:  # the child reuses the index on disk
                     built = build_in_child(opened, progress=job.update, started=job.started)
-                    prepared, state = self._prepare(built.docs, as_store(built.data), opened["cross"]), built.state
+                    prepared = _ready(self._prepare(built.docs, as_store(built.data), opened["cross"]))
+                    state = built.state
                     del built
                 else:
                     fresh = open(**{k: v for k, v in opened.items() if k != "state"}, progress=job.update,
                                  reuse=reuse)
-                    prepared, state = fresh._prepared, fresh._opened["state"]
+                    prepared, state = _ready(fresh._prepared), fresh._opened["state"]
                 with self._refreshing:
                     if self._seen != target:  # changed again meanwhile: what was embedded is reused
                         if not in_child:
@@ -615,8 +655,7 @@ class Engine:
             tokens = q.search_tokens
         cross = q.english and self.cross is not None  # English question, Chinese report
         text = _dense_text(q, params)
-        with self._lock:  # one encoder call at a time: torch on 2 cores gains nothing from more
-            qv = self.cross.embed([text], kind="query")[0] if cross else self.embedder.embed_query(text)
+        qv = self._query_vector(text, cross)
         space, w = ("cross" if cross else "main"), params.sentence_weight
         # min-max fusion normalises from the lowest score, which top lists lack: the passages
         # least like the query (nearest to -query) and a fixed sample supply it; both dense
@@ -631,6 +670,21 @@ class Engine:
         if self._pending_mask is not None:  # documents without vectors yet: estimated from keywords
             dense_s = impute_dense(dense_s, bm25, self._pending_mask[ids])
         return Scored(ids, dense_s, bm25, self._lexicon(where).match(tokens, ids), qv, space)
+
+    def _query_vector(self, text: str, cross: bool) -> np.ndarray:
+        """The question's vector by the main or the cross-lingual encoder, the last QUERY_VECTORS
+        kept: a question across reports searches each report with the same text."""
+        key = (cross, text)
+        with self._lock:  # one encoder call at a time: torch on 2 cores gains nothing from more
+            qv = self._vectors.get(key)
+            if qv is None:
+                qv = self.cross.embed([text], kind="query")[0] if cross else self.embedder.embed_query(text)
+                self._vectors[key] = qv
+                while len(self._vectors) > QUERY_VECTORS:
+                    self._vectors.popitem(last=False)
+            else:
+                self._vectors.move_to_end(key)
+        return qv
 
     def _lexicon(self, where: Where | None):
         """The BM25 statistics of the documents ``where`` names (all without a filter)."""
@@ -709,7 +763,9 @@ class Engine:
         the question's years differently, each passage's document's reading."""
         if not q.by_document:
             return q.intent
-        return [q.intent_of(self.data.chunks[i].doc_id) for i in ids]
+        chunks, by_doc = self.data.chunks, {}  # read once per document, not per passage
+        return [by_doc[d] if (d := chunks[i].doc_id) in by_doc else by_doc.setdefault(d, q.intent_of(d))
+                for i in ids]
 
     def _sentence_info(self, j: int, scope: Scope) -> tuple[frozenset[str], bool]:
         """A sentence's tokens (read with its passage's context, by the scope's tokenizer) and
@@ -753,6 +809,13 @@ class Engine:
                    scores={"dense": r.dense, "bm25": r.bm25, "match": r.match})
 
 
+def _evict(cache: OrderedDict, kind: Callable[[frozenset], bool], keep: int) -> None:
+    """Drop the least recently used entries of ``cache`` whose key is of ``kind`` beyond ``keep``."""
+    keys = [k for k in cache if kind(k)]
+    for k in keys[:max(0, len(keys) - keep)]:
+        del cache[k]
+
+
 def _dense_text(q, params: SearchParams) -> str:
     """The text embedded for a question: as understood, or without the place names that scope
     it (``params.place_in_dense`` off)."""
@@ -768,6 +831,14 @@ def _interleave(lists: Sequence[Sequence[Hit]], k: int) -> list[Hit]:
                 seen.add((hits[rank].doc_id, hits[rank].start))
                 out.append(hits[rank])
     return out[:k]
+
+
+def _ready(prepared: dict) -> dict:
+    """``prepared`` (``Engine._prepare``) with what the first question would build made now, in
+    the refresh's thread: the BM25 index and the pinyin corrector of the whole library."""
+    prepared["store"].lexicon.prepare()
+    prepared["_library"].corrector.prepare()
+    return prepared
 
 
 def _years_of(doc: Document) -> DocumentYears:

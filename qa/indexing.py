@@ -1,17 +1,18 @@
 """Indexing that nobody waits on: a changed corpus is searchable by keywords at once, by meaning
 when its vectors are ready.
 
-``Engine.refresh_in_background`` works in two steps. First, in the caller's thread and in about
-a second for a report, only the new or changed files are read, split and tokenized, and
-:func:`keyword_catalogue` assembles a catalogue in which their passages have zero vectors: BM25
-finds them at once, and the engine estimates their dense scores from their keyword scores
-(``qa.search.impute_dense``). Then a background thread embeds them and the full state replaces the
-interim one. :class:`Indexing` is the handle on that work: the documents, the true share embedded,
+``Engine.refresh_in_background`` works in two steps. First, while the caller waits (about a second
+for a report), only the new or changed files are read, split and tokenized (:func:`split_entry`,
+in a child process with ``QA_INDEXING=process``), and :func:`keyword_catalogue` assembles a
+catalogue in which their passages have zero vectors: BM25 finds them at once, and the engine
+estimates their dense scores from their keyword scores (``qa.search.impute_dense``). Then a
+background thread (or the child it starts) embeds them and the full state replaces the interim one. :class:`Indexing` is the handle on that work: the documents, the true share embedded,
 done, and why it failed (in Chinese).
 """
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -21,7 +22,7 @@ from .index import PENDING, IndexData, assemble, content_key, passage_tokens
 from .structure import sentence_spans
 from .types import Document, DocumentEntry
 
-__all__ = ["Indexing", "keyword_entry", "keyword_catalogue"]
+__all__ = ["Indexing", "split_entry", "keyword_entry", "keyword_catalogue"]
 
 
 class Indexing:
@@ -88,29 +89,42 @@ class Indexing:
                 fn(self)
 
 
-def keyword_entry(doc: Document, settings: SplitterSettings, like: IndexData) -> DocumentEntry:
-    """``doc``'s passages, sentences and BM25 tokens, with zero vectors shaped as ``like``'s (the
-    running catalogue) and a pending key ("pending:" + its content key): searchable by keywords,
-    never taken as embedded; the full build embeds its passages without splitting them again."""
+def split_entry(doc: Document, settings: SplitterSettings) -> DocumentEntry:
+    """``doc``'s passages, sentences and BM25 tokens under a pending key ("pending:" + its content
+    key), without vectors: the keyword step's pure work (read, split, tokenize), which a child
+    process does for a running app (``qa.indexworker.split_in_child``)."""
     chunks = tuple(chunk_document(doc, settings))
     sentences = tuple((i, s, e) for i, c in enumerate(chunks) for s, e in sentence_spans(c.text, c.start))
-
-    def zeros(vectors: np.ndarray | None, n: int) -> np.ndarray | None:
-        return None if vectors is None else np.zeros((n, vectors.shape[1]), np.float32)
-
     return DocumentEntry(doc.id, PENDING + content_key(doc), chunks, sentences, passage_tokens(doc, chunks),
-                         zeros(like.passage_vectors, len(chunks)), zeros(like.sentence_vectors, len(sentences)),
-                         zeros(like.cross_passage_vectors, len(chunks)),
-                         zeros(like.cross_sentence_vectors, len(sentences)))
+                         None, None)
+
+
+def keyword_entry(doc: Document, settings: SplitterSettings, like: IndexData,
+                  split: DocumentEntry | None = None) -> DocumentEntry:
+    """``doc``'s entry as :func:`split_entry` makes it (or ``split``, made already), with zero vectors
+    shaped as ``like``'s (the running catalogue): searchable by keywords, never taken as embedded;
+    the full build embeds its passages without splitting them again."""
+    split = split or split_entry(doc, settings)
+    n, m = len(split.chunks), len(split.sentences)
+
+    def zeros(vectors: np.ndarray | None, rows: int) -> np.ndarray | None:
+        return None if vectors is None else np.zeros((rows, vectors.shape[1]), np.float32)
+
+    return replace(split, passage_vectors=zeros(like.passage_vectors, n),
+                   sentence_vectors=zeros(like.sentence_vectors, m),
+                   cross_passage_vectors=zeros(like.cross_passage_vectors, n),
+                   cross_sentence_vectors=zeros(like.cross_sentence_vectors, m))
 
 
 def keyword_catalogue(data: IndexData, docs: Sequence[Document], new: Sequence[Document],
-                      settings: SplitterSettings) -> IndexData:
+                      settings: SplitterSettings, split: dict[str, DocumentEntry] | None = None) -> IndexData:
     """The catalogue of ``docs`` (in that order): ``data``'s entries for the documents it holds
-    (vectors and all), keyword entries for ``new`` ones. Its manifest keeps ``data``'s corpus
-    fingerprints, so the next full build reuses every entry but the pending ones."""
+    (vectors and all), keyword entries for ``new`` ones (from ``split``, by id, when made already).
+    Its manifest keeps ``data``'s corpus fingerprints, so the next full build reuses every entry
+    but the pending ones."""
+    split = split or {}
     entries = data.entries()
     for doc in new:
-        entries[doc.id] = keyword_entry(doc, settings, data)
+        entries[doc.id] = keyword_entry(doc, settings, data, split.get(doc.id))
     manifest = {k: v for k, v in data.manifest.items() if k != "checksums"}
     return assemble([entries[d.id] for d in docs], manifest)

@@ -1,14 +1,17 @@
-"""The background build of a running app in a child process, so that indexing an upload never
-takes the app's CPU core or its interpreter lock.
+"""The indexing of a running app in child processes, so that an upload never takes the app's
+interpreter lock (nor, while it is embedded, its CPU core).
 
-:func:`build_in_child` starts one process (``forkserver``: forked from a clean server that has
-imported ``qa`` once, so no lock of the app's threads is inherited) which reads, splits, tokenizes
+:func:`split_in_child` does the keyword step of new files (read, split, tokenize; the pinyin of
+their words) in a child at the app's priority, since the upload waits for it; the app assembles
+and installs its result. :func:`build_in_child` starts one process which reads, splits, tokenizes
 and embeds the new documents exactly as ``qa.open`` would — the unchanged ones come from the index
 on disk — saves the index (atomically, as ever), and sends back plain data: the documents, the
 catalogue (:class:`qa.index.IndexData`, numpy arrays and frozen dataclasses) and the corpus state
-it read. The parent only installs it. The child runs at a lower priority, on one core when there
-are several (one thread per encoder), under an address-space limit (``QA_INDEXING_MEMORY_MB``), so
-a file that slips past the size checks kills the child and not the app. A child that fails, dies
+it read. The parent only installs it. That child runs at a lower priority, on one core when there
+are several (one thread per encoder). Both are forked from a ``forkserver`` (a clean server that
+has imported ``qa.indexpreload`` once, so no lock of the app's threads is inherited) and run under
+an address-space limit (``QA_INDEXING_MEMORY_MB``), so a file that slips past the size checks
+kills the child and not the app. A child that fails, dies
 or is killed is a :class:`~qa.errors.QAError` with a Chinese message; nothing it did is installed.
 """
 from __future__ import annotations
@@ -17,15 +20,16 @@ import multiprocessing
 import os
 import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from . import settings
 from .errors import QAError
 
-__all__ = ["Built", "build_in_child"]
+__all__ = ["Built", "Split", "build_in_child", "prestart", "split_in_child"]
 
-CHILD_NICE = 10  # the child's niceness: questions get the CPU first
+CHILD_NICE = 10  # the build child's niceness: questions get the CPU first
+SPLIT_NICE = 0  # the keyword child's (on any core): its few seconds are waited for, and take no lock of the app
 POLL = 0.5  # seconds between checks that the child is alive
 
 
@@ -38,6 +42,18 @@ class Built:
     state: tuple
 
 
+@dataclass(frozen=True)
+class Split:
+    """What the keyword child made of new files: the documents, their entries without vectors
+    (``qa.indexing.split_entry``), the files it skipped (why, in a log line) and the pinyin of
+    their two-character words (``qa.lexicon.pinyin_table``)."""
+
+    docs: tuple
+    entries: tuple
+    skipped: tuple[str, ...]
+    pinyin: dict
+
+
 def build_in_child(opened: dict, *, progress: Callable[[int, int], None] | None = None,
                    started: Callable[[int], None] | None = None,
                    memory_mb: int | None = None) -> Built:
@@ -45,15 +61,50 @@ def build_in_child(opened: dict, *, progress: Callable[[int, int], None] | None 
     settings, …) in line with its corpus in a child process and return what it built. ``progress``
     gets (texts embedded, texts to embed); ``started`` the child's pid. Raises QAError when the
     child fails or dies."""
+    job = {k: opened[k] for k in ("corpus", "index", "embedder", "settings", "cross", "limits", "store", "rebuild")}
+    return Built(*_run(_build, job, progress=progress, started=started, memory_mb=memory_mb))
+
+
+def split_in_child(files: Sequence[tuple[str, str]], settings, limits, *,
+                   memory_mb: int | None = None) -> Split:
+    """Read, split and tokenize ``files`` ((path, document id) pairs) in a child process: the keyword
+    step of an upload, whose CPU would otherwise be taken from the questions answered meanwhile
+    (it holds the interpreter lock for seconds per MB). A file that cannot be read is skipped (its
+    reason in ``skipped``), as ``qa.open`` skips it. Raises QAError when the child fails or dies."""
+    job = {"files": tuple((str(p), name) for p, name in files), "settings": settings, "limits": limits}
+    return Split(*_run(_split, job, memory_mb=memory_mb, nice=SPLIT_NICE, one_core=False))
+
+
+def _context():
+    """The start method of the children: a forkserver that has imported ``qa.indexpreload``."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["qa.indexpreload"])
+    return ctx
+
+
+def prestart() -> None:
+    """Start the children's forkserver now, in the background (it loads for a few seconds), so the
+    first upload's keyword step does not wait for it. Nothing where there is no forkserver."""
+    if _context().get_start_method() == "forkserver":
+        from multiprocessing import forkserver
+
+        forkserver.ensure_running()
+
+
+def _run(body, job: dict, *, progress: Callable[[int, int], None] | None = None,
+         started: Callable[[int], None] | None = None, memory_mb: int | None = None,
+         nice: int = CHILD_NICE, one_core: bool = True) -> tuple:
+    """Run ``body(job, send)`` in a limited child process (``_limit_child``: at niceness ``nice``,
+    on ``one_core`` of several) and return what it
+    sent last ("done", …); "progress" messages go to ``progress``."""
     memory_mb = settings.get("QA_INDEXING_MEMORY_MB") if memory_mb is None else memory_mb
-    ctx = multiprocessing.get_context("forkserver" if "forkserver" in multiprocessing.get_all_start_methods()
-                                      else "spawn")
-    if ctx.get_start_method() == "forkserver":
-        ctx.set_forkserver_preload(["qa.engine"])
+    ctx = _context()
     receive, send = ctx.Pipe(duplex=False)
     watched, alive = ctx.Pipe(duplex=False)  # only this process holds ``alive``: the child ends with it
-    job = {k: opened[k] for k in ("corpus", "index", "embedder", "settings", "cross", "limits", "store", "rebuild")}
-    child = ctx.Process(target=_child, args=(send, watched, job, memory_mb), name="qa-indexing", daemon=True)
+    child = ctx.Process(target=_child, args=(body, send, watched, job, memory_mb, nice, one_core), name="qa-indexing",
+                        daemon=True)
     child.start()
     send.close()
     watched.close()
@@ -77,7 +128,7 @@ def build_in_child(opened: dict, *, progress: Callable[[int, int], None] | None 
             elif kind == "error":
                 raise QAError(message[1])
             else:
-                return Built(*message[1:])
+                return message[1:]
     finally:
         receive.close()
         alive.close()
@@ -98,16 +149,16 @@ def _death(child) -> str:
     return f"建立索引的子进程意外结束（{how}，可能是内存不足：QA_INDEXING_MEMORY_MB）"
 
 
-def _limit_child(memory_mb: int) -> None:
-    """Lower priority, one core, one thread per encoder, at most ``memory_mb`` MB of address space."""
+def _limit_child(memory_mb: int, nice: int = CHILD_NICE, one_core: bool = True) -> None:
+    """Lower priority, one core (``one_core``), one thread per encoder, at most ``memory_mb`` MB of address space."""
     os.environ.update(OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
-    try:  # CHILD_NICE itself, not added to the niceness of the thread that started the forkserver
-        os.setpriority(os.PRIO_PROCESS, 0, max(CHILD_NICE, os.getpriority(os.PRIO_PROCESS, 0)))
+    try:  # ``nice`` itself, not added to the niceness of the thread that started the forkserver
+        os.setpriority(os.PRIO_PROCESS, 0, max(nice, os.getpriority(os.PRIO_PROCESS, 0)))
     except OSError:
         pass
     try:
         cores = sorted(os.sched_getaffinity(0))
-        if len(cores) > 1:  # the app keeps the other cores for answering
+        if one_core and len(cores) > 1:  # the app keeps the other cores for answering
             os.sched_setaffinity(0, cores[-1:])
     except (AttributeError, OSError):
         pass
@@ -144,27 +195,14 @@ def _end_with_parent(watched) -> None:
     os._exit(1)
 
 
-def _child(send, watched, job: dict, memory_mb: int) -> None:
-    """The child's body: build as ``qa.open`` does, send progress and the result (or the error)."""
+def _child(body, send, watched, job: dict, memory_mb: int, nice: int, one_core: bool) -> None:
+    """The child's frame: limits, then ``body``; its result (or the error, in Chinese) is sent."""
     import threading
 
     threading.Thread(target=_end_with_parent, args=(watched,), name="qa-parent-watch", daemon=True).start()
     try:
-        _limit_child(memory_mb)
-        from .corpus import load_corpus
-        from .engine import corpus_state, release_memory
-        from .store import open_store, store_config
-
-        cross = job["cross"]
-        if cross is not None and hasattr(cross, "threads"):
-            cross.threads = 1
-        state = corpus_state(job["corpus"])
-        docs, fingerprints = load_corpus(job["corpus"], job["limits"])
-        store = open_store(store_config(job["store"]), docs, fingerprints, job["embedder"], job["settings"], cross,
-                           job["index"], rebuild=job["rebuild"], force=False,
-                           progress=lambda done, total: send.send(("progress", done, total)))
-        release_memory()
-        send.send(("done", tuple(docs), store.data, state))
+        _limit_child(memory_mb, nice, one_core)
+        send.send(("done", *body(job, send)))
     except MemoryError:
         _send_error(send, f"建立索引超出内存上限（QA_INDEXING_MEMORY_MB={memory_mb}）")
     except QAError as err:
@@ -173,6 +211,46 @@ def _child(send, watched, job: dict, memory_mb: int) -> None:
         _send_error(send, f"{type(err).__name__}: {err}")
     finally:
         send.close()
+
+
+def _build(job: dict, send) -> tuple:
+    """Build as ``qa.open`` does, sending progress: (documents, catalogue, corpus state)."""
+    from .corpus import load_corpus
+    from .engine import corpus_state, release_memory
+    from .store import open_store, store_config
+
+    cross = job["cross"]
+    if cross is not None and hasattr(cross, "threads"):
+        cross.threads = 1
+    state = corpus_state(job["corpus"])
+    docs, fingerprints = load_corpus(job["corpus"], job["limits"])
+    store = open_store(store_config(job["store"]), docs, fingerprints, job["embedder"], job["settings"], cross,
+                       job["index"], rebuild=job["rebuild"], force=False,
+                       progress=lambda done, total: send.send(("progress", done, total)))
+    release_memory()
+    return tuple(docs), store.data, state
+
+
+def _split(job: dict, _send) -> tuple:
+    """The keyword step of new files: (documents, entries without vectors, skipped, pinyin)."""
+    from pathlib import Path
+
+    from .corpus import read_document
+    from .errors import CorpusError
+    from .indexing import split_entry
+    from .lexicon import pinyin_table
+
+    docs, entries, skipped = [], [], []
+    for path, name in job["files"]:
+        try:
+            doc = read_document(Path(path), name, job["limits"])[0]
+        except CorpusError as err:
+            skipped.append(str(err))
+            continue
+        docs.append(doc)
+        entries.append(split_entry(doc, job["settings"]))
+    pinyin = pinyin_table(t for e in entries for tokens in e.tokens for t in tokens)
+    return tuple(docs), tuple(entries), tuple(skipped), pinyin
 
 
 def _send_error(send, text: str) -> None:

@@ -75,18 +75,38 @@ def _jieba_tags() -> dict[str, str]:
     return jieba.posseg.POSTokenizer(jieba.Tokenizer()).word_tag_tab
 
 
+class _Overlay(dict):
+    """jieba's general dictionary with words of its own on top, read through without a copy: what
+    is set (the user words and their prefixes) is held here, the rest read from ``base``."""
+
+    __slots__ = ("base",)
+
+    def __init__(self, base: dict):
+        super().__init__()
+        self.base = base
+
+    def __contains__(self, key) -> bool:
+        return key in self.base or dict.__contains__(self, key)
+
+    def __getitem__(self, key):
+        return dict.get(self, key) if dict.__contains__(self, key) else self.base[key]
+
+    def get(self, key, default=None):
+        return dict.get(self, key) if dict.__contains__(self, key) else self.base.get(key, default)
+
+
 class Tokenizer:
     """A jieba tokenizer of its own (no global state), extended with ``user_words``.
 
-    Its dictionary starts as a copy of jieba's general one (a dict copy, ~10 ms, sharing the
-    word strings), so one per document is cheap; the words are then added to the copy only."""
+    Its dictionary reads jieba's general one through (``_Overlay``: no copy of its ~350,000
+    entries, ~12 MB), so one per document is cheap; the words are added to the overlay only."""
 
     def __init__(self, user_words: Sequence[str] = ()):
         import jieba
 
         freq, total = _jieba_dictionary()
         self._jieba = jieba.Tokenizer()
-        self._jieba.FREQ, self._jieba.total, self._jieba.initialized = dict(freq), total, True
+        self._jieba.FREQ, self._jieba.total, self._jieba.initialized = _Overlay(freq), total, True
         for word in user_words:
             self._jieba.add_word(word, freq=20000)
         self.user_words = tuple(user_words)
@@ -110,8 +130,10 @@ class Tokenizer:
         return [(w, flag) for w, flag in self._pos.lcut(text)]
 
     def places(self, text: str) -> list[str]:
-        """Place names jieba tags in ``text`` (大兴区, 天津)."""
-        return [w for w, flag in self.tag(text) if flag.startswith("ns") and len(w) >= 2]
+        """Place names jieba tags in ``text`` (大兴区, 天津); not words of directions alone, which it
+        tags as places too (东西 "a thing", 南北)."""
+        return [w for w, flag in self.tag(text) if flag.startswith("ns") and len(w) >= 2
+                and not _DIRECTIONS.fullmatch(w)]
 
     def cut(self, text: str) -> list[str]:
         """Plain jieba tokens (unknown words joined by its HMM), nothing removed."""
@@ -128,6 +150,9 @@ def tokenizer_for(user_words: tuple[str, ...]) -> Tokenizer:
     return Tokenizer(user_words)
 
 
+_DIRECTIONS = re.compile(r"[东南西北中上下内外前后左右]+")
+
+
 class BM25:
     """BM25 (Lucene variant, k1=1.2, b=0.75) over pre-tokenized documents.
 
@@ -139,7 +164,7 @@ class BM25:
     The statistics are ready at once; the bm25s index is built by ``prepare``
     (the FAISS store calls it while opening) or else on the first ``scores`` call (a store that
     searches elsewhere never builds it). Nothing is kept per document
-    beyond the token tuples given: ``match`` makes the sets of the few documents it is asked about."""
+    beyond the token tuples given and the token sets ``match`` made of those it was asked about."""
 
     def __init__(self, docs_tokens: Sequence[Sequence[str]], k1: float = 1.2, b: float = 0.75, *,
                  positions: Sequence[int] | None = None):
@@ -147,6 +172,7 @@ class BM25:
         self.positions = None if positions is None else np.asarray(positions, dtype=np.int64)
         self._tokens = docs_tokens if positions is None else [docs_tokens[int(i)] for i in self.positions]
         self._bm25 = None
+        self._sets: dict[int, frozenset] = {}  # match's token sets, by row (_set)
         self._lock = threading.Lock()
         self.n_docs = len(self._tokens)
         df: dict[str, int] = {}
@@ -156,6 +182,14 @@ class BM25:
         self.df = df
         self.idf = {t: float(np.log(1 + (self.n_docs - n + 0.5) / (n + 0.5))) for t, n in df.items()}
         self.max_idf = max(self.idf.values(), default=1.0)  # the weight of a token never seen
+
+    def _set(self, row: int) -> frozenset:
+        """The tokens of the document at ``row`` as a set, made on first use and kept (a question
+        over a library asks ``match`` of a thousand passages or more)."""
+        found = self._sets.get(row)
+        if found is None:
+            found = self._sets[row] = frozenset(self._tokens[row])
+        return found
 
     def prepare(self) -> "BM25":
         """Build the bm25s index now (a store that scores with it calls this while loading)."""
@@ -198,8 +232,8 @@ class BM25:
         """IDF-weighted fraction of the query's tokens present in each document (0..1), for all
         indexed documents or those at catalogue positions ``ids``. Unknown tokens weigh as much as
         the rarest known one."""
-        docs = self._tokens if ids is None else [self._tokens[int(i)] for i in self.local(ids)]
-        sets = [frozenset(t) for t in docs]
+        rows = range(self.n_docs) if ids is None else self.local(ids)
+        sets = [self._set(int(r)) for r in rows]
         toks = list(dict.fromkeys(query_tokens))
         if not toks or not sets:
             return np.zeros(len(sets), dtype=np.float32)

@@ -9,6 +9,7 @@ Both are pure over the corpus text they are built from.
 from __future__ import annotations
 
 import re
+import threading
 from collections import Counter
 from functools import lru_cache
 from pathlib import Path
@@ -55,10 +56,31 @@ def default_lexicon() -> Lexicon:
     return Lexicon.load()
 
 
-def _pinyin(chars: str) -> tuple[str, ...]:
-    from pypinyin import lazy_pinyin
+_PINYIN: dict[str, tuple[str, ...]] = {}  # word → toneless pinyin, shared by every corrector
+PINYIN_CACHE = 200_000  # words kept (a library's two-character words; cleared past it)
 
-    return tuple(lazy_pinyin(chars))
+
+def _pinyin(chars: str) -> tuple[str, ...]:
+    found = _PINYIN.get(chars)
+    if found is None:
+        from pypinyin import lazy_pinyin
+
+        found = tuple(lazy_pinyin(chars))
+        remember_pinyin({chars: found})
+    return found
+
+
+def pinyin_table(words: Iterable[str]) -> dict[str, tuple[str, ...]]:
+    """The pinyin of the two-character Chinese ``words`` (what a ``PinyinCorrector`` looks up):
+    made where the CPU is cheap (the indexing child) and handed to :func:`remember_pinyin`."""
+    return {w: _pinyin(w) for w in dict.fromkeys(words) if len(w) == 2 and _CJK_RUN.fullmatch(w)}
+
+
+def remember_pinyin(table: dict[str, tuple[str, ...]]) -> None:
+    """Keep ``table`` (word → pinyin) for the correctors of this process."""
+    if len(_PINYIN) + len(table) > PINYIN_CACHE:
+        _PINYIN.clear()
+    _PINYIN.update(table)
 
 
 # characters of grammar (是, 的, 各, 要…): a token holding one is more likely two words the
@@ -80,17 +102,22 @@ class PinyinCorrector:
         self._cut = cut or list
         self._is_word = is_word or (lambda w: False)
         self._index: dict[tuple[str, ...], Counter] | None = None
+        self._lock = threading.Lock()
 
-    def _build(self) -> dict[tuple[str, ...], Counter]:
-        index: dict[tuple[str, ...], Counter] = {}
-        for word in self._vocabulary:
-            index.setdefault(_pinyin(word), Counter())[word] += self._text.count(word)
-        return index
+    def prepare(self) -> "PinyinCorrector":
+        """Build the pinyin index now (else the first ``correct`` does; once, whatever the threads)."""
+        with self._lock:
+            if self._index is None:
+                index: dict[tuple[str, ...], Counter] = {}
+                for word in self._vocabulary:
+                    index.setdefault(_pinyin(word), Counter())[word] += self._text.count(word)
+                self._index = index
+        return self
 
     def correct(self, text: str) -> tuple[str, tuple[tuple[str, str], ...]]:
         """(corrected text, ((typed, corrected), …))."""
         if self._index is None:
-            self._index = self._build()
+            self.prepare()
         out, fixes = [], []
         tokens = self._cut(text)
         for piece in tokens:

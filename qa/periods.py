@@ -52,6 +52,8 @@ _FIRST_PLAN_YEAR, _FIRST_PLAN_ORDINAL = 1966, 3
 # the same in English: the 14th Five-Year Plan (period)
 _FIVE_YEAR_EN = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)\s+five[- ]year\s+plan\b", re.I)
 _PAST_FIVE = re.compile(r"过去五年|过去的五年|这五年|五年来|近五年|\bpast five years\b|\blast five years\b", re.I)
+_ONE_YEAR_LEAD = re.compile(r"过去一年|过去的一年|一年来|这一年")
+_YEAR_NUMBER = re.compile(r"((?:19|20)\d{2})\s*年")
 _NEXT_FIVE = re.compile(r"未来五年|今后五年|\bnext five years\b", re.I)
 _TWO_YEARS_AGO = re.compile(r"前年|\btwo years ago\b", re.I)
 # a session date under the title of a work report: ——2026年1月28日在…会议上
@@ -334,13 +336,28 @@ def section_period(section: Sequence[str], years: DocumentYears) -> Period | Non
     return Period(years.period(phase).year, phase)
 
 
+# a lead that speaks of one year, though it may name the five-year plan it ends (“十四五”收官之年)
+ONE_YEAR = re.compile(r"(?<![几两二三四五六七八九十\d])一年(?!来|间|以来)|之年|去年|全年")
+
+
 def paragraph_period(period: Period | None, lead: str) -> Period | None:
     """The period of a paragraph under a heading of one reviewed year (一、2025年及“十四五”时期工作
     回顾) whose lead says it reviews the five years to it (这五年…, 五年来…, “十四五”时期…): that
-    span; else the heading's ``period``."""
-    if period is None or period.until is not None or period.phase != DONE or not period.year:
+    span, unless it names one year (“十四五”收官之年); under a heading of the five years, one whose
+    lead names their last year alone (刚刚过去的2025年，…): that year; else the heading's ``period``."""
+    if period is None or period.phase != DONE or not period.year:
         return period
     head = arabic_years(lead[:16])
+    if period.until is not None:
+        # under a heading of the five years (一、“十四五”时期经济社会发展回顾), a paragraph opening on
+        # their last year alone (刚刚过去的2025年，…; 过去一年，…) reviews that year
+        named = {int(y) for y in _YEAR_NUMBER.findall(head)}
+        if not five_year_spans(head) and not _PAST_FIVE.search(head) and (
+                _ONE_YEAR_LEAD.search(head) or named == {period.until}):
+            return Period(period.until, DONE)
+        return period
+    if ONE_YEAR.search(head):  # under one year's heading, 刚刚过去的一年，是“十四五”收官之年: that year
+        return period
     if _PAST_FIVE.search(head) or any(span[1] == period.year for span in five_year_spans(head)):
         return Period(period.year - 4, DONE, until=period.year)
     return period
@@ -489,9 +506,10 @@ YEAR_WORDS = re.compile(r"(?:19|20)\d{2}年?|去年|今年|明年|前年|上一�
                         r"“?十[一二三四五六七八九]五”?(?:时期)?")
 
 # the words of a question that name a period, not what it asks about (left out of its terms)
-PERIOD_TEXT = re.compile(r"(?:19|20)\d{2}\s*年?|前三季度|上半年|一季度|\d{1,2}\s*[-到至~～—]\s*\d{1,2}\s*月|"
-                         r"前\d{1,2}个?月|去年|今年|明年|前年|过去五年|这五年|五年来|未来五年|"
-                         r"“?十[一二三四五六七八九]五”?(?:时期)?")
+PERIOD_TEXT = re.compile(r"(?:(?:19|20)\d{2}\s*年?|前三季度|上半年|一季度|\d{1,2}\s*[-到至~～—]\s*\d{1,2}\s*月|"
+                         r"前\d{1,2}个?月|去年|今年|明年|前年|上一年|过去五年|这五年|五年来|未来五年|"
+                         r"“?十[一二三四五六七八九]五”?(?:时期)?)"
+                         r"(?:末|底|期末|年底|年末|结束时?|收官时?)?")  # and its end (“十四五”末, 结束时)
 _PERIOD_WORD = re.compile(r"^(?:(?:19|20)\d{2}|去年|今年|明年|前年|上年|年|前三季度|上半年|五年来|这五年|"
                           r"过去五年|未来五年|十[一二三四五六七八九]五|时期)$")
 

@@ -224,7 +224,7 @@ _TOPIC_CUE = re.compile(r"做了什么|做了哪些|干了什么|干了啥|有�
                         r"这块|这方面|方面|情况如何|怎么样|有什么新|有何|进展|还要做什么|要做什么|做了些什么|"
                         r"\bwhat (?:did|has|have|will)\b.*\bdo\b", re.I)
 _FIGURE_CUE = re.compile(
-    rf"多少|(?<!哪)几(?:万|亿)?(?:{_UNITS})|百分之几|百分比|比例|占比|比重|增速|增长率|贡献率|多大|多长|多高|"
+    rf"多少|(?<![哪第])几(?:万|亿)?(?:{_UNITS})|百分之几|百分比|比例|占比|比重|增速|增长率|贡献率|多大|多长|多高|"
     r"\bhow (?:many|much|far|long|large|big)\b|\bwhat (?:percentage|percent|share|proportion)\b|"
     r"\b(?:rate|ratio|intensity)\b",
     re.I)
@@ -235,10 +235,11 @@ _COMPARE_CUE = re.compile(r"比去年|比上年|相比|对比|比较|比起来|�
                           r"[高低多少快慢大小]还是[高低多少快慢大小]|哪个|谁|\bcompared?\b", re.I)
 # 几个 before a noun in a question that asks 什么/哪些 counts nothing: 几个特色小镇去年各有什么进展
 _COUNT_ONLY = re.compile(r"多少|百分之几|比例|占比|比重|增速|增长率|贡献率|多大|多长|多高|\bhow (?:many|much)", re.I)
-_ASKED_UNIT = re.compile(rf"(?:多少|几)(?:[万亿])?(?P<unit>{_UNITS})")
+_ASKED_UNIT = re.compile(rf"(?:多少|(?<!第)几)(?:[万亿])?(?P<unit>{_UNITS})")
 _PERCENT_CUE = re.compile(r"百分之几|百分比|比例|占比|比重|增速|增长率|贡献率|增长了多少|涨了多少|涨多少|增长多少|"
                           r"下降了多少|提高了多少|\bpercent|\bshare\b|\bgrowth\b|\bgrow\b|\brate\b|\bratio\b|\bintensity\b", re.I)
-_SIZE_CUE = ((re.compile(r"多大|面积"), "平方公里"), (re.compile(r"多长(?!时间)|里程"), "公里"),  # 多长时间: a time
+# 多大 asks an area unless the question names an amount (经济总量有多大, 规模多大)
+_SIZE_CUE = ((re.compile(r"面积|占地|^(?!.*(?:总量|规模|体量|力度|产值|经济|投资|收入|资金)).*多大"), "平方公里"), (re.compile(r"多长(?!时间)|里程"), "公里"),  # 多长时间: a time
              (re.compile(r"多少钱|资金|金额|收入"), "元"))
 _CONTEXT = "（接上文："  # how a follow-up shows the question it leans on
 _PLACE_SUFFIX = re.compile(r"(?:区|县|市|省|镇|乡)$")
@@ -413,10 +414,23 @@ def other_measure(text: str, word: str) -> bool:
     return any(w in text for k in _MEASURES if k is not kind for w in k)
 
 
+# words that ask for the amount itself (经济总量, 体量): said by a figure in any unit but a rate's
+AMOUNT = "amount"
+_AMOUNT = re.compile("^(?:总量|体量)$")
+RATE_UNITS = frozenset({"%", "个百分点", "百分点", "倍", "位", "名"})  # rates, and ranks (居全国第2位)
+# and a time taken (多长时间, 用时): said by a figure in days or hours (仅用90天建成)
+DURATION = "duration"
+_DURATION = re.compile("^(?:时间|用时|耗时|工期)$")
+DURATION_UNITS = frozenset({"天", "小时", "分钟"})
+
+
 def measure_unit(word: str) -> str | None:
-    """The unit a word that names a generic measure is given in (增速, 增长率, 占比 → %), else
-    None: 增长5.5% says 增速."""
-    return "%" if _MEASURE.match(word) else None
+    """The unit a word that names a generic measure is given in (增速, 增长率, 占比 → %; 总量 →
+    AMOUNT: any unit of a quantity; 时间 → DURATION: days, hours), else None: 增长5.5% says 增速,
+    地区生产总值5696亿元 经济总量, 用90天建成 时间."""
+    if _MEASURE.match(word):
+        return "%"
+    return AMOUNT if _AMOUNT.match(word) else DURATION if _DURATION.match(word) else None
 
 
 def asks_figure(text: str) -> bool:
@@ -453,6 +467,27 @@ def unknown_places(places: Sequence[str], corpus_text) -> tuple[str, ...]:
         core = _PLACE_SUFFIX.sub("", place)
         if len(core) >= 2 and (core not in corpus_text or (_DISTRICT.search(place) and place not in corpus_text)):
             out.append(place)
+    return tuple(dict.fromkeys(out))
+
+
+# a thing named by its number among others of its kind: 3号线, 二期工程
+_NUMBERED = re.compile(r"(\d{1,3}|[一二两三四五六七八九十]{1,3})(号线|期工程)")
+
+
+def unknown_numbered(text: str, corpus_text) -> tuple[str, ...]:
+    """The numbered names of a question (3号线, 二期工程) the corpus never mentions, in digits or in
+    words (3号线 is 三号线): a report on 二号线 does not cover 3号线."""
+    import cn2an  # imported here: paid only by a question naming one
+
+    out = []
+    for m in _NUMBERED.finditer(text):
+        number, kind = m.groups()
+        try:
+            other = cn2an.an2cn(number) if number.isdigit() else str(cn2an.cn2an(number.replace("两", "二"), "smart"))
+        except (ValueError, KeyError, TypeError, IndexError):
+            other = number
+        if not any(form + kind in corpus_text for form in {number, other}):
+            out.append(m.group())
     return tuple(dict.fromkeys(out))
 
 
@@ -587,6 +622,7 @@ def analyse(question: "str | Query", vocab: Vocabulary, history: Sequence[str] =
     missing = tuple(f"{y}年" for y in uncovered_years(text, vocab.years))
     missing += tuple(p for p in unknown_places(vocab.places(text) if vocab.places else (), vocab.text)
                      if not any(n in p for n in placed.named))  # places of the gazetteer are routed
+    missing += unknown_numbered(text, vocab.text)
     corrections: tuple = ()
     if vocab.correct and not english:
         protected = text

@@ -92,8 +92,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("QA_QUERY_THREADS", 1, "threads that encode one query", _positive(int), expects="正整数"),
     Setting("QA_ENCODE_THREADS", 0, "batches encoded at once while indexing (0: one per core)",
             _non_negative_int, expects="0 或正整数"),
-    Setting("QA_INDEXING", "process", "where a running app indexes new documents: process (a child process at "
-            "a lower priority, on one core) or thread (in the app's process)", _choice("process", "thread"),
+    Setting("QA_INDEXING", "process", "where a running app reads and indexes new documents: process (child processes; "
+            "the embedding at a lower priority, on one core) or thread (in the app's process)", _choice("process", "thread"),
             expects="process 或 thread"),
     Setting("QA_INDEXING_MEMORY_MB", 4096, "address space (MB) the indexing child process may use (0: no limit)",
             _non_negative_int, expects="0 或正整数（单位 MB）"),

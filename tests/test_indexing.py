@@ -90,6 +90,39 @@ def test_a_new_document_is_found_by_keywords_while_it_is_embedded(gated):
     assert "花卉_报告.md" in [d.id for d in reopened.documents]
 
 
+def test_a_question_does_not_wait_while_an_upload_is_read(gated, monkeypatch):
+    """The chat notices files changed behind its back before each question; while an upload's
+    keyword step runs (seconds for a large file), it neither waits for it nor reads it again."""
+    import qa.engine
+    from qa.web.handlers import Chat
+
+    engine, _embedder, source = gated
+    reading, go, read = threading.Event(), threading.Event(), []
+    original = qa.engine.read_document
+
+    def held_read(*args, **kwargs):
+        read.append(args[1])
+        reading.set()
+        assert go.wait(DEADLINE)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(qa.engine, "read_document", held_read)
+    jobs = []
+    adding = threading.Thread(target=lambda: jobs.append(qa.add_documents(engine, [source])), daemon=True)
+    adding.start()
+    try:
+        assert reading.wait(DEADLINE)  # the upload is being read
+        asked = threading.Thread(target=Chat(engine).notice_changes, daemon=True)
+        asked.start()
+        asked.join(DEADLINE)
+        assert not asked.is_alive() and read == ["花卉_报告.md"]  # returned at once, read nothing
+        assert engine.search("跨河大桥", k=1)[0].doc_id == "a.txt"
+    finally:
+        go.set()
+        adding.join(DEADLINE)
+    assert jobs and engine.search("郁金香主题花展", k=1)[0].doc_id == "花卉_报告.md"
+
+
 def test_a_failed_embedding_leaves_the_library_as_it_was(gated):
     engine, embedder, source = gated
     before = [d.id for d in engine.documents]

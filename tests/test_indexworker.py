@@ -116,6 +116,38 @@ def test_an_upload_is_indexed_in_a_child_process(library, tmp_path):
     assert [d.id for d in reopened.documents] == [*docs, "花卉.md"]
 
 
+def test_the_keyword_step_of_an_upload_is_done_in_a_child_too(library, monkeypatch):
+    """Reading, splitting and tokenizing an upload holds the interpreter lock for seconds per MB:
+    the app only installs what a child made, and keywords still find the document on return."""
+    import qa.engine
+    import qa.indexing
+    import qa.lexicon
+
+    in_app = []
+    monkeypatch.setattr(qa.engine, "read_document", lambda *a, **k: in_app.append("read") or 1 / 0)
+    monkeypatch.setattr(qa.indexing, "split_entry", lambda *a, **k: in_app.append("split") or 1 / 0)
+    monkeypatch.setattr(qa.lexicon, "_PINYIN", {})
+    engine, source, (_files, docs), jobs = library(FakeEmbedder())
+    job = qa.add_documents(engine, [source])
+    jobs.append(job)
+    assert engine.pending == {"花卉.md"} and in_app == []
+    assert engine.search("郁金香主题花展", k=1)[0].doc_id == "花卉.md"  # keywords find it at once
+    assert qa.lexicon._PINYIN["花卉"] == ("hua", "hui")  # its words' pinyin came with it
+    assert job.wait(DEADLINE) and job.error is None
+    assert [d.id for d in engine.documents] == [*docs, "花卉.md"] and in_app == []
+
+
+def test_an_unreadable_upload_is_skipped_by_the_keyword_child(library, tmp_path):
+    engine, source, (files, docs), jobs = library(FakeEmbedder())
+    broken = engine.corpus / "坏.docx"
+    broken.write_bytes(b"PK\x03\x04 not a zip")  # put there behind the checks' back
+    job = engine.refresh_in_background()
+    jobs.append(job)
+    assert [d.id for d in engine.documents] == docs and engine.search("跨河大桥", k=1)[0].doc_id == "a.txt"
+    assert job.wait(DEADLINE) and job.error is None  # the full build skips it too, as qa.open does
+    assert [d.id for d in engine.documents] == docs
+
+
 def test_a_killed_child_leaves_the_library_as_it_was(library, tmp_path):
     signal_file = tmp_path / "embedding"
     engine, source, before, jobs = library(StuckEmbedder(signal_file))

@@ -108,3 +108,46 @@ def test_the_vocabulary_order_is_the_same_in_processes_with_other_hash_seeds():
     outs = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                            env=dict(os.environ, PYTHONHASHSEED=seed)).stdout for seed in ("1", "2", "3")}
     assert len(outs) == 1
+
+
+def test_pinyin_table_is_what_a_corrector_looks_up(monkeypatch):
+    import pypinyin
+
+    import qa.lexicon
+    from qa.lexicon import PinyinCorrector, pinyin_table, remember_pinyin
+
+    monkeypatch.setattr(qa.lexicon, "_PINYIN", {})
+    table = pinyin_table(["改造", "改造工程", "GDP", "改造", "安贞"])
+    assert table == {"改造": ("gai", "zao"), "安贞": ("an", "zhen")}
+    qa.lexicon._PINYIN.clear()
+    remember_pinyin(table)  # a table made elsewhere (the indexing child) serves here
+    computed, lazy = [], pypinyin.lazy_pinyin
+    monkeypatch.setattr(pypinyin, "lazy_pinyin", lambda text: computed.append(text) or lazy(text))
+    corrector = PinyinCorrector(["改造", "安贞"], "老旧小区改造，安贞街道", cut=lambda t: [t]).prepare()
+    assert corrector.correct("该造") == ("改造", (("该造", "改造"),))
+    assert computed == ["该造"]  # only the typed word's pinyin was made here
+
+
+def test_a_tokenizer_reads_jieba_s_dictionary_through_without_changing_it():
+    """Each document's tokenizer adds its words on top of jieba's dictionary without a copy of it
+    (a library keeps one per report): it cuts as a tokenizer over a full copy does, and the
+    shared dictionary gains none of its words."""
+    import jieba
+
+    from qa.lexical import Tokenizer, _jieba_dictionary
+
+    text = ("组建广西数据集团，仅用90天建成“南A中心”并投入使用，引进一批北上广头部企业。"
+            "“先诊疗后付费”模式全面推广，“免陪照护服务”试点扩大至145家医院。")
+    words = ("南A中心", "免陪照护服务", "先诊疗后付费")
+    freq, total = _jieba_dictionary()
+    size = len(freq)
+    ours = Tokenizer(words)
+    copy = jieba.Tokenizer()
+    copy.FREQ, copy.total, copy.initialized = dict(freq), total, True
+    for w in words:
+        copy.add_word(w, freq=20000)
+    assert ours.cut(text) == copy.lcut(text) and "免陪照护服务" in ours.cut(text)
+    assert ours._jieba.lcut_for_search(text) == copy.lcut_for_search(text)
+    assert ours.is_word("免陪照护服务") and ours.is_word("医院") and not ours.is_word("南A")
+    assert len(freq) == size and "免陪照护服务" not in freq  # the shared dictionary is as it was
+    assert not Tokenizer(()).is_word("免陪照护服务")

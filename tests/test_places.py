@@ -335,3 +335,30 @@ def test_real_model_answers_across_five_real_reports(tmp_path):
     assert listed == {"安徽省.txt", "山西省.txt"}, a.text  # 5%—5.5%, 4.5%—5%; the others give one figure
     a = engine.ask("哪些省份今年地区生产总值增长目标高于4.5%？")
     assert "山西省.txt" not in {c.doc_id for c in a.citations} and "**山东省**" in a.text, a.text
+
+
+def test_each_report_s_scope_is_kept_once_made(library, monkeypatch):
+    """A library's reports are asked about in turn: each one's scope (tokenizer, BM25 statistics)
+    is made once and kept, beyond the few of several reports kept."""
+    import qa.engine as engine_module
+
+    monkeypatch.setattr(engine_module, "SCOPES", 1)
+    made = {d: library.scope([d]) for d in ("hebei.txt", "shandong.txt", "tongzhou.txt")}
+    library.scope(["hebei.txt", "shandong.txt"])
+    library.scope(["hebei.txt", "tongzhou.txt"])  # the first pair of reports goes, no single one
+    assert all(library.scope([d]) is s for d, s in made.items())
+    assert library.store.lexicons.of(library.where(["hebei.txt"])) is made["hebei.txt"].lexicon
+    monkeypatch.setattr(engine_module, "DOCUMENT_SCOPES", 1)
+    library.scope(["shandong.txt"])
+    library.scope(["shandong.txt", "tongzhou.txt"])  # a new scope: the single ones but the last go
+    assert library.scope(["shandong.txt"]) is made["shandong.txt"]
+    assert library.scope(["hebei.txt"]) is not made["hebei.txt"]  # beyond DOCUMENT_SCOPES: made again
+
+
+def test_a_question_across_reports_is_embedded_once(library, fake_embedder):
+    before = fake_embedder.calls
+    a = library.ask("河北和山东的城镇新增就业目标分别是多少？", k=2)
+    assert "85万人" in a.text and "110万人" in a.text
+    assert fake_embedder.calls - before == 1  # one text embedded, both reports searched with it
+    library.ask("河北的粮食产量是多少？")
+    assert fake_embedder.calls - before == 2

@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 from typing import Callable, Mapping, Sequence
 
 from ..lexicon import default_lexicon
-from ..periods import DONE, PLAN, Period, paragraph_period
+from ..periods import DONE, ONE_YEAR, PLAN, Period, paragraph_period
 from ..query import COMPARE, FACT, FIGURE, LIST, REASONS, TOPIC, expected_unit
 from ..types import Answer, Citation, Hit, Retrieval
 from . import abstain
@@ -49,6 +49,7 @@ SAID_WORDS = 3  # in this many distinct words
 POINT_BONUS = 0.2  # a reasons answer prefers a numbered point (三是…差距) to another sentence
 SPAN_PENALTY = 0.15  # a figure over several years (年均, 累计, 五年来) for a question about one, or the reverse (fitted)
 STATES_SHARE = 0.8  # 哪些省份提出了…: a report says it when its best sentence holds this much of what the best report's holds (set, not fitted)
+SAID_SPAN_PENALTY = 0.15  # and as much again when the figure's clause itself says so, for a question about one year (fitted)
 SPAN_LEAD = 16  # characters of a passage that say it reviews a span (这五年，…)
 LIKE_ENOUGH = 0.3  # two figure clauses this alike (bigram Jaccard, figures left out) name one indicator
 SAME_INDICATOR = 0.25  # a comparison's second figure: weight of its clause's likeness to the first one's (fitted)
@@ -185,6 +186,13 @@ _SPAN = re.compile(r"年均|累计|[两二三四五六七八九十几\d]年(?:�
                    r"[十]?[一二三四五]五|以来|期间")
 
 
+# a question asking how much a figure changed, and a clause saying a change by a figure
+_ASKS_CHANGE = re.compile(r"比(?:上一?年|去年|前一?年|上年|上期)[^，,。？?]{0,6}?(?:多|少|增|减|高|低)|"
+                          r"(?:多|少|增加|减少)了多少|增量|增加量")
+_CHANGE_SAID = re.compile(r"(?:增加|增长|增量|增|多|减少|减|少|提高|下降|降低)了?(?:\d|[一二两三四五六七八九十百千]+[万亿])")
+KIND_BONUS = 0.4  # a clause giving the kind of figure asked: the asked unit, a change for a change (set, not fitted)
+
+
 def _figure_clauses(ctx: Context, sub: str, pool: list[Sentence]) -> list[tuple[float, Sentence, int]]:
     """(score, sentence, clause) for every clause with a figure: the sub-question's terms in it
     and the clause before, the asked unit, the asked part of the year; a figure over several
@@ -194,6 +202,7 @@ def _figure_clauses(ctx: Context, sub: str, pool: list[Sentence]) -> list[tuple[
     sub_terms = ctx.terms.but(lambda t: t in low or any(a in low for a in ctx.terms.expansions.get(t, ())))
     part = next((p.part for p in ctx.q.periods if p.part), "")
     span = bool(_SPAN.search(ctx.q.text))
+    change = bool(_ASKS_CHANGE.search(sub))  # 比上一年多打了多少: the increase, not the total
     # one year asked (2025年, 去年): a passage about the five years to it (这五年…) is a span too
     one_year = not span and any(p.explicit and p.year and p.until is None for p in ctx.q.periods)
     out = []
@@ -204,24 +213,52 @@ def _figure_clauses(ctx: Context, sub: str, pool: list[Sentence]) -> list[tuple[
             found = units(clause)
             if not found:
                 continue
-            window = "".join(parts[max(0, i - 1):i + 1])
+            named = _named(clause)
+            window = "".join(parts[max(0, i - 1):i]) + named
+            if i >= 1 and not sub_terms.share(window) and sub_terms.share(parts[0]) >= abstain.MIN_FIGURE_SHARE:
+                # a clause naming nothing of the question (增量39.7亿斤) speaks of its sentence's
+                # topic (粮食总产再创历史新高，连续16年…，增量…): the topic is its subject, when it
+                # holds what a figure's sentence must hold of the question
+                named = window = parts[0] + named
             # the clause's own words count as much as those of the clause before it with it
             # (城镇调查失业率控制在5%左右，城镇新增就业50万人: 新增就业 is the second's)
-            score = 0.5 * (sub_terms.share(clause, specific=True) + sub_terms.share(window, specific=True)) \
+            score = 0.5 * (sub_terms.share(named, specific=True) + sub_terms.share(window, specific=True)) \
                 + 0.5 * sub_terms.share(s.text) + 0.2 * s.score
-            score += 0.4 if unit and _unit_fits(unit, found) else 0.0
+            score += KIND_BONUS if unit and _unit_fits(unit, found) else 0.0
+            score += KIND_BONUS if change and _CHANGE_SAID.search(named) else 0.0
             score += 0.2 if part and part in s.text else 0.0
-            spanned = spans or bool(_SPAN.search(window)) or (one_year and s.period is not None and s.period.until is not None)
+            said = spans or bool(_SPAN.search(window))  # its own words: 年均增长, 较“十三五”末, 五年来
+            spanned = said or (one_year and s.period is not None and s.period.until is not None)
             score -= SPAN_PENALTY if spanned != span else 0.0
+            # one year asked and the figure's own words say several (a section's period is only a
+            # guess: 2025年工作回顾和“十四五”成就 holds both)
+            score -= SAID_SPAN_PENALTY if one_year and said else 0.0
             out.append((score, s, i))
     return out
+
+
+# the base of a ratio (工业增加值占地区生产总值比重, 单位GDP能耗): its words name no quantity of the clause
+_BASE = re.compile(r"(?<=占)[^，,；;。、：:占]{1,16}?(?=比重|比例|份额)|(?<=单位)(?:GDP|地区生产总值|国内生产总值|工业增加值)")
+# units that count things (5个国家区域医疗中心: what is counted follows the figure), not measures
+_COUNTERS = frozenset("个 家 所 项 条 座 处 套 辆 名 张 台 间 栋 批 届 颗 列 艘 架 位 件 部 种 份 场 次 户 只 头 株 册".split())
+
+
+def _named(clause: str) -> str:
+    """The words of ``clause`` that may name the quantity of its figures: a quantity is said before
+    its measure (生产碳酸锂16.9万吨), so what follows the last figure in a measure (…2万吨高质碳酸锂项目)
+    qualifies something else; and the base of a ratio is left out."""
+    figures = list(FIGURE_TEXT.finditer(clause))
+    if figures and figures[-1].group("unit").strip().lstrip("万亿") not in _COUNTERS:
+        clause = clause[:figures[-1].end()]
+    return _BASE.sub(" ", clause)
 
 
 def _lead_of(ctx: Context, s: Sentence) -> str:
     """The lead of ``s``'s paragraph (五年来，我们扎实推动闽台融合。), "" when it has none or is it."""
     para = ctx.paragraph(s)
     first = para[0] if para else s
-    return first.text if first.start != s.start and is_lead(first.text, 0, len(para)) else ""
+    lead = first.text if first.start != s.start and is_lead(first.text, 0, len(para)) else ""
+    return "" if ONE_YEAR.search(lead) else lead  # 刚刚过去的一年，是“十四五”收官之年。: one year's
 
 
 def _unit_fits(unit: str, found) -> bool:
@@ -355,6 +392,26 @@ def _said_bonus(said, text: str) -> float:
     return SAID_BONUS * min(len(set(said.findall(text))), SAID_WORDS) / SAID_WORDS
 
 
+_GIVEN = re.compile(r"(?<![\d.])(?!(?:19|20)\d\d(?!\d))\d+(?:\.\d+)?")  # a figure the question gives (not a year)
+JUSTIFY_GAP = 200  # characters between a figure's statement and the sentence that justifies it, at most (set, not fitted)
+
+
+def _justification(ctx: Context) -> Sentence | None:
+    """Why a figure the question gives (为什么把增长目标定在4.5%左右): the sentence stating it is the
+    premise, not the answer; the answer is the sentence after it that gives causes (提出这些预期目标，
+    是综合考虑…; 确定4.5%左右的增长目标，…衔接), None when there is none."""
+    given = _GIVEN.findall(ctx.q.text.split("（接上文：")[0])
+    if not given:
+        return None
+    stating = [s for s in ctx.sentences if all(g in s.text for g in given) and not _SAYS_CAUSES.search(s.text)]
+    if not stating:
+        return None
+    premise = max(stating, key=lambda s: (s.score, -s.rank))
+    after = sorted((s for s in ctx.sentences if s.doc_id == premise.doc_id and 0 <= s.start - premise.end <= JUSTIFY_GAP),
+                   key=lambda s: s.start)
+    return next((s for s in after if _SAYS_CAUSES.search(s.text)), None)
+
+
 def _reasons(ctx: Context) -> list[Item]:
     """The enumeration under the sentence that best matches the question: a numbered point
     (二是…) with the sentences that explain it, or a lead sentence with all the points that
@@ -362,6 +419,9 @@ def _reasons(ctx: Context) -> list[Item]:
     sents = ctx.quotable()
     if not sents:
         return []
+    justified = _justification(ctx)
+    if justified is not None:
+        return [Item(md(justified.text), justified)]
     said = _says(ctx.q.text)
     lead = max(sents, key=lambda s: (s.score, -s.rank))
     para = ctx.paragraph(lead)
@@ -682,7 +742,10 @@ def _across(retrieval: Retrieval, documents: Mapping[str, object], idf, years, k
     if q.asks_place and criterion is None and parts:
         # no condition (哪些省份提出了…): the reports that say it, i.e. whose best sentence holds
         # about as much of the question as the best report's (STATES_SHARE of it)
-        said = {id(p): max((i.source.share for i in p[3]), default=0.0) for p in parts}
+        # (of either alternative when it names two: 免陪照护或“免陪护”病房, each report saying one)
+        alternatives = _alternatives(question_terms(part_q, idf, default_lexicon()), part_q.text)
+        said = {id(p): max((i.source.share if alternatives is None else max(a.share(i.source.text) for a in alternatives)
+                            for i in p[3]), default=0.0) for p in parts}
         best = max(said.values())
         parts = [p for p in parts if said[id(p)] >= STATES_SHARE * best]
     for place, ranks, part, items, figure in parts:
@@ -718,6 +781,21 @@ def _across(retrieval: Retrieval, documents: Mapping[str, object], idf, years, k
     hits, citations = _cited_first(hits, citations, k)
     return Answer(q.asked, head + "\n\n".join(blocks), tuple(citations), hits, covered=covered,
                   kind=kind if covered else NOT_COVERED, understood=q.understood, query=q)
+
+
+_OR = re.compile(r"或者|或是|或")
+
+
+def _alternatives(terms: Terms, text: str) -> list[Terms] | None:
+    """The question's terms split where it says 或 (A或B: the terms of each side), None when it
+    does not or a side holds none of them."""
+    sides = [side.lower() for side in _OR.split(text)]
+    if len(sides) < 2:
+        return None
+    alts = [terms.but(lambda t, side=side: t in side) for side in sides]
+    if any(a.weights is terms.weights or a.weights == terms.weights for a in alts):
+        return None
+    return alts
 
 
 def _cited_first(hits: Sequence[Hit], citations: list[Citation], k: int | None) -> tuple[tuple[Hit, ...], list[Citation]]:

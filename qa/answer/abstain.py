@@ -102,14 +102,15 @@ def verdict(q, hits: Sequence[Hit], sentences: Sequence[Sentence], terms: Terms)
         return Verdict(False, f"报告没有谈到{_subject(q, terms, missing)}")
     if q.answer_type == FIGURE:
         phases = {p.phase for p in q.periods}
+        share = _share_of_amount(q, terms)
         figures = [s for s in pool if has_figure(s.text)
                    and (len(phases) != 1 or s.period is None or s.period.phase in phases)]
-        best = max(figures, key=lambda s: s.share, default=None)
-        anywhen = max((s.share for s in pool if has_figure(s.text)), default=0.0)
+        best = max(figures, key=share, default=None)
+        anywhen = max((share(s) for s in pool if has_figure(s.text)), default=0.0)
         # a follow-up asking the question before of another period (那今年打算建多少个？) carries that
         # question's words for its own period (新建): another period's sentence holding more says nothing
         other = 0.0 if _asks_another_period(q) else OTHER_PERIOD * anywhen
-        if best is None or best.share < MIN_FIGURE_SHARE or best.share < other:
+        if best is None or share(best) < MIN_FIGURE_SHARE or share(best) < other:
             when = q.periods[0].words if len(phases) == 1 and q.periods[0].year else ""
             missing = terms.missing(best.text) if best is not None else list(terms.weights)
             return Verdict(False, f"报告没有给出{when}{_subject(q, terms, missing)}的数字")
@@ -117,6 +118,19 @@ def verdict(q, hits: Sequence[Hit], sentences: Sequence[Sentence], terms: Terms)
         if unit and not _gives_unit(figures, terms, unit):
             return Verdict(False, _unit_missing(q, terms, unit, figures))
     return Verdict(True)
+
+
+# the name of a rate, a share or an index (常住人口城镇化率, 占…比重): the words before it name no amount
+_RATE = re.compile(r"率|比重|占比|比例|密度|指数|强度")
+_RATE_NAME = re.compile(r"[\u4e00-\u9fff]{0,4}?(?:率|比重|占比|比例|密度|指数|强度)")
+
+
+def _share_of_amount(q, terms: Terms):
+    """How much of the question a figure sentence says: for a question asking an amount (常住人口有多少),
+    its words inside the name of a rate (常住人口城镇化率达到67.5%) do not count."""
+    if _RATE.search(q.text):
+        return lambda s: s.share
+    return lambda s: min(s.share, terms.share(_RATE_NAME.sub(" ", s.text)))
 
 
 def _unit_terms(terms: Terms, unit: str) -> Terms:

@@ -116,10 +116,14 @@ class Terms:
 def _says_measure(text: str, term: str, unit: str) -> bool:
     """``text`` gives a figure in ``unit`` and names no other kind of measure (占全国比重…提升至7.4%
     is no 增速)."""
-    from ..query import other_measure
+    from ..query import AMOUNT, DURATION, DURATION_UNITS, RATE_UNITS, other_measure
 
-    return any(m.group("unit").replace("％", "%") == unit for m in FIGURE.finditer(text)) \
-        and not other_measure(text, term)
+    units = [m.group("unit").replace("％", "%").strip() for m in FIGURE.finditer(text)]
+    if unit == AMOUNT:
+        return any(u not in RATE_UNITS for u in units) and not other_measure(text, term)
+    if unit == DURATION:
+        return any(u in DURATION_UNITS for u in units)
+    return unit in units and not other_measure(text, term)
 
 
 def question_terms(q, idf: Mapping[str, float] | None, lexicon=None) -> Terms:
@@ -168,9 +172,23 @@ def question_terms(q, idf: Mapping[str, float] | None, lexicon=None) -> Terms:
     from ..query import measure_unit
 
     measures = {t: u for t in weights if (u := measure_unit(t))}
-    # (a term the corpus never uses, an English word, is said only by its lexicon terms: in full)
     specific = {(t, a): min(1.0, idf.get(a, top) / idf[t]) for t in weights if t in idf for a in alts.get(t, ())}
+    # a term the corpus never uses (GDP, 经济增长) is said by its lexicon terms, each as specific as
+    # it is against the most specific of them the corpus holds (地区生产总值 in full, 增长 far less)
+    for t in weights:
+        rarity = {a: r for a in alts.get(t, ()) if (r := _rarity(a, idf))}
+        if t not in idf and rarity:
+            specific.update({(t, a): r / max(rarity.values()) for a, r in rarity.items()})
     return Terms(weights, alts, frozenset(t for t in weights if t in idf), split, measures, specific)
+
+
+def _rarity(word: str, idf: Mapping[str, float]) -> float:
+    """The IDF of ``word``, or of its rarest piece the corpus holds (地区生产总值: 生产总值), 0 when
+    none is held."""
+    if word in idf:
+        return idf[word]
+    return max((idf[word[i:j]] for i in range(len(word)) for j in range(i + 2, len(word) + 1)
+                if word[i:j] in idf), default=0.0)
 
 
 def gather(hits: Sequence[Hit], terms: Terms, years: "DocumentYears | Mapping[str, DocumentYears]",

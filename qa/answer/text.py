@@ -12,7 +12,8 @@ UNITS = (
     "颗|列|艘|架次|架|标箱|位|件|岁|头|只|株|部|册|种|份|微克/立方米|毫米|千克|克|升|%|％"
 )
 # units written in Latin letters: computing power (1.7万P, 15 EFLOPS), storage, power, containers
-LATIN_UNITS = r"EFLOPS|PFLOPS|TFLOPS|FLOPS|P|PB|EB|TB|GW|MW|kW|KW|GWh|kWh|TEU|km|kg|Gbps|Mbps"
+# (FLOPS in any case: reports write 190Eflops as well as 15 EFLOPS)
+LATIN_UNITS = r"(?i:[EPT]?flops)|P|PB|EB|TB|GW|MW|kW|KW|GWh|kWh|TEU|km|kg|Gbps|Mbps"
 # a number (607, 1.3万, or a magnitude in words: 千亿) with its unit
 FIGURE = re.compile(rf"(?:\d+(?:\.\d+)?(?:[万亿千百])?|[一二两三四五六七八九]?[十百千万亿]+)(?:余|多)?(?:[万亿])?"
                     rf"(?P<unit>{UNITS}|\s?(?:{LATIN_UNITS})(?![A-Za-z]))")

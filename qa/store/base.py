@@ -88,9 +88,12 @@ class Lexicons:
     """BM25 statistics per set of documents: the whole catalogue's (``all``), and for a filter on
     documents, those of the documents it names, so that a question asked of some documents is
     scored the same however many others the catalogue holds (built on first use, the last
-    ``KEEP`` sets kept). A filter on periods only narrows the passages, never the statistics."""
+    ``KEEP`` sets of several documents and ``KEEP_DOCUMENTS`` single documents kept: a library's
+    reports are asked about in turn). A filter on periods only narrows the passages, never the
+    statistics."""
 
     KEEP = 8
+    KEEP_DOCUMENTS = 32
 
     def __init__(self, data):
         from ..lexical import BM25
@@ -117,8 +120,10 @@ class Lexicons:
         lexicon = self.all if len(positions) == len(data.chunks) else BM25(data.tokens, positions=positions)
         with self._lock:
             self._by_documents[key] = lexicon
-            while len(self._by_documents) > self.KEEP:
-                self._by_documents.popitem(last=False)
+            for single, keep in ((True, self.KEEP_DOCUMENTS), (False, self.KEEP)):
+                keys = [k for k in self._by_documents if (len(k) == 1) == single]
+                for k in keys[:max(0, len(keys) - keep)]:
+                    del self._by_documents[k]
         return lexicon
 
     def candidates(self, tokens: Sequence[str], k: int, where: "Where | None",

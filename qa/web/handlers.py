@@ -137,9 +137,10 @@ class Chat:
         yield skip, conv, conv, questions, self.saved(conv, questions), skip, *self.idle()
 
     def notice_changes(self) -> None:
-        """Files changed behind the app's back show before the question (keywords at once)."""
+        """Files changed behind the app's back show before the question (keywords at once); while
+        an upload is being read, the question does not wait for it."""
         try:
-            self.engine.refresh_in_background()
+            self.engine.refresh_in_background(wait=False)
         except QAError as err:
             log.warning("the corpus changed but cannot be read: %s", err)
 
