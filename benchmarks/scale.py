@@ -26,7 +26,8 @@ cross-lingual encoder, as ``qa.open`` builds by default; ``hash`` = a cheap dete
 Stores: ``default`` (what ``qa.open`` uses), ``qdrant`` (QA_STORE=qdrant with an embedded
 QA_QDRANT_PATH: its local mode, a pure-Python test double) and ``milvus`` (QA_STORE=milvus on a
 real Milvus standalone server started for the run from the PyPI package ``milvus``, see
-tests/milvus_server.py; one collection per measurement, dropped after it), when the installed qa
+tests/milvus_server.py; one collection per measurement, dropped after it; ``milvus-hnsw`` the same
+with QA_MILVUS_INDEX=HNSW), when the installed qa
 has a ``store`` option. With Milvus, the server's resident memory is reported too (``srv MB``).
 
 ``--as-is`` takes the ``--corpus`` reports as they are (corpus-N = the first N, sorted by name)
@@ -176,6 +177,9 @@ def worker(cfg: dict) -> dict:
     if cfg["store"] != "default" and "store" not in inspect.signature(qa.open).parameters:
         return {"skipped": f"this qa has no store option (store={cfg['store']})"}
     if cfg["embedder"] == "hash":
+        # the cheap embedder is a local class: it cannot be sent to the indexing child process, so
+        # a report is added in a thread of this process (as with the Milvus and Qdrant stores)
+        os.environ["QA_INDEXING"] = "thread"
         embedder, cross = hash_embedder(), None
     else:
         from qa.embedding import load_embedder
@@ -288,13 +292,13 @@ def run_one(cfg: dict, pythonpath: Path, env_extra: dict, cwd: Path, timeout: fl
 # ---------------------------------------------------------------- main
 
 def table(rows: list[dict]) -> str:
-    head = (f"{'code':<7}{'embedder':<9}{'store':<9}{'N':>6}{'texts':>9}{'distinct':>9}{'build s':>9}{'texts/s':>9}"
+    head = (f"{'code':<7}{'embedder':<9}{'store':<12}{'N':>6}{'texts':>9}{'distinct':>9}{'build s':>9}{'texts/s':>9}"
             f"{'dist/s':>8}"
             f"{'add 1 s':>9}{'p50 ms':>8}{'p95 ms':>8}{'ask p50':>8}{'ask p95':>8}{'RSS MB':>8}{'peak MB':>9}"
             f"{'index MB':>10}{'srv MB':>8}")
     out = [head, "-" * len(head)]
     for r in rows:
-        lead = f"{r['code']:<7}{r['embedder']:<9}{r['store']:<9}{r['n']:>6}"
+        lead = f"{r['code']:<7}{r['embedder']:<9}{r['store']:<12}{r['n']:>6}"
         if "error" in r or "skipped" in r:
             out.append(f"{lead}  {r.get('error') or r.get('skipped')}")
             continue
@@ -310,7 +314,8 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sizes", default="1,10", help="comma-separated numbers of reports (default 1,10)")
     ap.add_argument("--embedder", choices=("real", "hash"), default="real")
-    ap.add_argument("--stores", default="default", help="comma-separated: default, qdrant, milvus")
+    ap.add_argument("--stores", default="default",
+                    help="comma-separated: default, qdrant, milvus (FLAT), milvus-hnsw (QA_MILVUS_INDEX=HNSW)")
     ap.add_argument("--as-is", action="store_true", help="the --corpus reports as they are, not synthetic ones")
     ap.add_argument("--repeat", type=int, default=3, help="timed search passes over the dev questions")
     ap.add_argument("--corpus", type=Path, default=ROOT / "corpus", help="source reports (*.txt)")
@@ -328,7 +333,7 @@ def main(argv=None) -> int:
     sizes = sorted({int(x) for x in args.sizes.split(",") if x.strip()})
     stores = [s for s in args.stores.split(",") if s]
     for s in stores:
-        if s not in ("default", "qdrant", "milvus"):
+        if s not in ("default", "qdrant", "milvus", "milvus-hnsw"):
             ap.error(f"unknown store {s!r}")
     from qa.evaluate import load_questions
 
@@ -356,7 +361,7 @@ def main(argv=None) -> int:
     rows = []
     server = None
     try:
-        if "milvus" in stores:
+        if any(s.startswith("milvus") for s in stores):
             sys.path.insert(0, str(ROOT / "tests"))
             from milvus_server import MilvusServer
 
@@ -375,10 +380,12 @@ def main(argv=None) -> int:
                         qpath = work / f"qdrant-{code}-{n}"
                         shutil.rmtree(qpath, ignore_errors=True)
                         env = {"QA_STORE": "qdrant", "QA_QDRANT_PATH": str(qpath)}
-                    if store == "milvus":  # from an empty collection, even in a reused --workdir
-                        drop_collections(server.uri, f"scale_{code}_{n}_")
-                        env = {"QA_STORE": "milvus", "QA_MILVUS_URI": server.uri,
-                               "QA_MILVUS_COLLECTION": f"scale_{code}_{n}", "QA_BENCH_SERVER_PID": str(server.pid)}
+                    collection = f"scale_{code}_{store.replace('-', '_')}_{n}"
+                    if store.startswith("milvus"):  # from an empty collection, even in a reused --workdir
+                        drop_collections(server.uri, collection + "_")
+                        env = {"QA_STORE": "milvus", "QA_MILVUS_URI": server.uri, "QA_MILVUS_COLLECTION": collection,
+                               "QA_MILVUS_INDEX": "HNSW" if store == "milvus-hnsw" else "FLAT",
+                               "QA_BENCH_SERVER_PID": str(server.pid)}
                     cfg = {"corpus": str(corpora[n]), "index": str(index), "extra": str(extra), "store": store,
                            "embedder": args.embedder, "questions": questions, "repeat": args.repeat,
                            "skip_add": args.skip_add}
@@ -390,8 +397,8 @@ def main(argv=None) -> int:
                     say(f"[scale]   {json.dumps(res, ensure_ascii=False)}")
                     rows.append(res)
                     shutil.rmtree(index, ignore_errors=True)
-                    if store == "milvus":
-                        drop_collections(server.uri, f"scale_{code}_{n}_")
+                    if store.startswith("milvus"):
+                        drop_collections(server.uri, collection + "_")
     finally:
         if server is not None:
             server.stop()

@@ -31,7 +31,7 @@ from .indexing import Indexing, keyword_catalogue
 from .indexworker import build_in_child, prestart, split_in_child
 from .search import Ranked, SearchParams, impute_dense, rank
 from .store import Store, StoreConfig, Where, as_store, open_store, store_config
-from .store.base import where_mask
+from .store.base import DenseQuery, where_mask
 from .types import Answer, Document, Hit, Retrieval
 
 log = logging.getLogger(__name__)
@@ -657,11 +657,12 @@ class Engine:
         text = _dense_text(q, params)
         qv = self._query_vector(text, cross)
         space, w = ("cross" if cross else "main"), params.sentence_weight
-        dense = self.store.dense(qv, candidates, space=space, sentence_weight=w, where=where)
-        lexical = self.store.lexical(tokens, candidates, where=where)
         # min-max fusion normalises from the lowest score, which top lists lack: the passages
-        # least like the query (nearest to -query) and a fixed sample supply it
-        floor = self.store.dense(-qv, FLOOR, space=space, sentence_weight=0.0, where=where)
+        # least like the query (nearest to -query) and a fixed sample supply it; both dense
+        # queries go together (one round trip to a server-backed store)
+        dense, floor = self.store.dense_many([DenseQuery(qv, candidates, space, w, where),
+                                              DenseQuery(-qv, FLOOR, space, 0.0, where)])
+        lexical = self.store.lexical(tokens, candidates, where=where)
         ids = np.union1d(np.union1d(dense.ids, lexical.ids), np.union1d(floor.ids, self._floor_sample(where)))
         dense_s = self.store.dense_scores(qv, ids, space=space, sentence_weight=w)
         # BM25 and match with the statistics of the documents asked about (store.base.Lexicons)

@@ -84,6 +84,44 @@ def test_same_hits_with_exact_offsets_as_faiss(tiny_corpus, tmp_path, milvus):
     assert floor_m.ids.tolist() == floor_f.ids.tolist()
 
 
+def test_a_question_is_one_round_trip_once_its_passages_are_held(tiny_corpus, tmp_path, milvus, monkeypatch):
+    """The dense candidates and the floor go together; the exact scores and highlights come from
+    the candidates' vectors, fetched once by key (the raw reply read as pymilvus's own query reads
+    it) and kept within the cache's budget; the hits stay FAISS's."""
+    import numpy as np
+
+    from qa.store.milvus import MilvusStore
+
+    eng = _open(tiny_corpus, tmp_path, milvus)
+    faiss = _open(tiny_corpus, tmp_path, None, index="faiss-index")
+    calls = []
+    for name in ("_search", "_fetch"):
+        def counted(self, *args, _inner=getattr(MilvusStore, name), _name=name):
+            calls.append(_name)
+            return _inner(self, *args)
+        monkeypatch.setattr(MilvusStore, name, counted)
+    first = _hits(eng, "新建学校")
+    assert calls == ["_search", "_fetch"]
+    calls.clear()
+    assert _hits(eng, "新建学校") == first == _hits(faiss, "新建学校")
+    assert calls == ["_search"]
+    assert [h.highlights for h in eng.search("新建学校")] == [h.highlights for h in faiss.search("新建学校")]
+    store = eng.store
+    keys = [int(k) for k in store._passage_pks[:4]]
+    fetched, = store._fetch([("passage", keys)])
+    public = store._collection("passage").query(f"pk in {keys}", output_fields=["vector"])
+    assert len(public) == len(fetched) == 4
+    for row in public:
+        assert np.array_equal(fetched[row["pk"]], np.array(row["vector"], dtype=np.float32))
+    import qa.store.milvus
+
+    monkeypatch.setattr(qa.store.milvus, "CACHE_BYTES", 1)  # smaller than one passage: the last one kept
+    small = _open(tiny_corpus, tmp_path, milvus, index="index-2")
+    for q in ("厂通路 大桥", "2024年计划 交通 地铁", "新建学校"):
+        assert _hits(small, q) == _hits(faiss, q)
+        assert len(small.store._cache) == 1
+
+
 def test_documents_added_and_removed_are_synced(tiny_corpus, tmp_path, milvus):
     eng = _open(tiny_corpus, tmp_path, milvus)
     add_then_remove(eng, tiny_corpus, edit="\n新增跨河大桥二期。")

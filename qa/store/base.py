@@ -67,6 +67,23 @@ class Candidates:
         return cls(np.asarray(ids, dtype=np.int64)[order], np.asarray(scores, dtype=np.float64)[order])
 
 
+@dataclass(frozen=True, eq=False)
+class DenseQuery:
+    """One dense candidate query (the arguments of ``Store.dense``), for ``Store.dense_many``."""
+
+    vector: np.ndarray
+    k: int
+    space: str = "main"
+    sentence_weight: float = 0.5
+    where: Where | None = None
+
+
+def dense_each(store, queries: Sequence[DenseQuery]) -> list[Candidates]:
+    """``dense_many`` for a store that gains nothing from sending queries together: one by one."""
+    return [store.dense(q.vector, q.k, space=q.space, sentence_weight=q.sentence_weight, where=q.where)
+            for q in queries]
+
+
 class Lexicons:
     """BM25 statistics per set of documents: the whole catalogue's (``all``), and for a filter on
     documents, those of the documents it names, so that a question asked of some documents is
@@ -143,6 +160,9 @@ class Store(Protocol):
     def dense(self, query_vector: np.ndarray, k: int, *, space: str = "main",
               sentence_weight: float = 0.5, where: Where | None = None) -> Candidates:
         """The ``k`` best passages by dense score."""
+
+    def dense_many(self, queries: Sequence[DenseQuery]) -> list[Candidates]:
+        """``dense`` for each query, in order (a server-backed store sends them together)."""
 
     def lexical(self, tokens: Sequence[str], k: int, *, where: Where | None = None) -> Candidates:
         """The ``k`` best passages by BM25 (passages sharing no token with the query are left out),

@@ -25,7 +25,7 @@ from dataclasses import replace
 
 from ..index import IndexData, assemble, faiss_owner, faiss_vectors, load_index, save_index
 from ..periods import section_phase
-from .base import Candidates, DocumentEntry, Lexicons, Where, where_mask
+from .base import Candidates, DenseQuery, DocumentEntry, Lexicons, Where, dense_each, where_mask
 
 HNSW_ABOVE = 50_000     # vectors; below, exact search costs under ~10 ms on 2 cores (512-d)
 HNSW_M = 32
@@ -180,6 +180,9 @@ class FaissStore:
                 ids = np.union1d(ids, self._data.sentence_chunk[sids])
         return Candidates.top(ids, self.dense_scores(query_vector, ids, space=space,
                                                      sentence_weight=sentence_weight), k)
+
+    def dense_many(self, queries: Sequence[DenseQuery]) -> list[Candidates]:
+        return dense_each(self, queries)
 
     def dense_scores(self, query_vector: np.ndarray, ids: np.ndarray, *, space: str = "main",
                      sentence_weight: float = 0.5) -> np.ndarray:

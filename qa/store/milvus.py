@@ -16,10 +16,13 @@ Collections (``<name>`` is ``QA_MILVUS_COLLECTION``; Milvus 2.3 holds one vector
 - ``<name>_documents``: which document versions the collections hold, and the settings (model,
   dimensions, splitter) they were built with: another model's collection is refused, never mixed.
 
-Searches filter on ``doc_id`` and ``period`` server-side (boolean expressions). Exact scores of a
-candidate list are searches restricted to its rows' primary keys, sent together (no vectors leave
-the server). A search returns keys and scores only: the primary keys are a hash of document,
-version, position and row, so the catalogue knows each key's passage without output fields.
+Searches filter on ``doc_id`` and ``period`` server-side (boolean expressions); the searches of
+one question (its dense candidates and the floor) are sent together: one round trip. A search
+returns keys and scores only: the primary keys are a hash of document, version, position and row,
+so the catalogue knows each key's passage without output fields. The exact scores of a fused
+candidate list (and the sentence similarities of the highlights) are computed here from the
+candidates' vectors, fetched by key the first time a passage is scored and kept (``CACHE_BYTES``,
+least recently used dropped): a key names one version of a passage, so a kept vector is never stale.
 The catalogue of passages (text, offsets, sentences, tokens) stays in the index folder, so hits
 carry the same exact offsets as with the FAISS store. Every call has a deadline; a server that is
 down or restarting gives an :class:`IndexFileError` saying so, and the data stays on the server.
@@ -32,6 +35,7 @@ import logging
 import re
 import threading
 import warnings
+from collections import OrderedDict
 from typing import Callable, Sequence
 
 import numpy as np
@@ -39,7 +43,7 @@ import numpy as np
 from ..errors import IndexFileError, InputError
 from ..index import IndexData
 from ..periods import section_phase as period
-from .base import Candidates, DocumentEntry, Lexicons, Where, where_mask
+from .base import Candidates, DenseQuery, DocumentEntry, Lexicons, Where, where_mask
 from .remote import SENTENCE_WEIGHT, RemoteCatalogue, check_weight, mixed_rows, sync_remote
 
 log = logging.getLogger(__name__)
@@ -50,6 +54,8 @@ CONNECT_TIMEOUT = 10.0
 BATCH = 2048             # rows per insert
 MAX_LIMIT = 16_384       # Milvus's largest top-k
 ROWS_PER_PASSAGE = 4     # first guess of mixed rows to fetch per passage wanted
+FETCH_KEYS = 4096        # primary keys per query fetching vectors
+CACHE_BYTES = 128 * 2**20  # vectors of passages scored, kept (least recently used dropped beyond)
 SETTINGS_ROW = "//settings"  # the registry row holding the settings (no document id has "//")
 NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,200}")
 INDEXES = {"FLAT": {}, "HNSW": {"M": 16, "efConstruction": 200}}
@@ -135,7 +141,10 @@ class MilvusStore(RemoteCatalogue):
         self.dim, self.cross_dim = dim, cross_dim
         self.index = index
         self._handles: dict[str, object] = {}
-        self._recent: tuple = (None, {}, {})  # (query key, passage scores, row scores): for highlights
+        self.cache_bytes = CACHE_BYTES
+        self._cache: OrderedDict[tuple[str, int], tuple[np.ndarray, np.ndarray]] = OrderedDict()
+        self._cache_bytes = 0
+        self._cache_lock = threading.Lock()
         self._set(data)
 
     # ------------------------------------------------------------------ server calls
@@ -257,7 +266,6 @@ class MilvusStore(RemoteCatalogue):
         keys = data.manifest.get("documents", {})
         self._keys = [keys.get(c.doc_id, "") for c in data.chunks]
         self._row_index: tuple | None = None  # made by _rows() when first searched
-        self._recent = (None, {}, {})
 
     @property
     def data(self) -> IndexData:
@@ -314,8 +322,9 @@ class MilvusStore(RemoteCatalogue):
     # ------------------------------------------------------------------ search
     def _rows(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The primary keys of the catalogue's rows (sorted), with each one's passage position and
-        mixed row (-1: the passage row); made on first use after the catalogue changes. A row of a
-        version the catalogue does not hold has a key that is not among them."""
+        mixed row (-1: the passage row); made on first use after the catalogue changes, with
+        ``_passage_pks`` (each passage's key, by position). A row of a version the catalogue does
+        not hold has a key that is not among them."""
         if self._row_index is None:
             data, pks, pos, row = self._data, [], [], []
             for i, c in enumerate(data.chunks):
@@ -325,9 +334,10 @@ class MilvusStore(RemoteCatalogue):
                     pks.append(row_key(c.doc_id, self._keys[i], ordinal, r))
                     pos.append(i)
                     row.append(r)
-            order = np.argsort(np.array(pks, dtype=np.int64), kind="stable")
-            self._row_index = (np.array(pks, dtype=np.int64)[order], np.array(pos, dtype=np.int64)[order],
-                               np.array(row, dtype=np.int64)[order])
+            pks_a, pos_a, row_a = (np.array(x, dtype=np.int64) for x in (pks, pos, row))
+            self._passage_pks = pks_a[row_a == -1]  # rows are listed passage by passage, passage row first
+            order = np.argsort(pks_a, kind="stable")
+            self._row_index = (pks_a[order], pos_a[order], row_a[order])
         return self._row_index
 
     def _located(self, ids: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
@@ -338,100 +348,148 @@ class MilvusStore(RemoteCatalogue):
         found = pks[at] == ids if len(pks) else np.zeros(len(ids), dtype=bool)
         return np.where(found, pos[at], -1), np.where(found, row[at], 0)
 
-    def _search(self, requests: list[tuple[str, int, str]], vector: np.ndarray) -> list[tuple[list, list]]:
-        """Searches ``(part, limit, expression)`` for ``vector``, sent together; the keys and
-        similarities of each one's hits, best first. Only keys come back (no output fields): the
-        catalogue knows where each key belongs (``_rows``)."""
-        query = [np.asarray(vector, dtype=np.float32).tolist()]
-
+    def _search(self, requests: list[tuple[str, int, str, np.ndarray]]) -> list[tuple[list, list]]:
+        """Searches ``(part, limit, expression, vector)``, sent together (one round trip); the keys
+        and similarities of each one's hits, best first. Only keys come back (no output fields):
+        the catalogue knows where each key belongs (``_rows``)."""
         def send(timeout):
             futures = [self._collection(part).search(
-                query, "vector", {"metric_type": "IP", "params": {"ef": max(limit, 64)} if self.index == "HNSW" else {}},
+                [np.asarray(vector, dtype=np.float32).tolist()], "vector",
+                {"metric_type": "IP", "params": {"ef": max(limit, 64)} if self.index == "HNSW" else {}},
                 limit=min(limit, MAX_LIMIT), expr=expr or None, output_fields=[], consistency_level="Session",
-                timeout=timeout, _async=True) for part, limit, expr in requests]
+                timeout=timeout, _async=True) for part, limit, expr, vector in requests]
             return [f.result() for f in futures]
         return [(list(r[0].ids), list(r[0].distances)) for r in self._call("检索", send)]
 
     def dense(self, query_vector: np.ndarray, k: int, *, space: str = "main",
               sentence_weight: float = SENTENCE_WEIGHT, where: Where | None = None) -> Candidates:
-        empty = Candidates(np.zeros(0, np.int64), np.zeros(0))
-        if where is not None and where.documents is not None and not where.documents or k <= 0 \
-                or not self._data.chunks:
-            return empty
-        prefix = "" if space == "main" else "x"
-        expr = expression(where)
-        if sentence_weight == 0:
-            (ids, scores), = self._search([(f"{prefix}passage", k, expr)], query_vector)
-            pos, _row = self._located(ids)
-            return _candidates([(p, s) for p, s in zip(pos.tolist(), scores) if p >= 0][:k])
-        _check_weight(sentence_weight)
-        limit = min(k * ROWS_PER_PASSAGE, MAX_LIMIT)
-        while True:
-            (ids, scores), = self._search([(f"{prefix}mixed", limit, expr)], query_vector)
-            best: dict[int, float] = {}
-            for p, s in zip(self._located(ids)[0].tolist(), scores):  # best first: a passage's first row is its best
-                if p >= 0 and p not in best:
-                    best[p] = s
-            if len(best) >= k or len(ids) < limit or limit >= MAX_LIMIT:
-                return _candidates(list(best.items())[:k])
-            limit = min(limit * 4, MAX_LIMIT)
+        return self.dense_many([DenseQuery(query_vector, k, space, sentence_weight, where)])[0]
 
-    def _scores(self, query_vector: np.ndarray, ids: Sequence[int], space: str) -> tuple[dict, dict]:
-        """Passage and mixed-row similarities of the passages ``ids``: searches restricted to their
-        rows' primary keys, sent together (kept for the highlights of the same query)."""
-        prefix = "" if space == "main" else "x"
-        query_key = (hashlib.blake2b(np.asarray(query_vector, np.float32).tobytes(), digest_size=16).digest(), space)
-        key, passages, rows = self._recent
-        if key == query_key and all(int(i) in passages for i in ids):
-            return passages, rows
-        if key != query_key:
-            passages, rows = {}, {}
-        ids = [int(i) for i in ids if int(i) not in passages]
-        data = self._data
-        pks, row_pks = [], []
-        for i in ids:
-            doc_id = data.chunks[i].doc_id
-            ordinal = i - data.doc_ranges[doc_id][0]
-            pks.append(row_key(doc_id, self._keys[i], ordinal))
-            a, b = (int(x) for x in data.sentence_bounds[i])
-            row_pks += [row_key(doc_id, self._keys[i], ordinal, r) for r in range(max(b - a, 1))]
-        requests = [(f"{prefix}{part}", len(chunk), f"pk in [{', '.join(map(str, chunk))}]")
-                    for part, keys in (("passage", pks), ("mixed", row_pks))
-                    for chunk in (keys[a:a + MAX_LIMIT] for a in range(0, len(keys), MAX_LIMIT))]
-        for found, scores in self._search(requests, query_vector):
-            for p, r, s in zip(*(x.tolist() for x in self._located(found)), scores):
-                if p < 0:
-                    continue
-                if r < 0:
-                    passages[p] = s
+    def dense_many(self, queries: Sequence[DenseQuery]) -> list[Candidates]:
+        """The dense candidates of each query, its search sent with the others' (one round trip).
+        A passage's first ``mixed`` row among the hits is its best one (its dense score); when the
+        rows found hold fewer than ``k`` passages, that query is asked again for more rows."""
+        empty = Candidates(np.zeros(0, np.int64), np.zeros(0))
+        out: list[Candidates | None] = [None] * len(queries)
+        limits: dict[int, int] = {}
+        for n, q in enumerate(queries):
+            w = q.where
+            if w is not None and w.documents is not None and not w.documents or q.k <= 0 or not self._data.chunks:
+                out[n] = empty
+                continue
+            if q.sentence_weight:
+                _check_weight(q.sentence_weight)
+            limits[n] = q.k if q.sentence_weight == 0 else min(q.k * ROWS_PER_PASSAGE, MAX_LIMIT)
+        while limits:
+            asked = list(limits)
+            found = self._search([(("" if queries[n].space == "main" else "x")
+                                   + ("passage" if queries[n].sentence_weight == 0 else "mixed"),
+                                   limits[n], expression(queries[n].where), queries[n].vector) for n in asked])
+            for n, (ids, scores) in zip(asked, found):
+                best: dict[int, float] = {}
+                for p, s in zip(self._located(ids)[0].tolist(), scores):  # best first
+                    if p >= 0 and p not in best:
+                        best[p] = s
+                k, limit = queries[n].k, limits.pop(n)
+                if len(best) < k and len(ids) >= limit and limit < MAX_LIMIT and queries[n].sentence_weight:
+                    limits[n] = min(limit * 4, MAX_LIMIT)
                 else:
-                    rows[(p, r)] = s
-        missing = [i for i in ids if i not in passages]
+                    out[n] = _candidates(list(best.items())[:k])
+        return out
+
+    # ------------------------------------------------------------------ exact scores
+    def _vectors(self, ids: Sequence[int], space: str) -> list[tuple[np.ndarray, np.ndarray]]:
+        """The passage vector and ``mixed`` rows of each passage ``ids`` (catalogue positions):
+        from the cache, the missing ones fetched from the server together (one round trip). The
+        cache is keyed by the row's primary key (document, version, position): never stale."""
+        self._rows()
+        data, pks = self._data, self._passage_pks
+        keys = [(space, int(pks[int(i)])) for i in ids]
+        with self._cache_lock:
+            got = [self._cache.get(key) for key in keys]
+            for key, v in zip(keys, got):
+                if v is not None:
+                    self._cache.move_to_end(key)
+        missing = sorted({int(i) for i, v in zip(ids, got) if v is None})
         if missing:
-            raise IndexFileError(f"Milvus 集合 {self.collection} 缺少 {len(missing)} 个段落（例如 "
-                                 f"{data.chunks[missing[0]].doc_id}）；请运行 `python -m qa index` 更新")
-        self._recent = (query_key, passages, rows)
-        return passages, rows
+            prefix = "" if space == "main" else "x"
+            rows = {}
+            for i in missing:
+                c = data.chunks[i]
+                a, b = (int(x) for x in data.sentence_bounds[i])
+                ordinal = i - data.doc_ranges[c.doc_id][0]
+                rows[i] = [row_key(c.doc_id, self._keys[i], ordinal, r) for r in range(max(b - a, 1))]
+            passages, mixed = self._fetch([(f"{prefix}passage", [int(pks[i]) for i in missing]),
+                                           (f"{prefix}mixed", [k for i in missing for k in rows[i]])])
+            lost = [i for i in missing if int(pks[i]) not in passages or any(k not in mixed for k in rows[i])]
+            if lost:
+                raise IndexFileError(f"Milvus 集合 {self.collection} 缺少 {len(lost)} 个段落（例如 "
+                                     f"{data.chunks[lost[0]].doc_id}）；请运行 `python -m qa index` 更新")
+            fresh = {i: (passages[int(pks[i])], np.stack([mixed[k] for k in rows[i]])) for i in missing}
+            with self._cache_lock:
+                for i, v in fresh.items():
+                    key = (space, int(pks[i]))
+                    if key not in self._cache:
+                        self._cache[key] = v
+                        self._cache_bytes += v[0].nbytes + v[1].nbytes
+                while self._cache_bytes > self.cache_bytes and len(self._cache) > 1:
+                    _key, (pv, mv) = self._cache.popitem(last=False)
+                    self._cache_bytes -= pv.nbytes + mv.nbytes
+            got = [v if v is not None else fresh[int(i)] for i, v in zip(ids, got)]
+        return got
+
+    def _fetch(self, requests: list[tuple[str, list[int]]]) -> list[dict[int, np.ndarray]]:
+        """The vectors of rows by primary key, ``(part, keys)`` each, sent together (one round
+        trip). The reply's packed floats are read as they are: pymilvus 2.3's ``query`` makes a
+        numpy scalar of every float (0.7 s for 1,500 rows of 512-d, against 1 ms here)."""
+        from pymilvus.client.prepare import Prepare
+        from pymilvus.client.utils import check_status
+
+        handler = _pymilvus().connections._fetch_handler(self.alias)
+        chunks = [(n, self._name(part), keys[a:a + FETCH_KEYS]) for n, (part, keys) in enumerate(requests)
+                  for a in range(0, len(keys), FETCH_KEYS)]
+
+        def send(timeout):
+            futures = [handler._stub.Query.future(Prepare.query_request(
+                name, f"pk in [{', '.join(map(str, keys))}]", ["pk", "vector"], None, consistency_level="Session"),
+                timeout=timeout) for _n, name, keys in chunks]
+            replies = [f.result() for f in futures]
+            for reply in replies:
+                check_status(reply.status)
+            return replies
+
+        out: list[dict[int, np.ndarray]] = [{} for _ in requests]
+        for (n, _name, _keys), reply in zip(chunks, self._call("读取向量", send)):
+            fields = {f.field_name: f for f in reply.fields_data}
+            if not fields:  # nothing found
+                continue
+            found = fields["pk"].scalars.long_data.data
+            vectors = fields["vector"].vectors
+            matrix = np.array(vectors.float_vector.data, dtype=np.float32).reshape(len(found), vectors.dim)
+            out[n].update(zip((int(k) for k in found), matrix))
+        return out
 
     def dense_scores(self, query_vector: np.ndarray, ids: np.ndarray, *, space: str = "main",
                      sentence_weight: float = SENTENCE_WEIGHT) -> np.ndarray:
+        """Exact dense scores of the passages ``ids``, from their vectors (cached, see ``_vectors``):
+        the passage's similarity (``sentence_weight`` 0), or its best ``mixed`` row's."""
         ids = np.asarray(ids, dtype=np.int64)
         if not len(ids):
             return np.zeros(0)
         if sentence_weight:
             _check_weight(sentence_weight)
-        passages, rows = self._scores(query_vector, ids, space)
+        vectors = self._vectors(ids.tolist(), space)
+        qv = np.asarray(query_vector, dtype=np.float32)
         if sentence_weight == 0:
-            return np.array([passages[int(i)] for i in ids], dtype=np.float64)
-        out = []
-        for i in ids:
-            a, b = (int(x) for x in self._data.sentence_bounds[int(i)])
-            out.append(max(rows.get((int(i), r), -np.inf) for r in range(max(b - a, 1))))
-        return np.array(out, dtype=np.float64)
+            return (np.stack([pv for pv, _rows in vectors]) @ qv).astype(np.float64)
+        rows = np.concatenate([r for _pv, r in vectors])
+        starts = np.concatenate([[0], np.cumsum([len(r) for _pv, r in vectors])[:-1]])
+        return np.maximum.reduceat(rows @ qv, starts).astype(np.float64)
 
     def _mixed_scores(self, query_vector: np.ndarray, chunks: list[int], space: str) -> Callable:
-        passages, rows = self._scores(query_vector, chunks, space)
-        return lambda i, r: (rows[(i, r)], passages[i])
+        vectors = dict(zip(chunks, self._vectors(chunks, space)))
+        qv = np.asarray(query_vector, dtype=np.float32)
+        return lambda i, r: (float(vectors[i][1][r] @ qv), float(vectors[i][0] @ qv))
 
     def mask(self, where: Where | None) -> np.ndarray | None:
         return where_mask(self._data, self.periods, where)

@@ -32,7 +32,7 @@ import numpy as np
 
 from ..index import IndexData
 from ..periods import section_phase as period
-from .base import Candidates, DocumentEntry, Lexicons, Where, where_mask
+from .base import Candidates, DenseQuery, DocumentEntry, Lexicons, Where, dense_each, where_mask
 from .remote import SENTENCE_WEIGHT, RemoteCatalogue, check_weight, mixed_rows, sync_remote
 
 log = logging.getLogger(__name__)
@@ -227,6 +227,9 @@ class QdrantStore(RemoteCatalogue):
             return self._query(query_vector.tolist(), f"{prefix}passage", k, where)
         _check_weight(sentence_weight)
         return self._query([query_vector.tolist()], f"{prefix}mixed", k, where)
+
+    def dense_many(self, queries: Sequence[DenseQuery]) -> list[Candidates]:
+        return dense_each(self, queries)
 
     def lexical(self, tokens: Sequence[str], k: int, *, where: Where | None = None) -> Candidates:
         from qdrant_client import models as m
