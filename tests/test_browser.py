@@ -406,6 +406,12 @@ def test_retrieval_details_are_off_by_default(page):
     assert details.locator("tbody tr").count() >= 1
 
 
+def settle(page) -> None:
+    """Wait for the page's fonts and two frames: layout done, nothing left half-painted."""
+    page.evaluate("() => document.fonts.ready.then(() => new Promise(r => requestAnimationFrame("
+                  "() => requestAnimationFrame(r))))")
+
+
 def _serious(page) -> list:
     from axe_playwright_python.sync_playwright import Axe
 
@@ -429,6 +435,7 @@ def test_axe_no_serious_violations_light_and_dark_desktop_and_phone(browser, app
     page = new_page(browser, app_url + path, viewport=viewport, color_scheme=scheme)
     try:
         assert page.evaluate("document.body.classList.contains('dark')") == theme.startswith("dark")
+        settle(page)  # what a reader sees once the page has laid out, not a frame of its loading
         assert _serious(page) == []
         ask(page, Q1)
         # everything an answer can show: its sources (phone), the retrieval details, the library
@@ -438,6 +445,7 @@ def test_axe_no_serious_violations_light_and_dark_desktop_and_phone(browser, app
             answers(page).first.locator("details.qa-sources > summary").click()
         page.locator("#qa-library").get_by_text("文档库").first.click()
         page.locator("#qa-docs table").wait_for()
+        settle(page)
         assert _serious(page) == []
         if screen == "desktop" and theme == "dark":
             page.evaluate("() => window.scrollTo(0, 0)")
