@@ -224,3 +224,40 @@ def test_a_graph_build_stops_when_its_store_is_dropped(monkeypatch):
     thread.join(timeout=30)
     assert not thread.is_alive() and ref() is None
     assert added == [256]  # stopped at the first block boundary after the store was dropped
+
+
+def test_the_floor_query_reuses_the_scan_of_its_opposite_exactly():
+    """The min-max floor (``-v``) is answered from the scan for ``v``, negated: bit for bit what its
+    own scan gives, so the candidates are the same as when each query scans alone."""
+    from qa.index import faiss_stack
+    from qa.store.base import DenseQuery
+    from qa.store.faiss import _Scans
+
+    vectors = faiss_stack([_clustered(3_000, 512, seed=3)])
+    rng = np.random.default_rng(4)
+    for _ in range(20):
+        q = vectors[rng.integers(len(vectors))] + 0.2 * rng.normal(size=512).astype(np.float32)
+        q = (q / np.linalg.norm(q)).astype(np.float32)
+        scans = _Scans()
+        assert np.array_equal(scans.similarities(vectors, q), vectors @ q)
+        assert np.array_equal(scans.similarities(vectors, -q), vectors @ -q)
+        assert len(scans._done) == 1  # one scan for both
+
+    index = build_index_of(vectors)
+    qv = vectors[7]
+    together = index.dense_many([DenseQuery(qv, 100), DenseQuery(-qv, 20, sentence_weight=0)])
+    alone = [index.dense(qv, 100), index.dense(-qv, 20, sentence_weight=0)]
+    for got, want in zip(together, alone):
+        assert np.array_equal(got.ids, want.ids) and np.array_equal(got.scores, want.scores)
+
+
+def build_index_of(vectors: np.ndarray) -> FaissStore:
+    """A FAISS store whose passages (one sentence each) have ``vectors``."""
+    from qa.index import IndexData
+    from qa.types import Chunk
+
+    n = len(vectors)
+    chunks = tuple(Chunk("d.txt", ("一",), 10 * i, 10 * i + 5, "文本", (i, i + 1), "") for i in range(n))
+    data = IndexData(chunks, tuple((i, 10 * i, 10 * i + 5) for i in range(n)), vectors, vectors,
+                     {"documents": {"d.txt": "key"}}, tokens=tuple(("文本",) for _ in range(n)))
+    return FaissStore(data)

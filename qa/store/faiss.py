@@ -23,9 +23,9 @@ import numpy as np
 
 from dataclasses import replace
 
-from ..index import IndexData, assemble, faiss_owner, faiss_vectors, load_index, save_index
+from ..index import PENDING, IndexData, assemble, faiss_owner, faiss_vectors, load_index, save_index
 from ..periods import section_phase
-from .base import Candidates, DenseQuery, DocumentEntry, Lexicons, Where, dense_each, where_mask
+from .base import Candidates, DenseQuery, DocumentEntry, Lexicons, Where, where_mask
 
 HNSW_ABOVE = 50_000     # vectors; below, exact search costs under ~10 ms on 2 cores (512-d)
 HNSW_M = 32
@@ -45,20 +45,26 @@ class FaissStore:
 
     name = "faiss"
 
-    def __init__(self, data: IndexData, *, hnsw_above: int = HNSW_ABOVE):
+    def __init__(self, data: IndexData, *, hnsw_above: int = HNSW_ABOVE, lexicon=None):
+        """``lexicon``: the BM25 index of ``data``'s passages, when made already (by the child
+        process that built ``data``, ``qa.indexworker``)."""
         self.hnsw_above = hnsw_above
         self._lock = threading.Lock()
         self._entries: dict[str, DocumentEntry] | None = None
-        self._set(data)
+        self._set(data, lexicon)
 
     # ------------------------------------------------------------------ catalogue
-    def _set(self, data: IndexData) -> None:
+    def _set(self, data: IndexData, lexicon=None) -> None:
         with self._lock:
             self._data = data
             self._indexes: dict[str, object] = {}
             self._building: set[str] = set()
-        self.lexicons = Lexicons(data)
+        self.lexicons = Lexicons(data, lexicon)
         self.lexicon = self.lexicons.all
+        # the passages with vectors: a document still being embedded (``qa.indexing``) has zero
+        # vectors, never a dense candidate (its dense score is estimated, ``qa.search.impute_dense``)
+        pending = [d for d, key in data.manifest.get("documents", {}).items() if key.startswith(PENDING)]
+        self._embedded = ~np.isin(data.chunk_docs, pending) if pending else None
         self.periods = np.array([section_phase(c.section) for c in data.chunks], dtype=object)
 
     @property
@@ -163,26 +169,34 @@ class FaissStore:
 
     def dense(self, query_vector: np.ndarray, k: int, *, space: str = "main",
               sentence_weight: float = 0.5, where: Where | None = None) -> Candidates:
+        return self._dense(DenseQuery(query_vector, k, space, sentence_weight, where), _Scans())
+
+    def dense_many(self, queries: Sequence[DenseQuery]) -> list[Candidates]:
+        """``dense`` for each query; a query opposite to an earlier one (``-v``: the floor of min-max
+        fusion) reuses that one's exact scan of the vectors, negated (``_Scans``)."""
+        scans = _Scans()
+        return [self._dense(q, scans) for q in queries]
+
+    def _dense(self, q: DenseQuery, scans: "_Scans") -> Candidates:
         n = len(self._data.chunks)
-        allowed = self.mask(where)
+        allowed = self.mask(q.where)
+        if self._embedded is not None:  # passages of documents still being embedded: zero vectors
+            allowed = self._embedded if allowed is None else allowed & self._embedded
         if n == 0 or (allowed is not None and not allowed.any()):
             return Candidates(np.zeros(0, np.int64), np.zeros(0))
         if allowed is not None and allowed.sum() <= EXACT_FILTERED:
             ids = np.flatnonzero(allowed)
         else:
-            qv = np.ascontiguousarray(query_vector.reshape(1, -1), dtype=np.float32)
+            qv = np.ascontiguousarray(q.vector.reshape(1, -1), dtype=np.float32)
             sel = _selector(allowed)
-            ids = _search(self._index(space, "passage"), qv, min(k, n), sel)
-            if sentence_weight > 0 and len(self._data.sentences):
+            ids = _search(self._index(q.space, "passage"), qv, min(q.k, n), sel, scans)
+            if q.sentence_weight > 0 and len(self._data.sentences):
                 s_allowed = None if allowed is None else allowed[self._data.sentence_chunk]
-                sids = _search(self._index(space, "sentence"), qv, min(k, len(self._data.sentences)),
-                               _selector(s_allowed))
+                sids = _search(self._index(q.space, "sentence"), qv, min(q.k, len(self._data.sentences)),
+                               _selector(s_allowed), scans)
                 ids = np.union1d(ids, self._data.sentence_chunk[sids])
-        return Candidates.top(ids, self.dense_scores(query_vector, ids, space=space,
-                                                     sentence_weight=sentence_weight), k)
-
-    def dense_many(self, queries: Sequence[DenseQuery]) -> list[Candidates]:
-        return dense_each(self, queries)
+        return Candidates.top(ids, self.dense_scores(q.vector, ids, space=q.space,
+                                                     sentence_weight=q.sentence_weight), q.k)
 
     def dense_scores(self, query_vector: np.ndarray, ids: np.ndarray, *, space: str = "main",
                      sentence_weight: float = 0.5) -> np.ndarray:
@@ -237,13 +251,37 @@ class _Exact:
     def __init__(self, vectors: np.ndarray):
         self.vectors = vectors
 
-    def search_ids(self, qv: np.ndarray, k: int, selector) -> np.ndarray:
+    def search_ids(self, qv: np.ndarray, k: int, selector, scans: "_Scans | None" = None) -> np.ndarray:
         ids = None if selector is None else selector[1]
-        scores = (self.vectors if ids is None else self.vectors[ids]) @ qv[0]
+        if ids is None and scans is not None:
+            scores = scans.similarities(self.vectors, qv[0])
+        else:
+            scores = (self.vectors if ids is None else self.vectors[ids]) @ qv[0]
         k = min(k, len(scores))
         top = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))
         top = top[np.argsort(-scores[top], kind="stable")]
         return top if ids is None else ids[top]
+
+
+class _Scans:
+    """The exact scans of one batch of dense queries, so that a query's opposite (``-v``, the floor
+    of min-max fusion) is answered from its scan, negated: exactly what scanning for ``-v`` gives
+    (negation commutes with every product and sum of the scan), at half the cost."""
+
+    def __init__(self):
+        self._done: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+
+    def similarities(self, vectors: np.ndarray, qv: np.ndarray) -> np.ndarray:
+        """``vectors @ qv``, computed once per vector set for ``qv`` and ``-qv``."""
+        for seen, q, sims in self._done:
+            if seen is vectors:
+                if np.array_equal(q, qv):
+                    return sims
+                if np.array_equal(q, -qv):
+                    return -sims
+        sims = vectors @ qv
+        self._done.append((vectors, qv, sims))
+        return sims
 
 
 def _selector(allowed: np.ndarray | None):
@@ -254,13 +292,13 @@ def _selector(allowed: np.ndarray | None):
     return faiss.IDSelectorBatch(len(ids), faiss.swig_ptr(ids)), ids  # keep ids alive with the selector
 
 
-def _search(index, qv: np.ndarray, k: int, selector) -> np.ndarray:
+def _search(index, qv: np.ndarray, k: int, selector, scans: _Scans | None = None) -> np.ndarray:
     """Positions of the ``k`` nearest vectors (fewer when a filter leaves fewer)."""
     faiss = _faiss()
     if k <= 0:
         return np.zeros(0, np.int64)
     if isinstance(index, _Exact):
-        return index.search_ids(qv, k, selector).astype(np.int64)
+        return index.search_ids(qv, k, selector, scans).astype(np.int64)
     if selector is None:
         _d, found = index.search(qv, k)
     else:
