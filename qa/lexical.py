@@ -9,6 +9,7 @@ import logging
 import re
 import threading
 import unicodedata
+from collections import OrderedDict
 from functools import lru_cache
 from typing import Iterable, Sequence
 
@@ -166,6 +167,8 @@ class BM25:
     searches elsewhere never builds it). Nothing is kept per document
     beyond the token tuples given and the token sets ``match`` made of those it was asked about."""
 
+    RECENT = 8  # queries whose scores are kept
+
     def __init__(self, docs_tokens: Sequence[Sequence[str]], k1: float = 1.2, b: float = 0.75, *,
                  positions: Sequence[int] | None = None):
         self.k1, self.b = k1, b
@@ -173,6 +176,7 @@ class BM25:
         self._tokens = docs_tokens if positions is None else [docs_tokens[int(i)] for i in self.positions]
         self._bm25 = None
         self._sets: dict[int, frozenset] = {}  # match's token sets, by row (_set)
+        self._recent: OrderedDict[tuple[str, ...], np.ndarray] = OrderedDict()  # scores' last answers
         self._lock = threading.Lock()
         self.n_docs = len(self._tokens)
         df: dict[str, int] = {}
@@ -182,6 +186,16 @@ class BM25:
         self.df = df
         self.idf = {t: float(np.log(1 + (self.n_docs - n + 0.5) / (n + 0.5))) for t, n in df.items()}
         self.max_idf = max(self.idf.values(), default=1.0)  # the weight of a token never seen
+
+    def __getstate__(self) -> dict:
+        """Pickled with its bm25s index (a child process builds it for the app), without the lock
+        and the caches."""
+        state = dict(self.__dict__, _sets={}, _recent=OrderedDict())
+        del state["_lock"]
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state, _lock=threading.Lock())
 
     def _set(self, row: int) -> frozenset:
         """The tokens of the document at ``row`` as a set, made on first use and kept (a question
@@ -218,11 +232,23 @@ class BM25:
         return rows
 
     def scores(self, query_tokens: Sequence[str]) -> np.ndarray:
-        """The BM25 score of each indexed document (in ``positions`` order when given)."""
-        known = [t for t in query_tokens if t in self.idf]
+        """The BM25 score of each indexed document (in ``positions`` order when given), read-only:
+        the last ``RECENT`` queries' are kept (a search asks for its candidates', then their scores)."""
+        known = tuple(t for t in query_tokens if t in self.idf)
         if not known or not self.n_docs:
             return np.zeros(self.n_docs, dtype=np.float32)
-        return np.asarray(self._index().get_scores(known), dtype=np.float32)
+        with self._lock:
+            found = self._recent.get(known)
+            if found is not None:
+                self._recent.move_to_end(known)
+                return found
+        found = np.asarray(self._index().get_scores(list(known)), dtype=np.float32)
+        found.flags.writeable = False
+        with self._lock:
+            self._recent[known] = found
+            while len(self._recent) > self.RECENT:
+                self._recent.popitem(last=False)
+        return found
 
     def scores_at(self, query_tokens: Sequence[str], ids: Sequence[int]) -> np.ndarray:
         """BM25 scores of the passages at catalogue positions ``ids``."""

@@ -151,3 +151,20 @@ def test_a_tokenizer_reads_jieba_s_dictionary_through_without_changing_it():
     assert ours.is_word("免陪照护服务") and ours.is_word("医院") and not ours.is_word("南A")
     assert len(freq) == size and "免陪照护服务" not in freq  # the shared dictionary is as it was
     assert not Tokenizer(()).is_word("免陪照护服务")
+
+
+def test_bm25_scores_of_recent_queries_are_kept_read_only():
+    docs = [["交通", "地铁"], ["教育", "学校", "学校"], ["地铁", "学校"]]
+    bm = BM25(docs)
+    first = bm.scores(["学校", "未知"])
+    assert bm.scores(["学校"]) is first  # unknown tokens left out: the same query
+    assert not first.flags.writeable
+    with pytest.raises(ValueError):
+        first[0] = 1.0
+    fresh = BM25(docs).scores(["学校"])
+    assert np.array_equal(first, fresh) and not np.array_equal(first, bm.scores(["地铁"]))
+    for i in range(BM25.RECENT):  # older queries make way
+        bm.scores(["交通"] * (i + 1))
+    again = bm.scores(["学校"])
+    assert again is not first and np.array_equal(again, first)
+    assert np.array_equal(bm.scores_at(["学校"], [2, 1]), first[[2, 1]])
