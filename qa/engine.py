@@ -560,7 +560,11 @@ class Engine:
                         reuse = reuse or self.store.data
                 if in_child:  # the child reuses the index on disk
                     built = build_in_child(opened, progress=job.update, started=job.started)
-                    prepared = _ready(self._prepare(built.docs, as_store(built.data), opened["cross"]))
+                    from .store.faiss import FaissStore
+
+                    store = FaissStore(built.data, lexicon=built.lexicon)  # its BM25 made by the child
+                    prepared = _ready(self._prepare(built.docs, store, opened["cross"]))
+                    del store
                     state = built.state
                     del built
                 else:

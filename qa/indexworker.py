@@ -28,18 +28,20 @@ from .errors import QAError
 
 __all__ = ["Built", "Split", "build_in_child", "prestart", "split_in_child"]
 
-CHILD_NICE = 10  # the build child's niceness: questions get the CPU first
+CHILD_NICE = 19  # the build child's niceness, the lowest: questions get the CPU first (idle, it runs at full speed)
 SPLIT_NICE = 0  # the keyword child's (on any core): its few seconds are waited for, and take no lock of the app
 POLL = 0.5  # seconds between checks that the child is alive
 
 
 @dataclass(frozen=True)
 class Built:
-    """What the child built: the documents (catalogue order), their catalogue, the corpus state."""
+    """What the child built: the documents (catalogue order), their catalogue, the corpus state,
+    and the BM25 index of the catalogue's passages (its bm25s index made: the app only installs it)."""
 
     docs: tuple
     data: object  # qa.index.IndexData
     state: tuple
+    lexicon: object = None  # qa.lexical.BM25 over data.tokens
 
 
 @dataclass(frozen=True)
@@ -228,7 +230,7 @@ def _build(job: dict, send) -> tuple:
                        job["index"], rebuild=job["rebuild"], force=False,
                        progress=lambda done, total: send.send(("progress", done, total)))
     release_memory()
-    return tuple(docs), store.data, state
+    return tuple(docs), store.data, state, store.lexicon.prepare()  # pickled with data: tokens sent once
 
 
 def _split(job: dict, _send) -> tuple:

@@ -207,3 +207,28 @@ def test_the_full_build_embeds_what_the_keyword_step_split_without_splitting_it_
     assert tokenized == [] and tiny_engine.data.doc_ranges["flowers.md"] == shown
     assert tiny_engine.data.manifest["documents"]["flowers.md"] == qa.index.content_key(
         tiny_engine.document("flowers.md"))
+
+
+def test_passages_being_embedded_are_never_dense_candidates(gated):
+    """A document still being embedded has zero vectors: no dense scan returns its passages (nor
+    spends time on them); keywords find it, and once embedded it is a dense candidate too."""
+    from qa.store import Where
+    from qa.store.base import DenseQuery
+
+    engine, embedder, source = gated
+    job = qa.add_documents(engine, [source])
+    assert embedder.halfway.wait(DEADLINE)
+    store, new = engine.store, "花卉_报告.md"
+    a, b = store.data.doc_ranges[new]
+    assert not np.abs(store.data.passage_vectors[a:b]).any()  # zero vectors while pending
+    qv = embedder.embed_query("郁金香主题花展")
+    n = len(store.data.chunks)
+    for found in (store.dense(qv, n), *store.dense_many([DenseQuery(qv, n), DenseQuery(-qv, n, sentence_weight=0)]),
+                  store.dense(qv, n, where=Where.of(documents=[new, "a.txt"]))):
+        assert found.ids.size and not any(a <= i < b for i in found.ids.tolist())
+    assert store.dense(qv, n, where=Where.of(documents=[new])).ids.size == 0
+    assert any(a <= i < b for i in store.lexical(["郁金香"], 5).ids.tolist())
+    embedder.release.set()
+    assert job.wait(DEADLINE) and job.error is None
+    a, b = engine.store.data.doc_ranges[new]
+    assert any(a <= i < b for i in engine.store.dense(qv, 3).ids.tolist())

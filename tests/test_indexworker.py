@@ -137,6 +137,26 @@ def test_the_keyword_step_of_an_upload_is_done_in_a_child_too(library, monkeypat
     assert [d.id for d in engine.documents] == [*docs, "花卉.md"] and in_app == []
 
 
+def test_the_library_s_bm25_index_comes_from_the_embedding_child(library, monkeypatch):
+    """The embedding child sends the library's BM25 index with the catalogue (its tokens once): the
+    app installs it without building one, and it scores as one built here does."""
+    from qa.lexical import BM25
+
+    made_here = []
+    original = BM25.__init__
+    monkeypatch.setattr(BM25, "__init__", lambda self, *a, **k: made_here.append(self) or original(self, *a, **k))
+    engine, source, _before, jobs = library(FakeEmbedder())
+    job = qa.add_documents(engine, [source])
+    jobs.append(job)
+    assert job.wait(DEADLINE) and job.error is None and job.pid != os.getpid()
+    lexicon = engine.store.lexicon
+    assert all(lexicon is not m for m in made_here) and lexicon._bm25 is not None
+    assert lexicon._tokens is engine.data.tokens
+    tokens = ["郁金香", "花卉", "交易", "道路"]
+    assert np.array_equal(lexicon.scores(tokens), BM25(engine.data.tokens).scores(tokens))
+    assert engine.search("郁金香主题花展", k=1)[0].doc_id == "花卉.md"
+
+
 def test_an_unreadable_upload_is_skipped_by_the_keyword_child(library, tmp_path):
     engine, source, (files, docs), jobs = library(FakeEmbedder())
     broken = engine.corpus / "坏.docx"

@@ -95,11 +95,11 @@ class Lexicons:
     KEEP = 8
     KEEP_DOCUMENTS = 32
 
-    def __init__(self, data):
+    def __init__(self, data, all=None):  # noqa: A002 - the whole catalogue's, made already
         from ..lexical import BM25
 
         self._data = data
-        self.all = BM25(data.tokens)
+        self.all = BM25(data.tokens) if all is None else all
         self._by_documents: OrderedDict[frozenset[str], object] = OrderedDict()
         self._lock = threading.Lock()
 
