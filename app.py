@@ -178,6 +178,16 @@ def build_app(engine, *, llm_module=None, llm_config=None, upload: bool = False)
     return demo
 
 
+def limit_blas(threads: int) -> None:
+    """At most ``threads`` threads per numpy matrix product in this process. The app answers
+    questions side by side: a vector scan split over both cores of this machine waits for its
+    helper thread whenever another process (an upload's indexing, other work) holds that core
+    (a question's CPU time varied 2–20× with the load, against a steady one with one thread)."""
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(threads, user_api="blas")
+
+
 def upload_allowed(host: str, allow_upload: bool) -> bool:
     """Uploads are on for a server bound to this machine only, or with ``--allow-upload``."""
     return allow_upload or host in ("127.0.0.1", "localhost", "::1")
@@ -202,6 +212,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {problem}", file=sys.stderr)
         return 2
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    limit_blas(settings.get("QA_BLAS_THREADS"))
     try:
         engine = qa.open(corpus=args.corpus, index=args.index)
     except QAError as err:

@@ -90,6 +90,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("QA_ENCODER", "auto", "encoder backend: auto (onnxruntime when it can), onnx or torch",
             _choice("auto", "onnx", "torch"), expects="auto、onnx 或 torch"),
     Setting("QA_QUERY_THREADS", 1, "threads that encode one query", _positive(int), expects="正整数"),
+    Setting("QA_BLAS_THREADS", 1, "threads of one numpy matrix product in the web app (the vector scans of a "
+            "question)", _positive(int), expects="正整数"),
     Setting("QA_ENCODE_THREADS", 0, "batches encoded at once while indexing (0: one per core)",
             _non_negative_int, expects="0 或正整数"),
     Setting("QA_INDEXING", "process", "where a running app reads and indexes new documents: process (child processes; "

@@ -168,3 +168,16 @@ def test_defaults_bind_localhost_without_share(monkeypatch):
     assert (args.host, args.port, args.share) == ("0.0.0.0", 8080, True)
     assert app.upload_allowed("127.0.0.1", False) and not app.upload_allowed("0.0.0.0", False)
     assert app.upload_allowed("0.0.0.0", True)
+
+
+def test_the_app_runs_each_numpy_product_on_qa_blas_threads(monkeypatch):
+    monkeypatch.syspath_prepend(str(ROOT))
+    import app
+    import numpy as np
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    with threadpool_limits(limits=None):  # whatever limit_blas sets is undone on leaving
+        app.limit_blas(1)
+        assert {i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"} == {1}
+        vectors, query = np.ones((4_000, 512), np.float32), np.ones(512, np.float32)
+        assert (vectors @ query == 512).all()
