@@ -25,6 +25,7 @@ from .index import IndexData
 from .lexical import abbreviation_phrases, mine_terms, tokenizer_for
 from .multilingual import MultilingualEncoder, is_available, looks_english
 from .lexicon import PinyinCorrector, default_lexicon, remember_pinyin
+from .bilingual import translator
 from .periods import DocumentYears, document_years, merge_years, section_phase
 from .query import DEFAULT_K, AnalyzedQuery, Query, Vocabulary, analyse, check_documents, check_k, unknown_documents
 from .indexing import Indexing, keyword_catalogue
@@ -261,7 +262,8 @@ class Engine:
         return self
 
     def warm_up_crosslingual(self) -> "Engine":
-        """Load the cross-lingual encoder and search once through it (nothing without one)."""
+        """Load the cross-lingual encoder and search once through it, which builds the
+        English–Chinese dictionary too (qa.bilingual; nothing without the encoder)."""
         cross = self.cross
         if cross is not None:
             if hasattr(cross, "warm_up"):
@@ -302,7 +304,7 @@ class Engine:
             places=tok.places, tag=tok.tag, known=lambda word: self._known(word, scope),
             documents=scope.document_years,
             library={d: self._docs[d].region for d in scope.documents} if params.use_places else None,
-            cut=tok.cut)
+            cut=tok.cut, translate=translator(lambda w: w in scope.corpus) if params.use_dictionary else None)
 
     def scope(self, documents: Sequence[str] | None = None) -> Scope:
         """The documents a question is asked about (ids; None: all) with their statistics, made on
