@@ -15,7 +15,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from .chunking import SplitterSettings
-from .corpus import Limits, corpus_files, load_corpus, read_document
+from .corpus import Limits, corpus_files, corpus_state, load_corpus, read_document
 from .corpustext import CorpusText
 from .embedding import Embedder, load_embedder
 from . import settings as qa_settings
@@ -28,7 +28,7 @@ from .lexicon import PinyinCorrector, default_lexicon, remember_pinyin
 from .bilingual import translator
 from .periods import DocumentYears, document_years, merge_years, section_phase
 from .query import DEFAULT_K, AnalyzedQuery, Query, Vocabulary, analyse, check_documents, check_k, unknown_documents
-from .indexing import Indexing, keyword_catalogue
+from .indexing import Indexing, keyword_catalogue, release_memory
 from .indexworker import build_in_child, prestart, split_in_child
 from .search import Ranked, SearchParams, impute_dense, rank
 from .store import Store, StoreConfig, Where, as_store, open_store, store_config
@@ -860,37 +860,6 @@ def _lower_priority() -> None:
         os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), INDEXING_NICE)
     except (OSError, AttributeError):  # another OS, or not allowed
         pass
-
-
-def release_memory() -> None:
-    """Collect garbage and return freed heap pages to the OS (glibc ``malloc_trim``): after a
-    build or a refresh, the freed arrays and strings would otherwise stay in the resident set."""
-    import gc
-
-    tokenizer_for.cache_clear()  # per-document jieba dictionaries of the build (the engine keeps its own)
-    gc.collect()
-    try:
-        import ctypes
-
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):  # not glibc
-        pass
-
-
-def corpus_state(folder: str | os.PathLike) -> tuple:
-    """Names, sizes and modification times of the files under ``folder``: cheap to take and compare
-    (a stat per file, no reading), so a running app can check it on every request."""
-    root = Path(folder)
-    try:
-        paths = sorted(p for p in root.rglob("*") if not p.name.startswith("."))
-        out = []
-        for p in paths:
-            st = p.stat()
-            if p.is_file():
-                out.append((p.relative_to(root).as_posix(), st.st_size, st.st_mtime_ns))
-        return tuple(out)
-    except OSError:
-        return ("unreadable",)
 
 
 def open(corpus: str | os.PathLike = "corpus", index: str | os.PathLike = "index",  # noqa: A001
