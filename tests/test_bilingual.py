@@ -138,3 +138,17 @@ def test_no_phrase_is_made_of_the_genre_lexicons_english_words_alone():
     curated = {"economic", "growth"}.__contains__
     got = d.translate("economic growth of the forest", curated=curated)
     assert [t.english for t in got] == ["economic", "growth", "forest"]
+
+
+@pytest.mark.slow
+def test_an_english_question_on_the_real_report_searches_the_reports_own_words(real_engine):
+    """The real engine (model, cross-lingual encoder, installed dictionary) on the Tongzhou report."""
+    q = real_engine.analyse("Which typhoon brought heavy rain to Tongzhou in the 2023 flood season?")
+    got = {t.english: t.chinese for t in q.translations}
+    text = "".join(d.text for d in real_engine.documents)
+    assert all(c in text for cs in got.values() for c in cs)  # only words the report uses
+    assert "通州" in got["tongzhou"]  # spelled in pinyin
+    assert "汛期" in got["flood season"]  # a phrase of its own
+    assert "汛期" in q.expansions
+    answer = real_engine.ask("Which typhoon brought heavy rain to Tongzhou in the 2023 flood season?")
+    assert answer.covered and "杜苏芮" in answer.text
