@@ -2,6 +2,7 @@
 
     python benchmarks/compose_fit.py                 # the grid below over the 8 reports
     python benchmarks/compose_fit.py --only 河北省 山东省
+    python benchmarks/compose_fit.py --sets eval/gov2026 eval/gov2026/extra   # a report's questions of both sets
 
 Retrieval runs once per question (indexes cached as benchmarks/reports.py caches them); then every
 point of the grid of composition constants (qa.answer, qa.answer.abstain) composes every answer
@@ -29,7 +30,7 @@ GRID = {
     (answer_module, "LIST_SHARE"): (0.3, 0.4, 0.5, 0.7),
     (answer_module, "RELEVANT"): (0.3, 0.45, 0.6, 0.75),
     (answer_module, "SPAN_PENALTY"): (0.0, 0.15, 0.3),
-    (abstain, "MIN_FIGURE_SHARE"): (0.3, 0.4, 0.5),
+    (abstain, "MIN_FIGURE_SHARE"): (0.3, 0.4, 0.5, 0.6),
 }
 # fitted apart (--grid with these names), the grid above held at its values:
 # python benchmarks/compose_fit.py --grid TOPIC_NEIGHBOURS=0,1,2,3,4 SAME_INDICATOR=0,0.25,0.5,1 SAID_BONUS=0,0.15,0.3,0.5
@@ -38,6 +39,8 @@ MORE = {
     (answer_module, "SAME_INDICATOR"): (0.0, 0.25, 0.5, 1.0),
     (answer_module, "SAID_BONUS"): (0.0, 0.15, 0.3, 0.5),
     (answer_module, "SAID_SPAN_PENALTY"): (0.0, 0.15, 0.3, 0.5),
+    (abstain, "MIN_SHARE"): (0.1, 0.2, 0.3),
+    (abstain, "OTHER_PERIOD"): (0.4, 0.6, 0.8),
 }
 LIBRARY = "library:"  # --library: the library set's questions, each a fold of its (first) report
 
@@ -113,6 +116,9 @@ def main() -> None:
     ap.add_argument("--table", action="store_true", help="every point's answered per report")
     ap.add_argument("--library", action="store_true",
                     help="also the library set over all 20 reports, its questions folded with their (first) report")
+    ap.add_argument("--sets", nargs="*", default=[str(SETS)], metavar="DIR",
+                    help="folders of <report stem>.jsonl sets; a report's questions from all of them are one fold "
+                         "(e.g. eval/gov2026 eval/gov2026/extra)")
     ap.add_argument("--grid", nargs="*", default=(), metavar="NAME=V1,V2",
                     help="replace the grid (names: " + ", ".join(name for _m, name in list(GRID) + list(MORE)) + ")")
     a = ap.parse_args()
@@ -123,9 +129,12 @@ def main() -> None:
             name, _, values = item.partition("=")
             GRID[by_name[name]] = tuple(float(v) for v in values.split(","))
     cache = Path(a.cache)
-    names = [p.stem for p in sorted(SETS.glob("*.jsonl")) if p.stem != "library" and (not a.only or p.stem in a.only)]
+    folders = [Path(d) for d in a.sets]
+    names = sorted({p.stem for d in folders for p in d.glob("*.jsonl")
+                    if p.stem != "library" and (not a.only or p.stem in a.only)})
     engines = {n: engine_for([REPORTS / f"{n}.txt"], cache, n) for n in names}
-    retrieved = {n: retrieve_all(engines[n], load(SETS / f"{n}.jsonl")) for n in names}
+    retrieved = {n: retrieve_all(engines[n], [q for d in folders if (d / f"{n}.jsonl").exists()
+                                              for q in load(d / f"{n}.jsonl")]) for n in names}
     runs = {n: run for n in names}
     if a.library:  # a fold per report named first by a library question (beside that report's own set)
         lib = engine_for(sorted(REPORTS.glob("*.txt")), cache, "library")

@@ -2,6 +2,7 @@
 
     python benchmarks/levers.py                    # the retrieval variants below, every report
     python benchmarks/levers.py --only 河北省 山东省
+    python benchmarks/levers.py --sets eval/gov2026 eval/gov2026/extra --kinds english --variants default "no dictionary"
 
 Each variant (a set of SearchParams) is run over the answer sets of eval/gov2026 (one report
 each, indexes cached as benchmarks/reports.py caches them) and the Tongzhou dev set. Printed:
@@ -37,6 +38,9 @@ VARIANTS: dict[str, SearchParams] = {
     "english dense only": replace(BASE, english_lexical=0.0),
     "english lexical 0.2": replace(BASE, english_lexical=0.2),
     "english lexical 0.6": replace(BASE, english_lexical=0.6),
+    "english lexical 0.8": replace(BASE, english_lexical=0.8),
+    "no dictionary": replace(BASE, use_dictionary=False),
+    "no dictionary, english lexical 0.2": replace(BASE, use_dictionary=False, english_lexical=0.2),
 }
 
 
@@ -70,15 +74,22 @@ def main() -> None:
     ap.add_argument("--variants", nargs="*", help="names among: " + ", ".join(VARIANTS))
     ap.add_argument("--cache", default=str(ROOT / ".cache" / "reports"))
     ap.add_argument("--json")
+    ap.add_argument("--sets", nargs="*", default=[str(SETS)], metavar="DIR",
+                    help="folders of <report stem>.jsonl sets, a report's questions of all of them together")
+    ap.add_argument("--kinds", nargs="*", help="only questions of these kinds (e.g. english)")
     a = ap.parse_args()
     cache = Path(a.cache)
-    names = [p.stem for p in sorted(SETS.glob("*.jsonl")) if p.stem != "library" and (not a.only or p.stem in a.only)]
+    folders = [Path(d) for d in a.sets]
+    names = sorted({p.stem for d in folders for p in d.glob("*.jsonl")
+                    if p.stem != "library" and (not a.only or p.stem in a.only)})
     variants = {k: v for k, v in VARIANTS.items() if not a.variants or k in a.variants}
     engines = {n: engine_for([REPORTS / f"{n}.txt"], cache, n) for n in names}
-    sets = {n: load(SETS / f"{n}.jsonl") for n in names}
-    if TONGZHOU_SET.exists():
+    wanted = lambda qs: [q for q in qs if not a.kinds or q["kind"] in a.kinds]  # noqa: E731
+    sets = {n: wanted([q for d in folders if (d / f"{n}.jsonl").exists() for q in load(d / f"{n}.jsonl")])
+            for n in names}
+    if TONGZHOU_SET.exists() and wanted(load(TONGZHOU_SET)):
         engines["Tongzhou dev"] = engine_for(sorted((ROOT / "corpus").iterdir()), cache, "tongzhou")
-        sets["Tongzhou dev"] = load(TONGZHOU_SET)
+        sets["Tongzhou dev"] = wanted(load(TONGZHOU_SET))
     table = {v: {n: score(_Params(engines[n], p), sets[n]) for n in engines} for v, p in variants.items()}
     head = "| variant | " + " | ".join(engines) + " | mean (reports) |"
     print(head + "\n|" + "---|" * (len(engines) + 2))

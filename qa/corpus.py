@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -173,3 +174,19 @@ def load_corpus(folder: str | Path, limits: Limits | None = None) -> tuple[list[
         raise CorpusError(f"no documents in {folder} (supported: {', '.join(SUFFIXES)})"
                           + (f": {why}" if why else ""))
     return list(corpus.documents), corpus.fingerprints
+
+
+def corpus_state(folder: str | os.PathLike) -> tuple:
+    """Names, sizes and modification times of the files under ``folder``: cheap to take and compare
+    (a stat per file, no reading), so a running app can check it on every request."""
+    root = Path(folder)
+    try:
+        paths = sorted(p for p in root.rglob("*") if not p.name.startswith("."))
+        out = []
+        for p in paths:
+            st = p.stat()
+            if p.is_file():
+                out.append((p.relative_to(root).as_posix(), st.st_size, st.st_mtime_ns))
+        return tuple(out)
+    except OSError:
+        return ("unreadable",)

@@ -15,7 +15,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from .chunking import SplitterSettings
-from .corpus import Limits, corpus_files, load_corpus, read_document
+from .corpus import Limits, corpus_files, corpus_state, load_corpus, read_document
 from .corpustext import CorpusText
 from .embedding import Embedder, load_embedder
 from . import settings as qa_settings
@@ -25,9 +25,10 @@ from .index import IndexData
 from .lexical import abbreviation_phrases, mine_terms, tokenizer_for
 from .multilingual import MultilingualEncoder, is_available, looks_english
 from .lexicon import PinyinCorrector, default_lexicon, remember_pinyin
+from .bilingual import translator
 from .periods import DocumentYears, document_years, merge_years, section_phase
 from .query import DEFAULT_K, AnalyzedQuery, Query, Vocabulary, analyse, check_documents, check_k, unknown_documents
-from .indexing import Indexing, keyword_catalogue
+from .indexing import Indexing, keyword_catalogue, release_memory
 from .indexworker import build_in_child, prestart, split_in_child
 from .search import Ranked, SearchParams, impute_dense, rank
 from .store import Store, StoreConfig, Where, as_store, open_store, store_config
@@ -261,7 +262,8 @@ class Engine:
         return self
 
     def warm_up_crosslingual(self) -> "Engine":
-        """Load the cross-lingual encoder and search once through it (nothing without one)."""
+        """Load the cross-lingual encoder and search once through it, which builds the
+        English–Chinese dictionary too (qa.bilingual; nothing without the encoder)."""
         cross = self.cross
         if cross is not None:
             if hasattr(cross, "warm_up"):
@@ -302,7 +304,7 @@ class Engine:
             places=tok.places, tag=tok.tag, known=lambda word: self._known(word, scope),
             documents=scope.document_years,
             library={d: self._docs[d].region for d in scope.documents} if params.use_places else None,
-            cut=tok.cut)
+            cut=tok.cut, translate=translator(lambda w: w in scope.corpus) if params.use_dictionary else None)
 
     def scope(self, documents: Sequence[str] | None = None) -> Scope:
         """The documents a question is asked about (ids; None: all) with their statistics, made on
@@ -862,37 +864,6 @@ def _lower_priority() -> None:
         os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), INDEXING_NICE)
     except (OSError, AttributeError):  # another OS, or not allowed
         pass
-
-
-def release_memory() -> None:
-    """Collect garbage and return freed heap pages to the OS (glibc ``malloc_trim``): after a
-    build or a refresh, the freed arrays and strings would otherwise stay in the resident set."""
-    import gc
-
-    tokenizer_for.cache_clear()  # per-document jieba dictionaries of the build (the engine keeps its own)
-    gc.collect()
-    try:
-        import ctypes
-
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):  # not glibc
-        pass
-
-
-def corpus_state(folder: str | os.PathLike) -> tuple:
-    """Names, sizes and modification times of the files under ``folder``: cheap to take and compare
-    (a stat per file, no reading), so a running app can check it on every request."""
-    root = Path(folder)
-    try:
-        paths = sorted(p for p in root.rglob("*") if not p.name.startswith("."))
-        out = []
-        for p in paths:
-            st = p.stat()
-            if p.is_file():
-                out.append((p.relative_to(root).as_posix(), st.st_size, st.st_mtime_ns))
-        return tuple(out)
-    except OSError:
-        return ("unreadable",)
 
 
 def open(corpus: str | os.PathLike = "corpus", index: str | os.PathLike = "index",  # noqa: A001

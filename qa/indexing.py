@@ -19,6 +19,7 @@ import numpy as np
 
 from .chunking import SplitterSettings, chunk_document
 from .index import PENDING, IndexData, assemble, content_key, passage_tokens
+from .lexical import tokenizer_for
 from .structure import sentence_spans
 from .types import Document, DocumentEntry
 
@@ -128,3 +129,18 @@ def keyword_catalogue(data: IndexData, docs: Sequence[Document], new: Sequence[D
         entries[doc.id] = keyword_entry(doc, settings, data, split.get(doc.id))
     manifest = {k: v for k, v in data.manifest.items() if k != "checksums"}
     return assemble([entries[d.id] for d in docs], manifest)
+
+
+def release_memory() -> None:
+    """Collect garbage and return freed heap pages to the OS (glibc ``malloc_trim``): after a
+    build or a refresh, the freed arrays and strings would otherwise stay in the resident set."""
+    import gc
+
+    tokenizer_for.cache_clear()  # per-document jieba dictionaries of the build (the engine keeps its own)
+    gc.collect()
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc
+        pass

@@ -217,8 +217,8 @@ def _child(body, send, watched, job: dict, memory_mb: int, nice: int, one_core: 
 
 def _build(job: dict, send) -> tuple:
     """Build as ``qa.open`` does, sending progress: (documents, catalogue, corpus state)."""
-    from .corpus import load_corpus
-    from .engine import corpus_state, release_memory
+    from .corpus import corpus_state, load_corpus
+    from .indexing import release_memory
     from .store import open_store, store_config
 
     cross = job["cross"]

@@ -295,6 +295,9 @@ class AnalyzedQuery:
     content: str = ""  # the question without the place names that scope it ("" when the same)
     asks_place: bool = False  # the answer is places (哪些省份提出了…): one item per report
     criterion: object = None  # qa.criteria.Criterion: the condition such a question sets on each report's figure
+    # an English question's words and phrases with the Chinese words the documents use for them
+    # (qa.bilingual.Translation: "life expectancy" → 预期寿命); () for a Chinese question
+    translations: tuple = ()
 
     @property
     def documents(self) -> tuple[str, ...]:
@@ -355,6 +358,7 @@ class AnalyzedQuery:
             "criterion": None if self.criterion is None else {
                 "kind": self.criterion.kind, "value": self.criterion.value, "unit": self.criterion.unit,
                 "qualifier": self.criterion.qualifier},
+            "translations": [{"english": t.english, "chinese": list(t.chinese)} for t in self.translations],
         }
 
 
@@ -376,6 +380,7 @@ class Vocabulary:
     documents: object = None  # doc id -> qa.periods.DocumentYears (relative years per document)
     library: object = None  # document id -> qa.places.Region or None (what each is about)
     cut: object = None  # str -> list[str]: plain words (a place's short name must be one)
+    translate: object = None  # English text -> tuple[qa.bilingual.Translation] (Chinese words the corpus uses)
 
 
 # a question asking what is done for someone (怎么支持, 有什么帮助, 有什么办法): the measures, a summary
@@ -642,6 +647,9 @@ def analyse(question: "str | Query", vocab: Vocabulary, history: Sequence[str] =
     if own != text:
         tokens += tuple(t for t in vocab.tokenize(content.split(_CONTEXT)[0]))
     expansions = tuple(vocab.expand(searched, tokens)) if vocab.expand else ()
+    translations = tuple(vocab.translate(searched)) if english and vocab.translate else ()
+    if translations:  # the Chinese words of an English question's words are searched too
+        expansions += tuple(w for t in translations for c in t.chinese for w in vocab.tokenize(c))
     periods = question_periods(own, vocab.years) or question_periods(text, vocab.years)
     by_document: tuple = ()
     if vocab.documents and len(set(vocab.documents.values())) > 1:  # 今年 is each document's own
@@ -662,4 +670,4 @@ def analyse(question: "str | Query", vocab: Vocabulary, history: Sequence[str] =
         places=placed.places,
         scopes=placed.scopes, lacked=placed.lacked, held=placed.held,
         content=content if content != text else "", asks_place=place_answer,
-        criterion=criterion(own) if place_answer else None)
+        criterion=criterion(own) if place_answer else None, translations=translations)

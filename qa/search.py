@@ -33,6 +33,8 @@ class SearchParams:
     #                                 question (0: the cross-lingual dense score alone): answered
     #                                 0.690 → 0.708, top 5 0.921 → 0.941 over 8 reports, chosen on
     #                                 every leave-one-report-out fold (benchmarks/levers.py)
+    use_dictionary: bool = True     # an English question's words also search the Chinese words an
+    #                                 English–Chinese dictionary gives for them (qa.bilingual)
     use_neighbours: bool = False    # a word neither corpus nor lexicon knows also searches its
     #                                 nearest corpus words by the embedding model (看病 → 医疗)
     use_places: bool = True         # a place the question names routes it to that place's documents

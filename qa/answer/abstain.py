@@ -24,7 +24,11 @@ MIN_SCORE, MIN_MATCH = 0.66, 0.02
 CROSSLINGUAL_MIN_SCORE, CROSSLINGUAL_MIN_MATCH = 0.25, 0.0
 # A figure question is answered only when a sentence with a figure (of the period asked) holds
 # at least this share of the question's weighted terms: else the report does not give it.
-MIN_FIGURE_SHARE = 0.4  # fitted leave-one-report-out (benchmarks/compose_fit.py)
+# Fitted leave-one-report-out (benchmarks/compose_fit.py). Refitted on the 16 reports' sets with
+# their extra questions (eval/gov2026/extra, 456 questions): 0.5 on all 16 folds (left out 0.860 →
+# 0.867: out of scope gained, figures and paraphrases lost); with the library questions as folds
+# too (--library, 36 folds) 0.4 on 34 of them, so it stays 0.4.
+MIN_FIGURE_SHARE = 0.4
 # ... and when another period's figure sentence holds far more of it (OTHER_PERIOD × ...), the
 # report gives the figure for that period, not the one asked (2023's new school places, asked
 # about 2024).

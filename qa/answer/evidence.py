@@ -162,6 +162,7 @@ def question_terms(q, idf: Mapping[str, float] | None, lexicon=None) -> Terms:
             if key not in weights and key not in FRAME and not any(key in t for t in weights):
                 weights[key] = top
                 alts[key] = tuple(entries[key])
+    _translated(q, weights, alts, idf, top)
     own = q.text.split("（接上文：")[0] if "（接上文：" in q.text else ""
     for t in weights:  # a follow-up's own words count more than those of the question before
         if own and t in own:
@@ -180,6 +181,35 @@ def question_terms(q, idf: Mapping[str, float] | None, lexicon=None) -> Terms:
         if t not in idf and rarity:
             specific.update({(t, a): r / max(rarity.values()) for a, r in rarity.items()})
     return Terms(weights, alts, frozenset(t for t in weights if t in idf), split, measures, specific)
+
+
+def _translated(q, weights: dict[str, float], alts: dict[str, tuple[str, ...]], idf: Mapping[str, float],
+                top: float) -> None:
+    """An English question's terms said by the Chinese words the dictionary gives for them
+    (``q.translations``): a phrase (life expectancy → 预期寿命) is one term in place of its words;
+    a translated term weighs as its rarest Chinese word the corpus holds (Yunnan → 云南 says
+    little in Yunnan's report); words that only frame an English question (year, share) weigh
+    nothing, unless the genre lexicon gives words for them (grow → 增长)."""
+    from ..bilingual import STOP
+
+    translations = getattr(q, "translations", ())
+    for t in [t for t in weights if translations and t in STOP and not alts.get(t)]:  # not growth → 增长
+        weights.pop(t)
+    for tr in translations:
+        words = tr.words
+        key = tr.english if len(words) > 1 else words[0] if words else tr.english
+        if len(words) > 1:
+            if not tr.chinese:
+                continue
+            for w in words:
+                weights.pop(w, None)
+            weights[key] = top
+        if key not in weights:
+            continue
+        alts[key] = tuple(dict.fromkeys(alts.get(key, ()) + tr.chinese))
+        rarity = [r for a in alts[key] if (r := _rarity(a, idf))] if idf else []
+        if key not in idf and rarity:
+            weights[key] = min(top, max(rarity))
 
 
 def _rarity(word: str, idf: Mapping[str, float]) -> float:
