@@ -18,20 +18,19 @@ Figures, not a test.
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import os
 import shutil
 import statistics
 import subprocess
 import sys
-import tarfile
 import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
+from library_speed import export  # noqa: E402
 from load import load_questions  # noqa: E402
 from upload_load import big_text  # noqa: E402
 
@@ -81,14 +80,6 @@ for name, corpus, index in zip(sys.argv[6::3], sys.argv[7::3], sys.argv[8::3]):
     del engine
 print(json.dumps(out))
 """
-
-
-def export(rev: str, dest: Path) -> Path:
-    """The ``qa`` package of ``rev`` written under ``dest`` (returned: the folder to import from)."""
-    blob = subprocess.run(["git", "-C", str(ROOT), "archive", rev, "qa"], check=True, capture_output=True).stdout
-    with tarfile.open(fileobj=io.BytesIO(blob)) as tar:
-        tar.extractall(dest)
-    return dest
 
 
 def libraries(cache: Path, size_mb: float) -> tuple[Path, list[tuple[str, Path, Path]]]:
