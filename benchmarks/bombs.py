@@ -123,7 +123,8 @@ def web(files: dict[str, Path], base_dir: Path) -> None:
                       f"{statistics.median(searches) if searches else float('nan'):.2f} | "
                       f"{max(searches) if searches else float('nan'):.2f} |", flush=True)
                 if "已加入" in shown:  # a legitimate file: wait until it is indexed, then go on
-                    status.filter(has_text="索引完成").or_(status.filter(has_text="⚠️")).wait_for(timeout=1_800_000)
+                    indexing = page.locator("#qa-index-status")  # the progress has its own line
+                    indexing.filter(has_text="索引完成").or_(indexing.filter(has_text="⚠️")).wait_for(timeout=1_800_000)
                 page.close()
             browser.close()
     finally:
