@@ -562,9 +562,7 @@ class Engine:
                         reuse = reuse or self.store.data
                 if in_child:  # the child reuses the index on disk
                     built = build_in_child(opened, progress=job.update, started=job.started)
-                    from .store.faiss import FaissStore
-
-                    store = FaissStore(built.data, lexicon=built.lexicon)  # its BM25 made by the child
+                    store = as_store(built.data, lexicon=built.lexicon)  # its BM25 made by the child
                     prepared = _ready(self._prepare(built.docs, store, opened["cross"]))
                     del store
                     state = built.state

@@ -96,13 +96,14 @@ def open_store(config: StoreConfig, docs, fingerprints, embedder, settings, cros
                   save=lambda write: save_atomically(write, index, must_save))
 
 
-def as_store(data) -> Store:
-    """``data`` as a store: a Store as it is, a catalogue (``qa.index.IndexData``) in the default one."""
+def as_store(data, lexicon=None) -> Store:
+    """``data`` as a store: a Store as it is, a catalogue (``qa.index.IndexData``) in the default one
+    (with ``lexicon``, its BM25 index, when made already: by the indexing child)."""
     if isinstance(data, Store):
         return data
     from .faiss import FaissStore
 
-    return FaissStore(data)
+    return FaissStore(data, lexicon=lexicon)
 
 
 def save_atomically(write: Callable, index, must_save: bool) -> None:
