@@ -20,7 +20,9 @@ import multiprocessing
 import os
 import signal
 import sys
+import threading
 from collections.abc import Callable, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from . import settings
@@ -31,6 +33,7 @@ __all__ = ["Built", "Split", "build_in_child", "prestart", "split_in_child"]
 CHILD_NICE = 19  # the build child's niceness, the lowest: questions get the CPU first (idle, it runs at full speed)
 SPLIT_NICE = 0  # the keyword child's (on any core): its few seconds are waited for, and take no lock of the app
 POLL = 0.5  # seconds between checks that the child is alive
+_MAIN = threading.Lock()  # one child started at a time while the main script is hidden
 
 
 @dataclass(frozen=True)
@@ -107,7 +110,8 @@ def _run(body, job: dict, *, progress: Callable[[int, int], None] | None = None,
     watched, alive = ctx.Pipe(duplex=False)  # only this process holds ``alive``: the child ends with it
     child = ctx.Process(target=_child, args=(body, send, watched, job, memory_mb, nice, one_core), name="qa-indexing",
                         daemon=True)
-    child.start()
+    with _main_script_hidden():
+        child.start()
     send.close()
     watched.close()
     if started:
@@ -137,6 +141,27 @@ def _run(body, job: dict, *, progress: Callable[[int, int], None] | None = None,
         if child.is_alive():  # the parent gave up (an error in a callback): the child goes too
             child.kill()
         child.join(5)
+
+
+@contextmanager
+def _main_script_hidden():
+    """While a child starts, hide the parent's main script (``__main__.__file__``, ``__spec__``)
+    from multiprocessing, which would otherwise have the child run it again as ``__mp_main__``
+    before its target: for ``app.py`` that is Gradio's import, 2–3 s added to every upload. The
+    children run only ``qa`` code, which their forkserver has imported."""
+    main = sys.modules.get("__main__")
+    if main is None:
+        yield
+        return
+    with _MAIN:
+        saved = {k: main.__dict__[k] for k in ("__file__", "__spec__") if k in main.__dict__}
+        main.__dict__.pop("__file__", None)
+        main.__spec__ = None
+        try:
+            yield
+        finally:
+            main.__dict__.pop("__spec__", None)
+            main.__dict__.update(saved)
 
 
 def _death(child) -> str:

@@ -236,3 +236,38 @@ def test_the_child_ends_with_the_app(library, tmp_path):
     finally:
         app.kill()
         app.wait(DEADLINE)
+
+
+SCRIPT = r"""
+import sys
+from pathlib import Path
+if __name__ == "__mp_main__":  # run again in a child: the cost app.py's Gradio import added to every upload
+    with open({marker!r}, "a") as f:
+        f.write("run again\n")
+sys.path[:0] = [{tests!r}, {root!r}]
+if __name__ == "__main__":
+    import qa
+    from fixtures import FakeEmbedder
+    engine = qa.open({corpus!r}, {index!r}, embedder=FakeEmbedder(), progress=False, cross=None)
+    job = qa.add_documents(engine, [{source!r}])
+    assert job.wait(120) and job.error is None, job.error
+    assert engine.search("花卉交易中心建成投用", k=1)[0].doc_id == "花卉.md"
+    print(__file__ == {path!r}, __spec__ is None, flush=True)
+"""
+
+
+def test_the_children_do_not_run_the_app_s_main_script_again(library, tmp_path):
+    import subprocess
+    import sys
+
+    _engine, source, _before, _jobs = library(FakeEmbedder())
+    marker, script = tmp_path / "marker", tmp_path / "app_like.py"
+    script.write_text(SCRIPT.format(marker=str(marker), tests=str(Path(__file__).parent),
+                                    root=str(Path(__file__).parents[1]), corpus=str(tmp_path / "corpus"),
+                                    index=str(tmp_path / "index"), source=str(source), path=str(script)),
+                      encoding="utf-8")
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=DEADLINE,
+                         env={**os.environ, "QA_INDEXING": "process"})
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split() == ["True", "True"]  # the script's own __file__ and __spec__ are back
+    assert not marker.exists()  # neither the keyword child nor the embedding child ran it
