@@ -84,5 +84,15 @@ class CorpusText:
         at = int(self._found(s)[0])
         return 0 if at < 0 else int(self._counts[at])
 
+    def pair_counts(self, pairs: list[str]) -> np.ndarray:
+        """``count`` of each two-character string of ``pairs``, in one pass (the corrector counts
+        the whole vocabulary: one search of the sorted bigrams, not one per word)."""
+        if not pairs or not len(self._keys):
+            return np.zeros(len(pairs), np.int64)
+        codes = _codes("".join(pairs)).reshape(-1, 2)
+        wanted = (codes[:, 0] << np.uint64(32)) | codes[:, 1]
+        at = np.minimum(np.searchsorted(self._keys, wanted), len(self._keys) - 1)
+        return np.where(self._keys[at] == wanted, self._counts[at], 0)
+
     def __len__(self) -> int:
         return len(self.text)

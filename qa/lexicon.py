@@ -109,8 +109,10 @@ class PinyinCorrector:
         with self._lock:
             if self._index is None:
                 index: dict[tuple[str, ...], Counter] = {}
-                for word in self._vocabulary:
-                    index.setdefault(_pinyin(word), Counter())[word] += self._text.count(word)
+                counts = getattr(self._text, "pair_counts", None)  # a CorpusText counts all at once
+                counts = counts(self._vocabulary) if counts else [self._text.count(w) for w in self._vocabulary]
+                for word, n in zip(self._vocabulary, counts):
+                    index.setdefault(_pinyin(word), Counter())[word] += int(n)
                 self._index = index
         return self
 

@@ -28,6 +28,9 @@ def test_membership_and_counts_match_the_text(report):
             assert corpus.count(s) == joined.count(s), s
     assert sum(s in corpus for s in absent) < len(absent)  # the absent list is mostly absent
     assert len(corpus) == len(joined)
+    pairs = [s for s in present + absent if len(s) == 2]
+    assert corpus.pair_counts(pairs).tolist() == [corpus.count(s) for s in pairs]  # all at once, the same
+    assert sum(corpus.pair_counts(pairs)) > 0 and 0 in corpus.pair_counts(pairs)
 
 
 def test_bigrams_counted_in_blocks_merge_exactly(monkeypatch, report):
