@@ -18,6 +18,8 @@ Starts ``python app.py`` on a copy of the corpus (loopback, a free port), then
     python benchmarks/upload_load.py                   # 20 clients, 1.5 MB
     python benchmarks/upload_load.py --clients 8 --size-mb 0.5 --window 30
     python benchmarks/upload_load.py --modes process   # only the child-process indexing
+    python benchmarks/upload_load.py --corpus ../shared/corpora/gov2026 --index DIR --size-mb 0.05
+                                                       # a report into a library of 20
 
 By default it runs twice in one go, ``QA_INDEXING=thread`` (the build in a thread of the app) then
 ``process`` (in a child process), and prints both and their ratios, with the load average.
@@ -164,9 +166,9 @@ def run(args, mode: str, questions: list[str]) -> dict:
 
     work = Path(tempfile.mkdtemp(prefix="qa-upload-load-"))
     corpus, index = work / "corpus", work / "index"
-    shutil.copytree(ROOT / "corpus", corpus)
-    if (ROOT / "index").is_dir():
-        shutil.copytree(ROOT / "index", index)
+    shutil.copytree(args.corpus, corpus)
+    if Path(args.index).is_dir():  # a built index: the app starts without embedding the corpus
+        shutil.copytree(args.index, index)
     doc_id = sorted(p.name for p in corpus.iterdir())[0]
     big = work / "汇编.txt"
     big.write_text(big_text(args.size_mb), encoding="utf-8")
@@ -260,6 +262,9 @@ def main(argv=None) -> int:
     ap.add_argument("--before", type=int, default=3, help="questions per client before the upload")
     ap.add_argument("--after", type=int, default=3,
                     help="questions per client once the upload is indexed (0: none)")
+    ap.add_argument("--corpus", default=str(ROOT / "corpus"),
+                    help="the library the app starts with (copied), e.g. the 20 shared reports")
+    ap.add_argument("--index", default=str(ROOT / "index"), help="its built index (copied), if any")
     ap.add_argument("--size-mb", type=float, default=1.5)
     ap.add_argument("--window", type=float, default=60.0, help="seconds of load during indexing")
     ap.add_argument("--index-timeout", type=float, default=1800.0)
