@@ -662,10 +662,11 @@ class Engine:
         qv = self._query_vector(text, cross)
         space, w = ("cross" if cross else "main"), params.sentence_weight
         # min-max fusion normalises from the lowest score, which top lists lack: the passages
-        # least like the query (nearest to -query) and a fixed sample supply it; both dense
-        # queries go together (one round trip to a server-backed store)
+        # least like the query (nearest to -query, scored as the candidates are) and a fixed
+        # sample supply it; both dense queries go together (a server-backed store sends them as
+        # one search of two vectors)
         dense, floor = self.store.dense_many([DenseQuery(qv, candidates, space, w, where),
-                                              DenseQuery(-qv, FLOOR, space, 0.0, where)])
+                                              DenseQuery(-qv, FLOOR, space, w, where)])
         lexical = self.store.lexical(tokens, candidates, where=where)
         ids = np.union1d(np.union1d(dense.ids, lexical.ids), np.union1d(floor.ids, self._floor_sample(where)))
         dense_s = self.store.dense_scores(qv, ids, space=space, sentence_weight=w)

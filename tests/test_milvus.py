@@ -94,14 +94,17 @@ def test_a_question_is_one_round_trip_once_its_passages_are_held(tiny_corpus, tm
 
     eng = _open(tiny_corpus, tmp_path, milvus)
     faiss = _open(tiny_corpus, tmp_path, None, index="faiss-index")
-    calls = []
+    calls, searches = [], []
     for name in ("_search", "_fetch"):
         def counted(self, *args, _inner=getattr(MilvusStore, name), _name=name):
             calls.append(_name)
+            if _name == "_search":
+                searches.append([(part, len(vectors)) for part, _limit, _expr, vectors in args[0]])
             return _inner(self, *args)
         monkeypatch.setattr(MilvusStore, name, counted)
     first = _hits(eng, "新建学校")
     assert calls == ["_search", "_fetch"]
+    assert searches == [[("mixed", 2)]]  # one request: the candidates' vector and the floor's
     calls.clear()
     assert _hits(eng, "新建学校") == first == _hits(faiss, "新建学校")
     assert calls == ["_search"]

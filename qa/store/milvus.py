@@ -348,18 +348,20 @@ class MilvusStore(RemoteCatalogue):
         found = pks[at] == ids if len(pks) else np.zeros(len(ids), dtype=bool)
         return np.where(found, pos[at], -1), np.where(found, row[at], 0)
 
-    def _search(self, requests: list[tuple[str, int, str, np.ndarray]]) -> list[tuple[list, list]]:
-        """Searches ``(part, limit, expression, vector)``, sent together (one round trip); the keys
-        and similarities of each one's hits, best first. Only keys come back (no output fields):
-        the catalogue knows where each key belongs (``_rows``)."""
+    def _search(self, requests: list[tuple[str, int, str, list[np.ndarray]]]) -> list[list[tuple[list, list]]]:
+        """Searches ``(part, limit, expression, vectors)``, sent together (one round trip), each
+        one request of all its vectors (the server answers several vectors of one request at
+        about the cost of one, and requests one after another); the keys and similarities of
+        each vector's hits, best first. Only keys come back (no output fields): the catalogue
+        knows where each key belongs (``_rows``)."""
         def send(timeout):
             futures = [self._collection(part).search(
-                [np.asarray(vector, dtype=np.float32).tolist()], "vector",
+                [np.asarray(v, dtype=np.float32).tolist() for v in vectors], "vector",
                 {"metric_type": "IP", "params": {"ef": max(limit, 64)} if self.index == "HNSW" else {}},
                 limit=min(limit, MAX_LIMIT), expr=expr or None, output_fields=[], consistency_level="Session",
-                timeout=timeout, _async=True) for part, limit, expr, vector in requests]
+                timeout=timeout, _async=True) for part, limit, expr, vectors in requests]
             return [f.result() for f in futures]
-        return [(list(r[0].ids), list(r[0].distances)) for r in self._call("检索", send)]
+        return [[(list(hits.ids), list(hits.distances)) for hits in r] for r in self._call("检索", send)]
 
     def dense(self, query_vector: np.ndarray, k: int, *, space: str = "main",
               sentence_weight: float = SENTENCE_WEIGHT, where: Where | None = None) -> Candidates:
@@ -381,16 +383,20 @@ class MilvusStore(RemoteCatalogue):
                 _check_weight(q.sentence_weight)
             limits[n] = q.k if q.sentence_weight == 0 else min(q.k * ROWS_PER_PASSAGE, MAX_LIMIT)
         while limits:
-            asked = list(limits)
-            found = self._search([(("" if queries[n].space == "main" else "x")
-                                   + ("passage" if queries[n].sentence_weight == 0 else "mixed"),
-                                   limits[n], expression(queries[n].where), queries[n].vector) for n in asked])
-            for n, (ids, scores) in zip(asked, found):
+            groups: dict[tuple[str, str], list[int]] = {}  # one request per collection and filter
+            for n in limits:
+                q = queries[n]
+                part = ("" if q.space == "main" else "x") + ("passage" if q.sentence_weight == 0 else "mixed")
+                groups.setdefault((part, expression(q.where)), []).append(n)
+            found = self._search([(part, max(limits[n] for n in asked), expr, [queries[n].vector for n in asked])
+                                  for (part, expr), asked in groups.items()])
+            for n, (ids, scores) in zip([n for asked in groups.values() for n in asked],
+                                        [hits for request in found for hits in request]):
                 best: dict[int, float] = {}
                 for p, s in zip(self._located(ids)[0].tolist(), scores):  # best first
                     if p >= 0 and p not in best:
                         best[p] = s
-                k, limit = queries[n].k, limits.pop(n)
+                k, limit = queries[n].k, max(limits.pop(n), len(ids))  # its request's limit, when larger
                 if len(best) < k and len(ids) >= limit and limit < MAX_LIMIT and queries[n].sentence_weight:
                     limits[n] = min(limit * 4, MAX_LIMIT)
                 else:
