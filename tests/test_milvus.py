@@ -141,6 +141,27 @@ def test_documents_added_and_removed_are_synced(tiny_corpus, tmp_path, milvus):
     assert emb.calls == 0 and again.search("地铁换乘枢纽", k=1)[0].doc_id == "c.txt"
 
 
+def test_what_a_build_wrote_is_sealed_for_the_index(tiny_corpus, tmp_path, milvus):
+    """The server seals the rows a build wrote (searched through the index, not row block by row
+    block as a growing segment), without the build waiting for it; searches are right meanwhile."""
+    from pymilvus import utility
+
+    eng = _open(tiny_corpus, tmp_path, milvus)
+    faiss = _open(tiny_corpus, tmp_path, None, index="faiss-index")
+    assert _hits(eng, "新建学校") == _hits(faiss, "新建学校")
+    store = eng.store
+    deadline = time.monotonic() + 120
+
+    def sealed() -> dict[str, int]:
+        return {part: sum(i.num_rows for i in utility.get_query_segment_info(store._name(part), using=store.alias))
+                for part in ("passage", "mixed")}
+
+    while sealed() != {"passage": store.count("passage"), "mixed": store.count("mixed")}:
+        assert time.monotonic() < deadline, f"not sealed within 120 s: {sealed()}"
+        time.sleep(0.5)
+    assert _hits(eng, "新建学校") == _hits(faiss, "新建学校")
+
+
 class OtherModel(FakeEmbedder):
     name = "another-model"
     dim = 32

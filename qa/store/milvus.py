@@ -251,11 +251,14 @@ class MilvusStore(RemoteCatalogue):
         self._call("加载集合", col.load, timeout=SETUP_TIMEOUT)
         self._handles[part] = col
 
-    def flush(self) -> None:
-        """Seal what was inserted now (the server also seals on its own: inserts are durable in its
-        log either way); sealed segments are searched through their index."""
+    def flush(self, *, wait: bool = True) -> None:
+        """Seal what was inserted (inserts are durable in the server's log either way; it seals on
+        its own only when a segment is full or idle for long). A sealed segment is searched
+        through its index; a growing one row block by row block: over the 20 shared reports one
+        search took 9.9 ms growing, 4.8 ms sealed. ``wait=False``: ask for it and go on (the
+        server seals in the background; searches are right meanwhile)."""
         for part in (*self._parts(), "documents"):
-            self._call("保存数据", self._collection(part).flush, timeout=SETUP_TIMEOUT)
+            self._call("保存数据", self._collection(part).flush, timeout=SETUP_TIMEOUT, _async=not wait)
 
     # ------------------------------------------------------------------ catalogue
     def _set(self, data: IndexData) -> None:
@@ -353,15 +356,33 @@ class MilvusStore(RemoteCatalogue):
         one request of all its vectors (the server answers several vectors of one request at
         about the cost of one, and requests one after another); the keys and similarities of
         each vector's hits, best first. Only keys come back (no output fields): the catalogue
-        knows where each key belongs (``_rows``)."""
+        knows where each key belongs (``_rows``). The request is pymilvus's own
+        (``Prepare.search_requests_with_expr``, the session's consistency included); the reply is
+        read as it is, as ``_fetch`` reads its own: pymilvus 2.3 turns every hit of a reply into
+        Python objects (3 ms of a 13 ms search here) and its ORM call checks the schema first."""
+        from pymilvus.client.prepare import Prepare
+        from pymilvus.client.utils import check_status
+
+        handler = _pymilvus().connections._fetch_handler(self.alias)
+
         def send(timeout):
-            futures = [self._collection(part).search(
-                [np.asarray(v, dtype=np.float32).tolist() for v in vectors], "vector",
+            futures = [handler._stub.Search.future(Prepare.search_requests_with_expr(
+                self._name(part), [np.asarray(v, dtype=np.float32).tolist() for v in vectors], "vector",
                 {"metric_type": "IP", "params": {"ef": max(limit, 64)} if self.index == "HNSW" else {}},
-                limit=min(limit, MAX_LIMIT), expr=expr or None, output_fields=[], consistency_level="Session",
-                timeout=timeout, _async=True) for part, limit, expr, vectors in requests]
-            return [f.result() for f in futures]
-        return [[(list(hits.ids), list(hits.distances)) for hits in r] for r in self._call("检索", send)]
+                min(limit, MAX_LIMIT), expr or None, None, [], consistency_level="Session"), timeout=timeout)
+                for part, limit, expr, vectors in requests]
+            replies = [f.result() for f in futures]
+            for reply in replies:
+                check_status(reply.status)
+            return replies
+
+        out = []
+        for reply in self._call("检索", send):
+            hits = reply.results
+            ids, scores = list(hits.ids.int_id.data), list(hits.scores)
+            ends = np.cumsum(list(hits.topks)).tolist()
+            out.append([(ids[a:b], scores[a:b]) for a, b in zip([0, *ends[:-1]], ends)])
+        return out
 
     def dense(self, query_vector: np.ndarray, k: int, *, space: str = "main",
               sentence_weight: float = SENTENCE_WEIGHT, where: Where | None = None) -> Candidates:

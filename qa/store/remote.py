@@ -68,6 +68,10 @@ class RemoteCatalogue:
     def save(self, folder: str | Path) -> Path:
         return save_index(self._data, folder)
 
+    def flush(self, *, wait: bool = True) -> None:
+        """Make the rows written so far searchable through the server's index (nothing here:
+        a backend whose server needs it says so)."""
+
     def sentence_scores(self, query_vector: np.ndarray, sentence_ids: np.ndarray, *,
                         space: str = "main") -> np.ndarray:
         """Recovered from the ``mixed`` rows: sentence = (row − ½ passage) / ½, with the row's and
@@ -121,6 +125,8 @@ def sync_remote(make: Callable, name: str, collection: str, config, docs, finger
                             progress=progress)
     for entry in made:
         store.write(entry)
+    if stale or made:  # the server indexes what was written (without our waiting for it)
+        store.flush(wait=False)
     entries = {k: v for k, v in store.data.entries().items() if k in want and v.key == want[k]}
     entries.update((e.doc_id, e) for e in made)
     for d in docs:
